@@ -1,0 +1,102 @@
+/**
+ * What every HTTP emulator shares: a Fastify server on a loopback port, the chaos knobs
+ * (error rate, latency, 429 + Retry-After, a dropped connection after accepting) and a poster
+ * that delivers signed webhooks back to the hub.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { NO_CHAOS, type ChaosSettings } from './types.js';
+
+export interface ChaosReplies {
+  /** Answer for a simulated server error (the vendor's 5xx shape). */
+  serverError(reply: FastifyReply): FastifyReply;
+  /** Answer for a simulated 429 (the vendor's shape); `Retry-After` is already set. */
+  rateLimited(reply: FastifyReply): FastifyReply;
+}
+
+/**
+ * A Fastify app with chaos hooks installed on every route but `/__emulator/*` (test controls).
+ *
+ * @example
+ * const { app, chaos } = createEmulatorApp({ serverError: r => r.code(500).send({ errors: [] }), rateLimited: r => r.send({}) });
+ */
+export function createEmulatorApp(replies: ChaosReplies): { app: FastifyInstance; chaos: ChaosSettings } {
+  const chaos: ChaosSettings = { ...NO_CHAOS };
+  const app = Fastify({ logger: false, bodyLimit: 30 * 1024 * 1024 });
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/__emulator')) return;
+    if (chaos.latencyMs > 0) await new Promise((r) => setTimeout(r, chaos.latencyMs));
+    if (chaos.rateLimitNext > 0) {
+      chaos.rateLimitNext--;
+      reply.code(429).header('retry-after', String(chaos.retryAfterSec));
+      return replies.rateLimited(reply);
+    }
+    if (chaos.errorRate > 0 && Math.random() < chaos.errorRate) return replies.serverError(reply);
+  });
+  app.get('/__emulator/chaos', async () => chaos);
+  app.post('/__emulator/chaos', async (req) => Object.assign(chaos, req.body as Partial<ChaosSettings>));
+  return { app, chaos };
+}
+
+/**
+ * After the emulator has accepted (and kept) a request: if chaos asks for it, destroy the socket
+ * without answering — the client sees a dropped connection although the work was done.
+ * Returns true when the connection was dropped (the handler must then return `reply`).
+ */
+export function dropIfChaos(chaos: ChaosSettings, reply: FastifyReply): boolean {
+  if (chaos.dropAfterAcceptNext <= 0) return false;
+  chaos.dropAfterAcceptNext--;
+  reply.hijack();
+  reply.raw.socket?.destroy();
+  return true;
+}
+
+/** Listen on loopback (port 0: a free one) and return the base URL. */
+export async function listenLoopback(app: FastifyInstance, port = 0): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('emulator did not bind a TCP port');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+/**
+ * Posts webhooks to the hub after a delay, retrying a few times on failure as vendors do.
+ * Posts in flight are awaited by {@link WebhookPoster.drain} (tests) and {@link WebhookPoster.close}.
+ */
+export class WebhookPoster {
+  target: string | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly delayMs = 50) {}
+
+  /** Schedule one POST of `body` with `headers` (signing is the caller's). */
+  post(body: string, headers: Record<string, string>): void {
+    const target = this.target;
+    if (!target || this.closed) return;
+    const run = (async () => {
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      for (let attempt = 0; attempt < 3 && !this.closed; attempt++) {
+        try {
+          const res = await fetch(target, { method: 'POST', headers, body, signal: AbortSignal.timeout(5000) });
+          await res.arrayBuffer();
+          if (res.status < 500) return;
+        } catch {
+          // the hub may be restarting; try again
+        }
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
+    })();
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+
+  /** Resolve once every scheduled post has been delivered (or given up). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+}
