@@ -1,0 +1,143 @@
+/**
+ * Hub configuration from the environment and an optional `.env` file, validated with zod.
+ * Provider credentials are not here: each provider's manifest names its own variables
+ * (see `providers/registry.ts`), so adding a provider never edits this file.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { HubError } from './errors.js';
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(v), 'must be true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+
+const rateLimit = z
+  .string()
+  .regex(/^\d+\/(s|sec|second|m|min|minute|h|hour)$/i, 'must look like 600/min, 10/s or 1000/h');
+
+/** Every variable the hub itself reads (provider variables come from manifests). */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0, 'must be a port number 0..65535').max(65535, 'must be a port number 0..65535').default(3001),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.url('must be an absolute URL such as https://hub.example.com').optional(),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^(postgres(ql)?|sqlite|file):/.test(v), 'must start with postgres://, sqlite: or file:')
+    .optional(),
+  SWITCHBOARD_API_KEY: z.string().min(20, 'must be at least 20 characters (use `switchboard keys create`)').optional(),
+  SWITCHBOARD_ENCRYPTION_KEY: z.string().optional(),
+  MOCK_EXTERNAL_APIS: bool.default(false),
+  EMAIL_PROVIDERS: list.default(['sendgrid', 'mailgun', 'smtp']),
+  EMAIL_FROM: z.email('must be an email address').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  QUEUE_POLL_MS: z.coerce.number().int().min(10).default(500),
+  BULK_MAX_RECIPIENTS: z.coerce.number().int().min(1).default(10_000),
+});
+
+export type HubEnv = z.infer<typeof schema>;
+
+export interface HubConfig {
+  nodeEnv: HubEnv['NODE_ENV'];
+  port: number;
+  host: string;
+  /** Base URL providers and emulators post webhooks to. */
+  publicUrl?: string;
+  dataDir: string;
+  /** Absent: SQLite file `<dataDir>/switchboard.db`. */
+  databaseUrl?: string;
+  apiKey?: string;
+  encryptionKey?: string;
+  /** Every provider runs against its emulator (MOCK_EXTERNAL_APIS=true or NODE_ENV=test). */
+  forceSandbox: boolean;
+  emailProviders: string[];
+  emailFrom?: string;
+  logLevel: HubEnv['LOG_LEVEL'];
+  webhookToleranceSec: number;
+  queueConcurrency: number;
+  queuePollMs: number;
+  bulkMaxRecipients: number;
+  /** `RATE_LIMIT_<PROVIDER>=600/min` overrides, by provider id. */
+  rateLimits: Record<string, string>;
+  /** The raw environment, for provider manifests. */
+  env: Record<string, string | undefined>;
+}
+
+/**
+ * Read `.env` (if present; real environment variables win) and validate.
+ * Throws HubError `config_invalid` whose message lists every bad variable and what is wrong.
+ *
+ * @example
+ * const config = loadConfig(process.env); // PORT=abc → "PORT: expected number, received NaN (got "abc")"
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  options: { envFile?: string | false } = {},
+): HubConfig {
+  const merged = { ...readEnvFile(options.envFile), ...env };
+  const input = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, emptyToUndefined(merged[k])]));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      return `${name}: ${i.message} (got ${JSON.stringify(merged[name])})`;
+    });
+    throw new HubError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`, {
+      errors: parsed.error.issues.map((i) => ({ field: String(i.path[0]), message: i.message })),
+    });
+  }
+  const e = parsed.data;
+  const rateLimits: Record<string, string> = {};
+  for (const [k, v] of Object.entries(merged)) {
+    const m = /^RATE_LIMIT_([A-Z0-9_]+)$/.exec(k);
+    if (!m || !v) continue;
+    const r = rateLimit.safeParse(v);
+    if (!r.success) throw new HubError('config_invalid', `Invalid configuration:\n  ${k}: ${r.error.issues[0]?.message} (got ${JSON.stringify(v)})`);
+    rateLimits[m[1]!.toLowerCase()] = v;
+  }
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL,
+    dataDir: resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    apiKey: e.SWITCHBOARD_API_KEY,
+    encryptionKey: e.SWITCHBOARD_ENCRYPTION_KEY,
+    forceSandbox: e.MOCK_EXTERNAL_APIS || e.NODE_ENV === 'test',
+    emailProviders: e.EMAIL_PROVIDERS,
+    emailFrom: e.EMAIL_FROM,
+    logLevel: e.LOG_LEVEL,
+    webhookToleranceSec: e.WEBHOOK_TOLERANCE_SECONDS,
+    queueConcurrency: e.QUEUE_CONCURRENCY,
+    queuePollMs: e.QUEUE_POLL_MS,
+    bulkMaxRecipients: e.BULK_MAX_RECIPIENTS,
+    rateLimits,
+    env: merged,
+  };
+}
+
+/** Names of the variables the hub itself reads (for the `.env.example` sync test). */
+export const HUB_ENV_VARS = Object.keys(schema.shape);
+
+function readEnvFile(path: string | false | undefined): Record<string, string> {
+  if (path === false) return {};
+  const file = resolve(path ?? '.env');
+  return existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+}
+
+function emptyToUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}

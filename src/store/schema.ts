@@ -1,0 +1,158 @@
+/**
+ * Table types for Kysely. Times are epoch milliseconds (`bigint` in PostgreSQL, parsed to
+ * numbers); JSON is stored as text so one set of migrations serves SQLite and PostgreSQL.
+ */
+import type { Generated } from 'kysely';
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  /** JSON array of scopes, e.g. `["*"]`, `["email:send","email:read"]`. */
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  tenant_id: string;
+  provider: string;
+  name: string;
+  /** Sealed by the vault: never plaintext. */
+  credentials: string;
+  key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  type: string;
+  payload: string;
+  /** pending | running | done | dead */
+  status: string;
+  priority: number;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  lease_until: number | null;
+  locked_by: string | null;
+  last_error: string | null;
+  batch_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BatchesTable {
+  id: string;
+  tenant_id: string;
+  type: string;
+  total: number;
+  meta: string;
+  created_at: number;
+}
+
+export interface EmailMessagesTable {
+  id: string;
+  tenant_id: string;
+  status: string;
+  provider: string | null;
+  provider_message_id: string | null;
+  to_addr: string;
+  subject: string;
+  /** The rendered message (JSON) the send job hands to providers. */
+  message: string;
+  send_at: number | null;
+  batch_id: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EmailEventsTable {
+  id: string;
+  tenant_id: string;
+  message_id: string | null;
+  type: string;
+  provider: string;
+  provider_event_id: string;
+  recipient: string | null;
+  occurred_at: number;
+  data: string;
+  created_at: number;
+}
+
+export interface SuppressionsTable {
+  tenant_id: string;
+  email: string;
+  reason: string;
+  provider: string | null;
+  created_at: number;
+}
+
+export interface EmailTemplatesTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  subject: string;
+  html: string | null;
+  text: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookInboxTable {
+  id: string;
+  provider: string;
+  dedupe_key: string;
+  headers: string;
+  body: string;
+  received_at: number;
+  /** received | processed | failed */
+  status: string;
+  error: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  request_hash: string;
+  /** in_progress | done */
+  status: string;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: number;
+  locked_until: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  provider: string;
+  connection_id: string;
+  operation: string;
+  method: string;
+  url: string;
+  status: number | null;
+  error_code: string | null;
+  duration_ms: number;
+  attempt: number;
+}
+
+export interface Database {
+  api_keys: ApiKeysTable;
+  connections: ConnectionsTable;
+  jobs: JobsTable;
+  batches: BatchesTable;
+  email_messages: EmailMessagesTable;
+  email_events: EmailEventsTable;
+  suppressions: SuppressionsTable;
+  email_templates: EmailTemplatesTable;
+  webhook_inbox: WebhookInboxTable;
+  idempotency_keys: IdempotencyKeysTable;
+  audit_log: AuditLogTable;
+}

@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresAvailable, postgresFixture, sqliteFixture, type StoreFixture } from '../../test/helpers/stores.js';
+import type { Store } from './store.js';
+
+const hasPg = await postgresAvailable();
+
+describe.each([
+  ['sqlite', sqliteFixture],
+  ['postgres', postgresFixture],
+] as const)('store on %s', (dialect, make) => {
+  const skip = dialect === 'postgres' && !hasPg;
+  let fixture: StoreFixture;
+  let store: Store;
+
+  afterAll(async () => {
+    await store?.close();
+    await fixture?.cleanup();
+  });
+
+  it.skipIf(skip)('migrates once and again without change', async () => {
+    fixture = make();
+    store = await fixture.open();
+    expect(store.dialect).toBe(dialect);
+    expect(await store.migrate()).toEqual([]);
+    const tables = ['jobs', 'email_messages', 'audit_log', 'connections'];
+    for (const t of tables) await expect(store.db.selectFrom(t as 'jobs').selectAll().execute()).resolves.toEqual([]);
+  });
+
+  it.skipIf(skip)('groups concurrent writes and resolves each with its own result', async () => {
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      store.write(async (trx) => {
+        await trx.insertInto('batches').values({ id: `b${i}`, tenant_id: 't', type: 'x', total: i, meta: '{}', created_at: Date.now() }).execute();
+        return i;
+      }),
+    );
+    expect(await Promise.all(writes)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const rows = await store.db.selectFrom('batches').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(rows.n)).toBe(50);
+  });
+
+  it.skipIf(skip)('a failing write fails alone; the rest of its group commits', async () => {
+    const ok1 = store.write((trx) => trx.insertInto('batches').values({ id: 'g1', tenant_id: 't', type: 'x', total: 1, meta: '{}', created_at: 1 }).execute());
+    const bad = store.write((trx) => trx.insertInto('batches').values({ id: 'g1', tenant_id: 't', type: 'dup', total: 1, meta: '{}', created_at: 1 }).execute());
+    const ok2 = store.write((trx) => trx.insertInto('batches').values({ id: 'g2', tenant_id: 't', type: 'x', total: 2, meta: '{}', created_at: 1 }).execute());
+    await expect(ok1).resolves.toBeDefined();
+    await expect(bad).rejects.toThrow();
+    await expect(ok2).resolves.toBeDefined();
+    const ids = (await store.db.selectFrom('batches').select('id').where('id', 'in', ['g1', 'g2']).execute()).map((r) => r.id).sort();
+    expect(ids).toEqual(['g1', 'g2']);
+    const g1 = await store.db.selectFrom('batches').selectAll().where('id', '=', 'g1').executeTakeFirstOrThrow();
+    expect(g1.type).toBe('x');
+  });
+
+  it.skipIf(skip)('data written survives closing and reopening', async () => {
+    await store.write((trx) => trx.insertInto('batches').values({ id: 'persist', tenant_id: 't', type: 'x', total: 7, meta: '{}', created_at: 1_700_000_000_000 }).execute());
+    await store.close();
+    store = await fixture.open();
+    const row = await store.db.selectFrom('batches').selectAll().where('id', '=', 'persist').executeTakeFirstOrThrow();
+    expect(row.total).toBe(7);
+    expect(row.created_at).toBe(1_700_000_000_000);
+  });
+});

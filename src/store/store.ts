@@ -1,0 +1,156 @@
+/**
+ * The store: Kysely over SQLite (embedded default, WAL, `synchronous=FULL`) or PostgreSQL.
+ *
+ * Durability is never traded for speed: every acknowledged write is committed with fsync. Speed
+ * comes from group commit — writes issued in the same event-loop turn (or while a commit is in
+ * flight) share one transaction. See {@link Store.write}.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from 'kysely';
+import pg from 'pg';
+import { initial } from './migrations/001-initial.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Trx = Transaction<Database>;
+export type Db = Kysely<Database>;
+
+export interface StoreOptions {
+  /** `postgres://…`, `sqlite:/path/file.db`, `file:/path`; absent: `<dataDir>/switchboard.db`. */
+  databaseUrl?: string;
+  dataDir?: string;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+  /** Most operations one group commit carries (default 256). */
+  maxBatch?: number;
+}
+
+interface PendingWrite {
+  fn: (trx: Trx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+// int8 (bigint) columns hold epoch milliseconds: well inside Number's exact range.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * Open the store and run migrations.
+ *
+ * @example
+ * const store = await openStore({ dataDir: './data' });
+ * await store.write((trx) => trx.insertInto('batches').values(row).execute());
+ */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  const store = new Store(options);
+  await store.migrate();
+  return store;
+}
+
+export class Store {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** Human-readable location (file path or database URL without password). */
+  readonly location: string;
+  private readonly maxBatch: number;
+  private pending: PendingWrite[] = [];
+  private flushing: Promise<void> | null = null;
+  private scheduled = false;
+
+  constructor(options: StoreOptions = {}) {
+    const url = options.databaseUrl;
+    this.maxBatch = options.maxBatch ?? 256;
+    if (url && /^postgres(ql)?:/.test(url)) {
+      this.dialect = 'postgres';
+      this.location = url.replace(/:[^:@/]*@/, ':***@');
+      const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+      this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    } else {
+      this.dialect = 'sqlite';
+      const file = url ? url.replace(/^(sqlite|file):(\/\/)?/, '') : join(options.dataDir ?? './data', 'switchboard.db');
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      this.location = file;
+      const sqlite = new SQLite(file);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma('busy_timeout = 5000');
+      sqlite.pragma('foreign_keys = ON');
+      this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    }
+  }
+
+  /** Apply pending migrations (idempotent; safe with several processes on PostgreSQL). */
+  async migrate(): Promise<string[]> {
+    const migrations: Record<string, Migration> = { '001-initial': initial(this.dialect) };
+    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => migrations } });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  /**
+   * Run `fn` in a transaction shared with the other writes of this moment (group commit), and
+   * resolve once that transaction is durably committed.
+   *
+   * `fn` must only touch the database (it may be run a second time, alone, if another write of
+   * its group fails) and should use `onConflict(...doNothing())` for expected duplicates.
+   */
+  write<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /** A transaction of its own (for long or conditional work that must not share a group). */
+  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing || this.pending.length > 0) {
+      if (!this.flushing) this.flush();
+      await this.flushing;
+    }
+    await this.db.destroy();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const group = this.pending.splice(0, this.maxBatch);
+    if (group.length === 0) return;
+    this.flushing = this.commitGroup(group).finally(() => {
+      this.flushing = null;
+      if (this.pending.length > 0) this.schedule();
+    });
+  }
+
+  private async commitGroup(group: PendingWrite[]): Promise<void> {
+    try {
+      const results = await this.db.transaction().execute(async (trx) => {
+        const out: unknown[] = [];
+        for (const op of group) out.push(await op.fn(trx));
+        return out;
+      });
+      group.forEach((op, i) => op.resolve(results[i]));
+    } catch (err) {
+      if (group.length === 1) return group[0]!.reject(err);
+      // One write failed and took the group down: run each alone so only the bad one fails.
+      for (const op of group) {
+        try {
+          op.resolve(await this.db.transaction().execute(op.fn));
+        } catch (e) {
+          op.reject(e);
+        }
+      }
+    }
+  }
+}
