@@ -65,3 +65,44 @@ export type Dispatcher = (req: {
   body?: string | Buffer | FormData | URLSearchParams;
   signal: AbortSignal;
 }) => Promise<{ status: number; headers: Record<string, string>; text: string }>;
+
+/** A pace: at most `limit` calls per `intervalMs` (token bucket, bursts up to `limit`). */
+export interface RateLimit {
+  limit: number;
+  intervalMs: number;
+}
+
+/** Circuit breaker settings, one breaker per provider and connection. */
+export interface BreakerOptions {
+  /** Consecutive retryable provider failures that open the circuit (default 5). */
+  threshold?: number;
+  /** How long the circuit stays open before one trial call is let through (default 30 s). */
+  halfOpenAfterMs?: number;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/**
+ * One provider call attempt, as the audit log receives it. Never holds headers or bodies; `url`
+ * is redacted (secret-looking query parameters and userinfo removed).
+ */
+export interface AuditEntry {
+  /** Epoch ms when the attempt started (the transport's clock). */
+  at: number;
+  provider: string;
+  connectionId: string;
+  operation: string;
+  /** HTTP method, or `SMTP` / `CALL` for {@link ProviderHttp.execute}. */
+  method: string;
+  /** Redacted URL; for `execute` the operation name. */
+  url: string;
+  /** Provider's HTTP status, when it answered. */
+  status?: number;
+  /** Hub error code when the attempt failed (`aborted` when the caller cancelled). */
+  errorCode?: string;
+  durationMs: number;
+  /** 1 for the first try. */
+  attempt: number;
+  /** The provider's request id, when its answer carried one. */
+  requestId?: string;
+}

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../core/clock.js';
+import { HubError } from '../core/errors.js';
+import { postgresAvailable, postgresFixture, sqliteFixture, type StoreFixture } from '../../test/helpers/stores.js';
+import type { Store } from '../store/store.js';
+import { Queue, enqueue, retryDelay } from './queue.js';
+
+const hasPg = await postgresAvailable();
+
+async function jobsByStatus(store: Store) {
+  const rows = await store.db.selectFrom('jobs').select(['status', 'attempts', 'last_error', 'id']).execute();
+  return rows;
+}
+
+describe('retryDelay', () => {
+  it('grows exponentially within jitter bounds and honours Retry-After', () => {
+    const s = { baseMs: 1000, maxMs: 60_000 };
+    expect(retryDelay(1, s, undefined, () => 0)).toBe(500);
+    expect(retryDelay(1, s, undefined, () => 1)).toBe(1000);
+    expect(retryDelay(4, s, undefined, () => 1)).toBe(8000);
+    expect(retryDelay(20, s, undefined, () => 1)).toBe(60_000);
+    expect(retryDelay(1, s, new HubError('provider_rate_limited', 'x', { retryAfter: 7 }))).toBe(7000);
+  });
+});
+
+describe.each([
+  ['sqlite', sqliteFixture],
+  ['postgres', postgresFixture],
+] as const)('queue on %s', (dialect, make) => {
+  const skip = dialect === 'postgres' && !hasPg;
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(): Promise<{ store: Store; fixture: StoreFixture }> {
+    const fixture = make();
+    const store = await fixture.open();
+    cleanups.push(async () => {
+      await store.close();
+      await fixture.cleanup();
+    });
+    return { store, fixture };
+  }
+
+  it.skipIf(skip)('runs a job enqueued with its record in one transaction', async () => {
+    const { store } = await setup();
+    const queue = new Queue(store, { pollMs: 20 });
+    const seen: unknown[] = [];
+    queue.register('t.echo', async (p) => {
+      seen.push(p);
+    });
+    await store.write(async (trx) => {
+      await trx.insertInto('batches').values({ id: 'b1', tenant_id: 't', type: 'x', total: 1, meta: '{}', created_at: 1 }).execute();
+      await enqueue(trx, { type: 't.echo', payload: { n: 1 } });
+    });
+    queue.start();
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBe(1);
+    await queue.stop();
+    expect(seen).toEqual([{ n: 1 }]);
+    await expect.poll(async () => (await jobsByStatus(store))[0]?.status).toBe('done');
+  });
+
+  it.skipIf(skip)('retries retryable failures on the schedule, then dead-letters with the reason', async () => {
+    const { store } = await setup();
+    const clock = fakeClock(1_000_000);
+    const queue = new Queue(store, { clock, retry: { baseMs: 1000, maxMs: 10_000 } });
+    let calls = 0;
+    queue.register('t.flaky', async () => {
+      calls++;
+      throw new HubError('provider_unavailable', 'down');
+    });
+    await queue.add({ type: 't.flaky', payload: {}, maxAttempts: 3 });
+    expect(await queue.runDue()).toBe(1);
+    let [job] = await jobsByStatus(store);
+    expect(job?.status).toBe('pending');
+    expect(await queue.runDue()).toBe(0); // not due yet
+    clock.advance(1001);
+    expect(await queue.runDue()).toBe(1);
+    clock.advance(2001);
+    expect(await queue.runDue()).toBe(1);
+    [job] = await jobsByStatus(store);
+    expect(calls).toBe(3);
+    expect(job?.status).toBe('dead');
+    expect(job?.last_error).toContain('provider_unavailable');
+  });
+
+  it.skipIf(skip)('dead-letters a non-retryable error at once', async () => {
+    const { store } = await setup();
+    const queue = new Queue(store);
+    queue.register('t.bad', async () => {
+      throw new HubError('invalid_recipient', 'nope');
+    });
+    await queue.add({ type: 't.bad', payload: {} });
+    await queue.runDue();
+    const [job] = await jobsByStatus(store);
+    expect(job?.status).toBe('dead');
+    expect(job?.attempts).toBe(1);
+    expect(job?.last_error).toContain('invalid_recipient');
+  });
+
+  it.skipIf(skip)('takes over a job whose worker died once the lease expires; the dead worker cannot overwrite', async () => {
+    const { store } = await setup();
+    const clock = fakeClock(5_000_000);
+    const a = new Queue(store, { clock, leaseMs: 1000, workerId: 'a' });
+    const b = new Queue(store, { clock, leaseMs: 1000, workerId: 'b' });
+    let release!: () => void;
+    a.register('t.slow', () => new Promise<void>((r) => (release = r)));
+    const ranB: number[] = [];
+    b.register('t.slow', async (_p, job) => {
+      ranB.push(job.attempt);
+    });
+    await a.add({ type: 't.slow', payload: {} });
+    const runningA = a.runDue();
+    await expect.poll(() => release !== undefined).toBe(true);
+    expect(await b.runDue()).toBe(0); // leased by a
+    clock.advance(1001); // a "died": no heartbeat advanced the lease on the fake clock
+    expect(await b.runDue()).toBe(1);
+    expect(ranB).toEqual([2]);
+    release(); // the stale worker finishes late...
+    await runningA;
+    const [job] = await jobsByStatus(store);
+    expect(job?.status).toBe('done');
+    expect(job?.attempts).toBe(2); // ...and its completion (fenced on attempts 1) changed nothing
+  });
+
+  it.skipIf(skip)('several workers share the queue and never run one job twice', async () => {
+    const { store, fixture } = await setup();
+    const total = 300;
+    await store.write(async (trx) => {
+      for (let i = 0; i < total; i++) await enqueue(trx, { type: 't.count', payload: { i } });
+    });
+    const counts = new Map<number, number>();
+    const stores = dialect === 'postgres' ? [store, await fixture.open(), await fixture.open()] : [store];
+    for (const s of stores.slice(1)) cleanups.push(() => s.close());
+    const workers = stores.flatMap((s) => [new Queue(s, { pollMs: 5, concurrency: 8 }), new Queue(s, { pollMs: 5, concurrency: 8 })]);
+    for (const w of workers) {
+      w.register<{ i: number }>('t.count', async ({ i }) => {
+        counts.set(i, (counts.get(i) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 1));
+      });
+      w.start();
+    }
+    await expect.poll(() => counts.size, { timeout: 20_000 }).toBe(total);
+    await Promise.all(workers.map((w) => w.stop()));
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    const statuses = new Set((await jobsByStatus(store)).map((j) => j.status));
+    expect([...statuses]).toEqual(['done']);
+  });
+});

@@ -1,0 +1,286 @@
+/**
+ * Durable jobs in the store. A job is enqueued in the same transaction as the record it works on,
+ * leased with a timeout (kept alive by a heartbeat while it runs), retried on a jittered
+ * exponential schedule and dead-lettered with its reason when exhausted. A process killed at any
+ * moment loses nothing: its leases expire and another worker (or the restarted one) takes the jobs.
+ * On PostgreSQL several processes share the queue (`FOR UPDATE SKIP LOCKED`); a lease is fenced by
+ * `(locked_by, attempts)`, so a worker whose lease was taken over cannot overwrite the new result.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { systemClock, type Clock } from '../core/clock.js';
+import { HubError, toHubError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { JobsTable } from '../store/schema.js';
+import type { Store, Trx } from '../store/store.js';
+
+export interface EnqueueOptions {
+  type: string;
+  payload: unknown;
+  id?: string;
+  /** Epoch ms; default now. */
+  runAt?: number;
+  maxAttempts?: number;
+  /** Higher runs first. */
+  priority?: number;
+  batchId?: string;
+}
+
+export interface JobContext {
+  id: string;
+  type: string;
+  /** 1 on the first run. */
+  attempt: number;
+  maxAttempts: number;
+  batchId: string | null;
+  signal: AbortSignal;
+}
+
+export type JobHandler<P = unknown> = (payload: P, job: JobContext) => Promise<void>;
+
+export interface RetrySchedule {
+  baseMs: number;
+  maxMs: number;
+}
+
+export interface QueueOptions {
+  clock?: Clock;
+  logger?: Logger;
+  concurrency?: number;
+  /** How long a lease lasts without a heartbeat (default 30 s). */
+  leaseMs?: number;
+  pollMs?: number;
+  workerId?: string;
+  retry?: RetrySchedule;
+}
+
+type JobRow = JobsTable;
+
+const DEFAULT_MAX_ATTEMPTS = 8;
+
+/**
+ * Insert a job inside the caller's transaction (so it commits with the record it belongs to).
+ *
+ * @example
+ * await store.write(async (trx) => { await insertMessage(trx, msg); await enqueue(trx, { type: 'email.send', payload: { id } }); });
+ */
+export async function enqueue(trx: Trx, options: EnqueueOptions, now = Date.now()): Promise<string> {
+  const id = options.id ?? newId('job', now);
+  await trx
+    .insertInto('jobs')
+    .values({
+      id,
+      type: options.type,
+      payload: JSON.stringify(options.payload ?? null),
+      status: 'pending',
+      priority: options.priority ?? 0,
+      run_at: options.runAt ?? now,
+      attempts: 0,
+      max_attempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      lease_until: null,
+      locked_by: null,
+      last_error: null,
+      batch_id: options.batchId ?? null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+/** Delay before attempt `attempt + 1`: exponential with full jitter, or the error's Retry-After. */
+export function retryDelay(attempt: number, schedule: RetrySchedule, err?: HubError, random = Math.random): number {
+  if (err?.retryAfter !== undefined) return Math.min(err.retryAfter * 1000, schedule.maxMs);
+  const ceiling = Math.min(schedule.maxMs, schedule.baseMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export class Queue {
+  readonly workerId: string;
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly clock: Clock;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly retry: RetrySchedule;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
+  private polling: Promise<void> | null = null;
+  private wakeAgain = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: QueueOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.concurrency = options.concurrency ?? 16;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 500;
+    this.retry = options.retry ?? { baseMs: 1000, maxMs: 60 * 60_000 };
+    this.workerId = options.workerId ?? `w_${randomUUID().slice(0, 8)}`;
+  }
+
+  /** Register the handler of a job type (before `start`). */
+  register<P>(type: string, handler: JobHandler<P>): void {
+    this.handlers.set(type, handler as JobHandler);
+  }
+
+  /** Enqueue in a transaction of its own (group-committed) and wake the worker. */
+  async add(options: EnqueueOptions): Promise<string> {
+    const id = await this.store.write((trx) => enqueue(trx, options, this.clock.now()));
+    this.wake();
+    return id;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.wake();
+  }
+
+  /** Stop leasing; wait for running jobs (they finish or their leases expire elsewhere). */
+  async stop(): Promise<void> {
+    this.started = false;
+    clearTimeout(this.timer);
+    await this.polling;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Abort running handlers at once (simulates a crash in tests; leases are left to expire). */
+  kill(): void {
+    this.started = false;
+    clearTimeout(this.timer);
+    this.abort.abort(new Error('queue killed'));
+  }
+
+  /** Look for due jobs now (call after enqueueing from outside `add`). */
+  wake(): void {
+    if (!this.started) return;
+    if (this.polling) {
+      this.wakeAgain = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.polling = this.poll().finally(() => {
+      this.polling = null;
+      if (!this.started) return;
+      if (this.wakeAgain) {
+        this.wakeAgain = false;
+        this.wake();
+      } else this.timer = setTimeout(() => this.wake(), this.pollMs);
+    });
+  }
+
+  /** Lease and run due jobs once; resolves when they have finished. For tests and the CLI. */
+  async runDue(): Promise<number> {
+    const jobs = await this.lease(this.concurrency);
+    await Promise.all(jobs.map((job) => this.run(job)));
+    return jobs.length;
+  }
+
+  private async poll(): Promise<void> {
+    const free = this.concurrency - this.running.size;
+    if (free <= 0) return;
+    let jobs: JobRow[];
+    try {
+      jobs = await this.lease(free);
+    } catch (err) {
+      this.options.logger?.error({ err }, 'queue: lease failed');
+      return;
+    }
+    for (const job of jobs) {
+      const p = this.run(job).finally(() => {
+        this.running.delete(job.id);
+        this.wake();
+      });
+      this.running.set(job.id, p);
+    }
+    if (jobs.length === free) this.wakeAgain = true;
+  }
+
+  private async lease(limit: number): Promise<JobRow[]> {
+    const now = this.clock.now();
+    const due = sql`(status = 'pending' and run_at <= ${now}) or (status = 'running' and lease_until < ${now})`;
+    const lock = this.store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+    const result = await sql<JobRow>`
+      update jobs set status = 'running', attempts = attempts + 1, lease_until = ${now + this.leaseMs},
+        locked_by = ${this.workerId}, updated_at = ${now}
+      where id in (select id from jobs where ${due} order by priority desc, run_at limit ${limit} ${lock})
+      returning *`.execute(this.store.db);
+    return result.rows;
+  }
+
+  private async run(job: JobRow): Promise<void> {
+    const handler = this.handlers.get(job.type);
+    if (!handler) return this.finish(job, 'dead', `no handler registered for job type "${job.type}"`);
+    if (job.attempts > job.max_attempts) {
+      return this.finish(job, 'dead', `lease expired on every one of ${job.max_attempts} attempts (${job.last_error ?? 'process died?'})`);
+    }
+    const heartbeat = setInterval(() => void this.extend(job), Math.max(50, this.leaseMs / 3));
+    try {
+      const ctx: JobContext = {
+        id: job.id,
+        type: job.type,
+        attempt: job.attempts,
+        maxAttempts: job.max_attempts,
+        batchId: job.batch_id,
+        signal: this.abort.signal,
+      };
+      await handler(JSON.parse(job.payload), ctx);
+      if (this.abort.signal.aborted) return;
+      await this.finish(job, 'done', null);
+    } catch (err) {
+      if (this.abort.signal.aborted) return;
+      await this.fail(job, toHubError(err));
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async fail(job: JobRow, err: HubError): Promise<void> {
+    const reason = JSON.stringify(err.toJSON());
+    if (!err.retryable && err.code !== 'internal_error') return this.finish(job, 'dead', reason);
+    if (job.attempts >= job.max_attempts) return this.finish(job, 'dead', reason);
+    const runAt = this.clock.now() + retryDelay(job.attempts, this.retry, err);
+    await this.store.write((trx) =>
+      trx
+        .updateTable('jobs')
+        .set({ status: 'pending', run_at: runAt, lease_until: null, locked_by: null, last_error: reason, updated_at: this.clock.now() })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', this.workerId)
+        .where('attempts', '=', job.attempts)
+        .execute(),
+    );
+    this.options.logger?.warn({ job: job.id, type: job.type, attempt: job.attempts, code: err.code }, 'job failed; retry scheduled');
+  }
+
+  private finish(job: JobRow, status: 'done' | 'dead', error: string | null): Promise<unknown> {
+    if (status === 'dead') this.options.logger?.error({ job: job.id, type: job.type, error }, 'job dead-lettered');
+    return this.store.write((trx) =>
+      trx
+        .updateTable('jobs')
+        .set({ status, lease_until: null, last_error: error ?? job.last_error, updated_at: this.clock.now() })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', this.workerId)
+        .where('attempts', '=', job.attempts)
+        .execute(),
+    );
+  }
+
+  private async extend(job: JobRow): Promise<void> {
+    await this.store
+      .write((trx) =>
+        trx
+          .updateTable('jobs')
+          .set({ lease_until: this.clock.now() + this.leaseMs })
+          .where('id', '=', job.id)
+          .where('locked_by', '=', this.workerId)
+          .where('attempts', '=', job.attempts)
+          .execute(),
+      )
+      .catch(() => {});
+  }
+}
