@@ -104,7 +104,7 @@ export class Queue {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly retry: RetrySchedule;
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, Promise<unknown>>();
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private started = false;
@@ -213,7 +213,7 @@ export class Queue {
     return result.rows;
   }
 
-  private async run(job: JobRow): Promise<void> {
+  private async run(job: JobRow): Promise<unknown> {
     const handler = this.handlers.get(job.type);
     if (!handler) return this.finish(job, 'dead', `no handler registered for job type "${job.type}"`);
     if (job.attempts > job.max_attempts) {
@@ -240,7 +240,7 @@ export class Queue {
     }
   }
 
-  private async fail(job: JobRow, err: HubError): Promise<void> {
+  private async fail(job: JobRow, err: HubError): Promise<unknown> {
     const reason = JSON.stringify(err.toJSON());
     if (!err.retryable && err.code !== 'internal_error') return this.finish(job, 'dead', reason);
     if (job.attempts >= job.max_attempts) return this.finish(job, 'dead', reason);

@@ -102,7 +102,8 @@ function readIfExists(path: string): string | undefined {
 
 function keyFileError(path: string, what: string, cause: unknown): HubError {
   const reason = (cause as NodeJS.ErrnoException).code ?? 'error';
-  return new HubError('config_invalid', `The key file ${path} ${what} (${reason}). Set ${ENCRYPTION_KEY_ENV} or fix the file's permissions.`, { cause });
+  const message = `The key file ${path} ${what} (${reason}). Fix the path or its permissions, or set ${ENCRYPTION_KEY_ENV}.`;
+  return new HubError('config_invalid', message, { cause });
 }
 
 /** Write, flush to disk and close a new file (mode 0600); fails if it exists. */

@@ -1,0 +1,232 @@
+/**
+ * The email service: send (now or queued), failover across the provider chain, message status.
+ * Bulk sending, templates and delivery tracking live beside it (bulk.ts, template-store.ts,
+ * tracking.ts).
+ */
+import type { Clock } from '../../core/clock.js';
+import { HubError, toHubError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { ConnectionManager } from '../../connections/connections.js';
+import { getProvider } from '../../providers/registry.js';
+import type { ResolvedConnection } from '../../providers/types.js';
+import { enqueue, type JobContext, type Queue } from '../../queue/queue.js';
+import { runChain } from '../../routing/failover.js';
+import type { Store, Trx } from '../../store/store.js';
+import type { EmailAddress, EmailMessage, EmailProvider, EmailStatus } from './contract.js';
+import { sendEmailInput, type SendEmailInput } from './schemas.js';
+import type { TemplateStore } from './template-store.js';
+import { Suppressions } from './suppressions.js';
+
+/** A send job fires this long after a synchronous send began, in case the process died mid-send. */
+const RECOVERY_DELAY_MS = 5 * 60_000;
+export const SEND_JOB = 'email.send';
+
+/** A message before a provider is chosen: `from` may still be open. */
+export type PendingMessage = Omit<EmailMessage, 'from'> & { from?: EmailAddress };
+
+export interface SendResult {
+  id: string;
+  status: EmailStatus;
+  provider?: string;
+  providerMessageId?: string;
+}
+
+export interface EmailServiceOptions {
+  store: Store;
+  queue: Queue;
+  connections: ConnectionManager;
+  templates: TemplateStore;
+  clock: Clock;
+  logger: Logger;
+  /** Provider ids in failover order (`EMAIL_PROVIDERS`). */
+  chain: string[];
+  defaultFrom?: string;
+}
+
+export class EmailService {
+  readonly suppressions: Suppressions;
+  private readonly providers = new Map<string, EmailProvider>();
+
+  constructor(private readonly o: EmailServiceOptions) {
+    this.suppressions = new Suppressions(o.store, o.clock);
+    o.queue.register<{ messageId: string }>(SEND_JOB, (p, job) => this.runSendJob(p.messageId, job));
+  }
+
+  /**
+   * Send one message. Answers once a provider accepted it (`status: 'sent'`), or at once with
+   * `status: 'queued'` when it has `sendAt` or `async: true` (the durable queue sends it).
+   *
+   * @example
+   * await hub.email.send('default', { to: 'ann@example.com', subject: 'Hi', text: 'Hello' });
+   */
+  async send(tenantId: string, input: SendEmailInput): Promise<SendResult> {
+    const parsed = sendEmailInput.safeParse(input);
+    if (!parsed.success) throw zodToHubError(parsed.error);
+    const v = parsed.data;
+    const rendered = v.templateId ? await this.o.templates.render(tenantId, v.templateId, v.variables ?? {}) : { subject: v.subject!, html: v.html, text: v.text };
+    const id = newId('msg', this.o.clock.now());
+    const message: PendingMessage = {
+      id,
+      to: v.to,
+      cc: v.cc,
+      bcc: v.bcc,
+      from: v.from,
+      replyTo: v.replyTo,
+      ...rendered,
+      attachments: v.attachments,
+      headers: v.headers,
+      tags: v.tags,
+      metadata: v.metadata,
+    };
+    await this.suppressions.assertNone(tenantId, [...v.to, ...(v.cc ?? []), ...(v.bcc ?? [])]);
+    const queued = v.async === true || v.sendAt !== undefined;
+    const now = this.o.clock.now();
+    const jobId = await this.o.store.write(async (trx) => {
+      await insertMessage(trx, tenantId, message, queued ? 'queued' : 'sending', now, { sendAt: v.sendAt });
+      return enqueue(trx, { type: SEND_JOB, payload: { messageId: id }, runAt: queued ? (v.sendAt ?? now) : now + RECOVERY_DELAY_MS }, now);
+    });
+    if (queued) {
+      this.o.queue.wake();
+      return { id, status: 'queued' };
+    }
+    try {
+      const result = await this.deliver(tenantId, message);
+      await this.o.store.write(async (trx) => {
+        await markSent(trx, id, result.provider, result.providerMessageId, this.o.clock.now());
+        await trx.updateTable('jobs').set({ status: 'done', updated_at: this.o.clock.now() }).where('id', '=', jobId).where('status', '=', 'pending').execute();
+      });
+      return { id, status: 'sent', provider: result.provider, providerMessageId: result.providerMessageId };
+    } catch (err) {
+      const e = toHubError(err);
+      await this.o.store.write(async (trx) => {
+        await markFailed(trx, id, e, this.o.clock.now());
+        await trx.updateTable('jobs').set({ status: 'dead', last_error: JSON.stringify(e.toJSON()), updated_at: this.o.clock.now() }).where('id', '=', jobId).where('status', '=', 'pending').execute();
+      });
+      throw e;
+    }
+  }
+
+  /** A message with its delivery events, or 404. */
+  async get(tenantId: string, id: string) {
+    const row = await this.o.store.db.selectFrom('email_messages').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+    if (!row) throw new HubError('not_found', `No email message ${id}`);
+    const events = await this.o.store.db.selectFrom('email_events').selectAll().where('message_id', '=', id).orderBy('occurred_at').execute();
+    return {
+      id: row.id,
+      provider: row.provider,
+      providerMessageId: row.provider_message_id,
+      status: row.status as EmailStatus,
+      to: JSON.parse(row.to_addr) as string[],
+      subject: row.subject,
+      batchId: row.batch_id,
+      sendAt: row.send_at === null ? null : new Date(row.send_at).toISOString(),
+      error: row.error ? (JSON.parse(row.error) as unknown) : null,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+      events: events.map((e) => ({ id: e.id, type: e.type, provider: e.provider, recipient: e.recipient, occurredAt: new Date(e.occurred_at).toISOString(), data: JSON.parse(e.data) as unknown })),
+    };
+  }
+
+  /** Try each provider of the chain (failover); resolve `from` per provider. */
+  async deliver(tenantId: string, message: PendingMessage) {
+    const { provider, value, failures } = await runChain(this.o.chain, async (providerId) => {
+      const conn = await this.o.connections.forTenant(tenantId, providerId);
+      if (!conn) throw new HubError('not_configured', `${providerId} is not configured`, { provider: providerId });
+      const from = message.from ?? this.defaultFrom(conn);
+      return this.providerFor(conn).send({ ...message, from });
+    });
+    if (failures.length > 0) this.o.logger.warn({ messageId: message.id, provider, failures }, 'email: failed over');
+    return { ...value, provider };
+  }
+
+  /** Close provider resources (SMTP pools). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.providers.values()].map((p) => (p as { close?: () => Promise<void> }).close?.()));
+  }
+
+  private async runSendJob(messageId: string, job: JobContext): Promise<void> {
+    const row = await this.o.store.db.selectFrom('email_messages').selectAll().where('id', '=', messageId).executeTakeFirst();
+    if (!row || (row.status !== 'queued' && row.status !== 'sending')) return; // already sent or failed: nothing to do
+    const message = JSON.parse(row.message) as PendingMessage;
+    try {
+      await this.suppressions.assertNone(row.tenant_id, [...message.to, ...(message.cc ?? []), ...(message.bcc ?? [])]);
+      const result = await this.deliver(row.tenant_id, message);
+      await this.o.store.write((trx) => markSent(trx, messageId, result.provider, result.providerMessageId, this.o.clock.now()));
+    } catch (err) {
+      const e = toHubError(err);
+      if (!e.retryable || job.attempt >= job.maxAttempts) await this.o.store.write((trx) => markFailed(trx, messageId, e, this.o.clock.now()));
+      throw e;
+    }
+  }
+
+  private defaultFrom(conn: ResolvedConnection): EmailAddress {
+    const fromCreds = (conn.credentials as { fromEmail?: string }).fromEmail;
+    const email = fromCreds ?? this.o.defaultFrom ?? (conn.mode === 'sandbox' ? 'noreply@switchboard.test' : undefined);
+    if (!email) {
+      const envName = (getProvider(conn.provider).manifest.env as Record<string, string>).fromEmail ?? 'EMAIL_FROM';
+      throw new HubError('validation_failed', `from: no sender address; pass "from" or set ${envName} or EMAIL_FROM`, { errors: [{ field: 'from', message: 'is required' }] });
+    }
+    return { email };
+  }
+
+  private providerFor(conn: ResolvedConnection): EmailProvider {
+    let p = this.providers.get(conn.id);
+    if (!p) {
+      const def = getProvider(conn.provider);
+      if (!def.email) throw new HubError('not_configured', `${conn.provider} does not send email`);
+      p = def.email({ connection: conn as never, http: this.o.connections.http(conn), clock: this.o.clock, logger: this.o.logger });
+      this.providers.set(conn.id, p);
+    }
+    return p;
+  }
+}
+
+export async function insertMessage(
+  trx: Trx,
+  tenantId: string,
+  message: PendingMessage,
+  status: EmailStatus,
+  now: number,
+  extra: { sendAt?: number; batchId?: string; error?: HubError } = {},
+): Promise<void> {
+  await trx
+    .insertInto('email_messages')
+    .values({
+      id: message.id,
+      tenant_id: tenantId,
+      status,
+      provider: null,
+      provider_message_id: null,
+      to_addr: JSON.stringify(message.to.map((a) => a.email)),
+      subject: message.subject,
+      message: JSON.stringify(message),
+      send_at: extra.sendAt ?? null,
+      batch_id: extra.batchId ?? null,
+      error: extra.error ? JSON.stringify(extra.error.toJSON()) : null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
+
+/** Record the provider that took it; never moves a message that events already advanced. */
+async function markSent(trx: Trx, id: string, provider: string, providerMessageId: string, now: number): Promise<void> {
+  await trx.updateTable('email_messages').set({ provider, provider_message_id: providerMessageId, updated_at: now }).where('id', '=', id).execute();
+  await trx.updateTable('email_messages').set({ status: 'sent', error: null }).where('id', '=', id).where('status', 'in', ['queued', 'sending']).execute();
+}
+
+async function markFailed(trx: Trx, id: string, err: HubError, now: number): Promise<void> {
+  await trx
+    .updateTable('email_messages')
+    .set({ status: 'failed', error: JSON.stringify(err.toJSON()), updated_at: now })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'sending'])
+    .execute();
+}
+
+/** A zod error as a 400 naming each field. */
+export function zodToHubError(error: { issues: { path: PropertyKey[]; message: string }[] }): HubError {
+  const errors = error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message }));
+  return new HubError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+}

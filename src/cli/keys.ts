@@ -1,0 +1,81 @@
+/** `switchboard keys create|list|revoke|rotate-encryption|generate-encryption-key`. */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { loadConfig } from '../core/config.js';
+import { systemClock } from '../core/clock.js';
+import { ApiKeyStore } from '../server/api-key-store.js';
+import { openStore, type Store } from '../store/store.js';
+import { Vault } from '../vault/vault.js';
+
+async function withStore<T>(fn: (store: Store, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    return await fn(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Re-wrap every connection secret under the current key; answers how many moved. */
+export async function rotateEncryption(store: Store, vault: Vault): Promise<{ rewrapped: number; total: number }> {
+  const rows = await store.db.selectFrom('connections').select(['id', 'credentials']).execute();
+  let rewrapped = 0;
+  for (const row of rows) {
+    if (!vault.needsRewrap(row.credentials)) continue;
+    const sealed = vault.rewrap(row.credentials, row.id);
+    await store.write((trx) => trx.updateTable('connections').set({ credentials: sealed, key_id: vault.currentKid, updated_at: Date.now() }).where('id', '=', row.id).execute());
+    rewrapped++;
+  }
+  return { rewrapped, total: rows.length };
+}
+
+export function keysCommand(): Command {
+  const keys = new Command('keys').description('API keys and the encryption key');
+  keys
+    .command('create')
+    .description('Create an API key (printed once)')
+    .requiredOption('--name <name>', 'a label, e.g. the app using it')
+    .option('--scopes <list>', 'comma-separated scopes (default *)', '*')
+    .option('--tenant <id>', 'tenant the key acts for', 'default')
+    .action((o: { name: string; scopes: string; tenant: string }) =>
+      withStore(async (store) => {
+        const created = await new ApiKeyStore(store, systemClock).create({ name: o.name, scopes: o.scopes.split(',').map((s) => s.trim()), tenantId: o.tenant });
+        console.log(`${created.key}\n(id ${created.id}, scopes ${created.scopes.join(',')}; store it now, it is not shown again)`);
+      }),
+    );
+  keys
+    .command('list')
+    .description('List API keys (prefixes only)')
+    .action(() =>
+      withStore(async (store) => {
+        for (const k of await new ApiKeyStore(store, systemClock).list()) {
+          console.log(`${k.id}  ${k.prefix}…  ${k.name.padEnd(20)} tenant=${k.tenantId} scopes=${k.scopes.join(',')}${k.revokedAt ? ` REVOKED ${k.revokedAt}` : ''}`);
+        }
+      }),
+    );
+  keys
+    .command('revoke <idOrPrefix>')
+    .description('Revoke an API key')
+    .action((id: string) =>
+      withStore(async (store) => {
+        await new ApiKeyStore(store, systemClock).revoke(id);
+        console.log(`revoked ${id}`);
+      }),
+    );
+  keys
+    .command('rotate-encryption')
+    .description('Re-encrypt stored secrets under the first key of SWITCHBOARD_ENCRYPTION_KEY (list the old key after it)')
+    .action(() =>
+      withStore(async (store, config) => {
+        const vault = Vault.fromConfig(config.encryptionKey, { keyFile: join(config.dataDir, 'encryption.key') });
+        const { rewrapped, total } = await rotateEncryption(store, vault);
+        console.log(`re-encrypted ${rewrapped} of ${total} connection secret(s) under key ${vault.currentKid}; the old key can be removed once every hub process runs with the new one`);
+      }),
+    );
+  keys
+    .command('generate-encryption-key')
+    .description('Print a new random encryption key for SWITCHBOARD_ENCRYPTION_KEY')
+    .action(() => console.log(Vault.generateKey()));
+  return keys;
+}

@@ -1,0 +1,20 @@
+/**
+ * `switchboard` CLI: start | migrate | keys … | email bulk | health.
+ */
+import { Command } from 'commander';
+import { API_VERSION } from '../server/app.js';
+import { bulkCommand } from './email-bulk.js';
+import { keysCommand } from './keys.js';
+import { healthCommand, migrateCommand, startCommand } from './start.js';
+
+const program = new Command('switchboard').version(API_VERSION).description('Self-hostable integrations hub');
+program.addCommand(startCommand());
+program.addCommand(migrateCommand());
+program.addCommand(keysCommand());
+program.addCommand(new Command('email').description('Email tools').addCommand(bulkCommand()));
+program.addCommand(healthCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+/** `switchboard start`, `migrate`, `health`. */
+import { Command } from 'commander';
+import { loadConfig } from '../core/config.js';
+import { createHub } from '../hub.js';
+import { Store } from '../store/store.js';
+
+export function startCommand(): Command {
+  return new Command('start')
+    .description('Start the hub (REST API, workers, and emulators for providers without credentials)')
+    .option('-p, --port <port>', 'port (default PORT or 3001)')
+    .action(async (opts: { port?: string }) => {
+      const hub = await createHub();
+      const url = await hub.listen({ port: opts.port ? Number(opts.port) : undefined });
+      let keyLine = '';
+      if (!hub.config.apiKey && (await hub.apiKeys.count()) === 0) {
+        const sandbox = hub.config.forceSandbox || [...hub.config.emailProviders].every((p) => hub.connections.defaultConnection(p)?.mode !== 'live');
+        if (sandbox) {
+          const { key } = await hub.apiKeys.create({ name: 'sandbox-bootstrap', scopes: ['*'], sandbox: true });
+          keyLine = `  API key (sandbox, created now, shown once): ${key}\n`;
+        } else keyLine = '  No API key exists: create one with `switchboard keys create --name admin`\n';
+      }
+      const modes = hub.config.emailProviders.map((p) => `${p}:${hub.connections.defaultConnection(p)?.mode ?? 'not configured'}`).join(' ');
+      console.log(
+        `\nSwitchboard listening on ${url.replace('127.0.0.1', 'localhost')} (store: ${hub.store.dialect} ${hub.store.location})\n` +
+          `  email providers: ${modes}\n${keyLine}` +
+          `  docs: ${url}/docs   health: ${url}/api/v1/integrations/health   metrics: ${url}/metrics\n`,
+      );
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        hub.logger.info({ signal }, 'shutting down: finishing running jobs');
+        await hub.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}
+
+export function migrateCommand(): Command {
+  return new Command('migrate').description('Apply database migrations (also done at start)').action(async () => {
+    const config = loadConfig();
+    const store = new Store({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const applied = await store.migrate();
+    console.log(`${store.dialect} ${store.location}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+    await store.close();
+  });
+}
+
+export function healthCommand(): Command {
+  return new Command('health')
+    .description('Show the health of a running hub')
+    .option('--url <url>', 'hub URL', process.env.SWITCHBOARD_URL ?? 'http://localhost:3001')
+    .action(async (opts: { url: string }) => {
+      const res = await fetch(`${opts.url}/api/v1/integrations/health`);
+      const body = (await res.json()) as { status: string; integrations: { provider: string; status: string; mode: string | null; last_error: { message: string } | null }[] };
+      console.log(`hub: ${body.status}`);
+      for (const i of body.integrations) console.log(`  ${i.provider.padEnd(10)} ${i.status.padEnd(15)} ${i.mode ?? ''}${i.last_error ? `  last error: ${i.last_error.message}` : ''}`);
+      if (!res.ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,209 @@
+/**
+ * Connections: a provider plus credentials for one tenant.
+ *
+ * - The default connection of each provider comes from its env vars (manifest `env`). With the
+ *   fields of `liveWhen` set it is live; otherwise (or when sandbox is forced) the provider's
+ *   emulator is started on a loopback port and the connection points at it.
+ * - `POST /api/v1/connections` adds tenant connections; their credentials are sealed by the vault.
+ */
+import type { Clock } from '../core/clock.js';
+import { HubError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import { apiBaseVar, getProvider, PROVIDERS } from '../providers/registry.js';
+import type { Emulator, ProviderDefinition, ResolvedConnection } from '../providers/types.js';
+import type { ProviderHttp } from '../transport/types.js';
+import type { Store } from '../store/store.js';
+import type { Transport } from '../transport/transport.js';
+import type { Vault } from '../vault/vault.js';
+
+export const DEFAULT_TENANT = 'default';
+
+export interface ConnectionSummary {
+  id: string;
+  tenantId: string;
+  provider: string;
+  name: string;
+  mode: 'sandbox' | 'live';
+  /** Credential field names (never values). */
+  fields: string[];
+  createdAt?: number;
+}
+
+export interface ConnectionManagerOptions {
+  store: Store;
+  vault: Vault;
+  transport: Transport;
+  clock: Clock;
+  logger: Logger;
+  env: Record<string, string | undefined>;
+  forceSandbox: boolean;
+  /** Only these providers get a default connection (and an emulator). Default: all. */
+  providers?: string[];
+}
+
+export class ConnectionManager {
+  private readonly defaults = new Map<string, ResolvedConnection>();
+  private readonly emulators = new Map<string, Emulator>();
+  private readonly errors = new Map<string, string>();
+  private readonly httpCache = new Map<string, ProviderHttp>();
+
+  constructor(private readonly o: ConnectionManagerOptions) {}
+
+  /** Resolve every default connection, starting emulators for sandboxed providers. */
+  async start(): Promise<void> {
+    const wanted = PROVIDERS.filter((p) => !this.o.providers || this.o.providers.includes(p.manifest.id));
+    await Promise.all(wanted.map((p) => this.resolveDefault(p)));
+  }
+
+  /** Point every emulator's signed webhooks at the hub. */
+  setWebhookBase(baseUrl: string): void {
+    for (const [id, emu] of this.emulators) emu.setWebhookTarget(`${baseUrl.replace(/\/$/, '')}/webhooks/${id}`);
+  }
+
+  emulator(provider: string): Emulator | undefined {
+    return this.emulators.get(provider);
+  }
+
+  /** A configuration problem found at start (shown by health), if any. */
+  configError(provider: string): string | undefined {
+    return this.errors.get(provider);
+  }
+
+  defaultConnection(provider: string): ResolvedConnection | undefined {
+    return this.defaults.get(provider);
+  }
+
+  /** The connection a tenant uses for a provider: its own if it has one, else the default. */
+  async forTenant(tenantId: string, provider: string): Promise<ResolvedConnection | undefined> {
+    if (tenantId !== DEFAULT_TENANT) {
+      const row = await this.o.store.db
+        .selectFrom('connections')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('provider', '=', provider)
+        .orderBy('created_at')
+        .executeTakeFirst();
+      if (row) return this.fromRow(row);
+    }
+    return this.defaults.get(provider);
+  }
+
+  /** The transport bound to a connection (cached: breakers and rate limits live there). */
+  http(connection: ResolvedConnection): ProviderHttp {
+    let http = this.httpCache.get(connection.id);
+    if (!http) {
+      http = this.o.transport.forConnection(getProvider(connection.provider).manifest as never, connection);
+      this.httpCache.set(connection.id, http);
+    }
+    return http;
+  }
+
+  /** Webhook secrets accepted for a provider's default route: configured ones and the emulator's. */
+  webhookSecrets(provider: string): string[] {
+    const def = getProvider(provider);
+    const fields = def.webhooks?.secretFields ?? [];
+    const fromEnv = fields
+      .map((f) => this.o.env[(def.manifest.env as Record<string, string>)[f] ?? ''])
+      .filter((v): v is string => !!v);
+    const emu = this.emulators.get(provider)?.webhookSecret;
+    return emu ? [...fromEnv, emu] : fromEnv;
+  }
+
+  /** Add a tenant connection; credentials are validated by the manifest and sealed. */
+  async create(tenantId: string, provider: string, name: string, credentials: Record<string, unknown>): Promise<ConnectionSummary> {
+    const def = getProvider(provider);
+    const parsed = def.manifest.credentials.safeParse(credentials);
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((i) => ({ field: `credentials.${i.path.join('.')}`, message: i.message }));
+      throw new HubError('validation_failed', `Invalid ${def.manifest.name} credentials: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, { errors });
+    }
+    const now = this.o.clock.now();
+    const id = newId('conn', now);
+    const sealed = this.o.vault.seal(parsed.data, id);
+    try {
+      await this.o.store.write((trx) =>
+        trx
+          .insertInto('connections')
+          .values({ id, tenant_id: tenantId, provider, name, credentials: sealed, key_id: this.o.vault.currentKid, created_at: now, updated_at: now })
+          .execute(),
+      );
+    } catch (err) {
+      throw new HubError('conflict', `Tenant already has a ${provider} connection named "${name}"`, { cause: err });
+    }
+    return { id, tenantId, provider, name, mode: 'live', fields: Object.keys(parsed.data as object), createdAt: now };
+  }
+
+  async list(tenantId: string): Promise<ConnectionSummary[]> {
+    const rows = await this.o.store.db.selectFrom('connections').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').execute();
+    const own = rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      provider: r.provider,
+      name: r.name,
+      mode: 'live' as const,
+      fields: Object.keys(this.o.vault.open<Record<string, unknown>>(r.credentials, r.id)),
+      createdAt: r.created_at,
+    }));
+    const defaults = [...this.defaults.values()].map((c) => ({
+      id: c.id,
+      tenantId: DEFAULT_TENANT,
+      provider: c.provider,
+      name: 'default',
+      mode: c.mode,
+      fields: Object.keys(c.credentials as object),
+    }));
+    return [...defaults, ...own];
+  }
+
+  async remove(tenantId: string, id: string): Promise<void> {
+    const res = await this.o.store.write((trx) =>
+      trx.deleteFrom('connections').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst(),
+    );
+    if (Number(res.numDeletedRows) === 0) throw new HubError('not_found', `No connection ${id}`);
+    this.httpCache.delete(id);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.emulators.values()].map((e) => e.close()));
+  }
+
+  private fromRow(row: { id: string; tenant_id: string; provider: string; credentials: string }): ResolvedConnection {
+    const def = getProvider(row.provider);
+    const credentials = this.o.vault.open<Record<string, unknown>>(row.credentials, row.id);
+    const baseUrl = this.o.env[apiBaseVar(row.provider)] ?? def.manifest.baseUrlFor?.(credentials) ?? def.manifest.baseUrl;
+    return { id: row.id, tenantId: row.tenant_id, provider: row.provider, mode: 'live', baseUrl, credentials };
+  }
+
+  private async resolveDefault(def: ProviderDefinition): Promise<void> {
+    const m = def.manifest;
+    const raw: Record<string, string> = {};
+    for (const [field, envVar] of Object.entries(m.env as Record<string, string>)) {
+      const v = this.o.env[envVar];
+      if (v !== undefined && v.trim() !== '') raw[field] = v.trim();
+    }
+    const live = !this.o.forceSandbox && m.liveWhen.every((f) => raw[f] !== undefined);
+    const id = `conn_default_${m.id}`;
+    if (live) {
+      const parsed = m.credentials.safeParse(raw);
+      if (!parsed.success) {
+        const names = parsed.error.issues.map((i) => `${(m.env as Record<string, string>)[String(i.path[0])] ?? i.path.join('.')}: ${i.message}`);
+        throw new HubError('config_invalid', `Invalid ${m.name} configuration:\n  ${names.join('\n  ')}`);
+      }
+      const credentials = parsed.data as Record<string, unknown>;
+      const baseUrl = this.o.env[apiBaseVar(m.id)] ?? m.baseUrlFor?.(credentials as never) ?? m.baseUrl;
+      this.defaults.set(m.id, { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'live', baseUrl, credentials });
+      return;
+    }
+    if (!def.startEmulator) {
+      this.errors.set(m.id, `not configured: set ${m.liveWhen.map((f) => (m.env as Record<string, string>)[f]).join(', ')}`);
+      return;
+    }
+    const emulator = await def.startEmulator();
+    this.emulators.set(m.id, emulator);
+    // Keep non-secret settings (from addresses, region) from the env; the emulator supplies the rest.
+    const kept = Object.fromEntries(Object.entries(raw).filter(([k]) => !m.secretFields.includes(k) && !m.liveWhen.includes(k)));
+    const credentials = m.credentials.parse({ ...kept, ...emulator.credentials }) as Record<string, unknown>;
+    this.defaults.set(m.id, { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'sandbox', baseUrl: emulator.url, credentials });
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * `createHub(config)`: the library entry. Wires store, queue, transport, connections, the email
+ * category and the inbound webhook pipeline; `listen()` adds the REST server.
+ *
+ * @example
+ * const hub = await createHub({ env: { MOCK_EXTERNAL_APIS: 'true' } });
+ * const { id, provider } = await hub.email.send('default', { to: 'ann@example.com', subject: 'Hi', text: 'Hello' });
+ * await hub.close();
+ */
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { BulkSender } from './categories/email/bulk.js';
+import { EmailService } from './categories/email/service.js';
+import { TemplateStore } from './categories/email/template-store.js';
+import { applyEmailEvents } from './categories/email/tracking.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { loadConfig, type HubConfig } from './core/config.js';
+import { HubError } from './core/errors.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { ConnectionManager } from './connections/connections.js';
+import { providersOf } from './providers/registry.js';
+import { Queue } from './queue/queue.js';
+import { ApiKeyStore } from './server/api-key-store.js';
+import { openStore, type Store } from './store/store.js';
+import { parseRateLimit } from './transport/rate-limit.js';
+import { Transport } from './transport/transport.js';
+import { Vault } from './vault/vault.js';
+import { WebhookInbox } from './webhooks/inbound.js';
+
+export interface CreateHubOptions {
+  /** Environment to read (default `process.env` plus `.env`). */
+  env?: Record<string, string | undefined>;
+  /** A ready config (skips env parsing). */
+  config?: HubConfig;
+  clock?: Clock;
+  logger?: Logger;
+  /** Start the queue workers (default true). */
+  startWorkers?: boolean;
+}
+
+export interface Hub {
+  config: HubConfig;
+  store: Store;
+  queue: Queue;
+  transport: Transport;
+  vault: Vault;
+  connections: ConnectionManager;
+  apiKeys: ApiKeyStore;
+  email: EmailService;
+  bulk: BulkSender;
+  templates: TemplateStore;
+  inbox: WebhookInbox;
+  registry: Registry;
+  logger: Logger;
+  clock: Clock;
+  /** Start the REST server; answers the base URL. */
+  listen(options?: { port?: number; host?: string }): Promise<string>;
+  server?: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
+  const config = options.config ?? loadConfig(options.env ?? process.env, { envFile: options.env ? false : undefined });
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const emailIds = providersOf('email').map((p) => p.manifest.id);
+  const unknown = config.emailProviders.filter((p) => !emailIds.includes(p));
+  if (unknown.length > 0) throw new HubError('config_invalid', `EMAIL_PROVIDERS: unknown provider(s) ${unknown.join(', ')}; known: ${emailIds.join(', ')}`);
+
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
+  const vault = Vault.fromConfig(config.encryptionKey, { keyFile: join(config.dataDir, 'encryption.key') });
+  if (vault.generated) logger.warn(`No SWITCHBOARD_ENCRYPTION_KEY: generated ${vault.keyFile}. Back it up (secrets are unreadable without it) or set SWITCHBOARD_ENCRYPTION_KEY.`);
+
+  const rateLimits = Object.fromEntries(Object.entries(config.rateLimits).map(([k, v]) => [k, parseRateLimit(v)]));
+  const transport = new Transport({
+    clock,
+    logger,
+    registry,
+    rateLimits,
+    audit: (e) => {
+      void store
+        .write((trx) =>
+          trx
+            .insertInto('audit_log')
+            .values({ at: e.at, provider: e.provider, connection_id: e.connectionId, operation: e.operation, method: e.method, url: e.url, status: e.status ?? null, error_code: e.errorCode ?? null, duration_ms: Math.round(e.durationMs), attempt: e.attempt })
+            .execute(),
+        )
+        .catch((err: unknown) => logger.error({ err }, 'audit log write failed'));
+    },
+  });
+  const queue = new Queue(store, { clock, logger, concurrency: config.queueConcurrency, pollMs: config.queuePollMs });
+  const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, providers: config.emailProviders });
+  await connections.start();
+  const templates = new TemplateStore(store, clock);
+  const email = new EmailService({ store, queue, connections, templates, clock, logger, chain: config.emailProviders, defaultFrom: config.emailFrom });
+  const bulk = new BulkSender({ store, queue, templates, suppressions: email.suppressions, clock, maxRecipients: config.bulkMaxRecipients });
+  const inbox = new WebhookInbox({ store, queue, connections, clock, logger, registry, toleranceSec: config.webhookToleranceSec });
+  inbox.addSink(async (provider, events) => {
+    await applyEmailEvents(store, clock, provider, events);
+  });
+  const apiKeys = new ApiKeyStore(store, clock);
+  if (config.apiKey) await apiKeys.ensure(config.apiKey);
+  if (options.startWorkers !== false) queue.start();
+
+  const hub: Hub = {
+    config,
+    store,
+    queue,
+    transport,
+    vault,
+    connections,
+    apiKeys,
+    email,
+    bulk,
+    templates,
+    inbox,
+    registry,
+    logger,
+    clock,
+    async listen(listenOptions = {}) {
+      const { buildServer } = await import('./server/app.js');
+      const server = await buildServer(hub);
+      hub.server = server;
+      await server.listen({ port: listenOptions.port ?? config.port, host: listenOptions.host ?? config.host });
+      const address = server.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const local = `http://127.0.0.1:${port}`;
+      // Emulators run in this process's sandbox: they post their signed events back over loopback.
+      connections.setWebhookBase(local);
+      return local;
+    },
+    async close() {
+      await hub.server?.close();
+      await queue.stop();
+      await email.close();
+      await connections.close();
+      await store.close();
+    },
+  };
+  return hub;
+}

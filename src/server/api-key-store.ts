@@ -1,0 +1,121 @@
+/**
+ * API keys of the REST API: stored as SHA-256 hashes with scopes and a tenant; shown once.
+ * Scopes: `*` (everything), `<area>:*`, or one of {@link SCOPES}.
+ */
+import type { Clock } from '../core/clock.js';
+import { HubError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { DEFAULT_TENANT } from '../connections/connections.js';
+import type { Store } from '../store/store.js';
+import { generateApiKey, hashApiKey } from '../vault/api-keys.js';
+
+export const SCOPES = ['email:send', 'email:read', 'email:admin', 'connections:read', 'connections:write', 'jobs:read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKeyInfo {
+  id: string;
+  tenantId: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface Principal {
+  keyId: string;
+  tenantId: string;
+  scopes: string[];
+}
+
+/** Does a key with `granted` scopes have `needed`? */
+export function hasScope(granted: string[], needed: string): boolean {
+  return granted.includes('*') || granted.includes(needed) || granted.includes(`${needed.split(':')[0]}:*`);
+}
+
+const CACHE_MS = 5_000;
+
+export class ApiKeyStore {
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Create a key; the returned `key` is the only time the secret is visible.
+   *
+   * @example
+   * const { key } = await apiKeys.create({ name: 'ci', scopes: ['email:send'] });
+   */
+  async create(options: { name: string; scopes?: string[]; tenantId?: string; sandbox?: boolean; key?: string }): Promise<ApiKeyInfo & { key: string }> {
+    const scopes = options.scopes ?? ['*'];
+    for (const s of scopes) {
+      if (s !== '*' && !(SCOPES as readonly string[]).includes(s) && !/^[a-z]+:\*$/.test(s)) {
+        throw new HubError('validation_failed', `scopes: unknown scope "${s}"; known: *, ${SCOPES.join(', ')}`, { errors: [{ field: 'scopes', message: `unknown scope "${s}"` }] });
+      }
+    }
+    const generated = options.key ? { key: options.key, prefix: options.key.slice(0, 12), hash: hashApiKey(options.key) } : generateApiKey({ sandbox: options.sandbox });
+    const now = this.clock.now();
+    const id = newId('key', now);
+    const tenantId = options.tenantId ?? DEFAULT_TENANT;
+    await this.store.write((trx) =>
+      trx
+        .insertInto('api_keys')
+        .values({ id, tenant_id: tenantId, name: options.name, prefix: generated.prefix, hash: generated.hash, scopes: JSON.stringify(scopes), created_at: now, last_used_at: null, revoked_at: null })
+        .onConflict((oc) => oc.column('hash').doNothing())
+        .execute(),
+    );
+    return { id, tenantId, name: options.name, prefix: generated.prefix, scopes, createdAt: new Date(now).toISOString(), lastUsedAt: null, revokedAt: null, key: generated.key };
+  }
+
+  /** Register the bootstrap key from `SWITCHBOARD_API_KEY` (idempotent). */
+  async ensure(key: string, name = 'bootstrap'): Promise<void> {
+    const existing = await this.store.db.selectFrom('api_keys').select('id').where('hash', '=', hashApiKey(key)).executeTakeFirst();
+    if (!existing) await this.create({ name, key, scopes: ['*'] });
+  }
+
+  async count(): Promise<number> {
+    const r = await this.store.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async list(tenantId?: string): Promise<ApiKeyInfo[]> {
+    let q = this.store.db.selectFrom('api_keys').selectAll().orderBy('created_at');
+    if (tenantId) q = q.where('tenant_id', '=', tenantId);
+    const rows = await q.execute();
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, name: r.name, prefix: r.prefix, scopes: JSON.parse(r.scopes) as string[], createdAt: new Date(r.created_at).toISOString(), lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at) }));
+  }
+
+  async revoke(idOrPrefix: string): Promise<void> {
+    const res = await this.store.write((trx) =>
+      trx
+        .updateTable('api_keys')
+        .set({ revoked_at: this.clock.now() })
+        .where((eb) => eb.or([eb('id', '=', idOrPrefix), eb('prefix', '=', idOrPrefix)]))
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst(),
+    );
+    if (Number(res.numUpdatedRows) === 0) throw new HubError('not_found', `No active API key ${idOrPrefix}`);
+    this.cache.clear();
+  }
+
+  /** The principal of a bearer token, or null. Cached for a few seconds (revocation included). */
+  async authenticate(token: string): Promise<Principal | null> {
+    const hash = hashApiKey(token);
+    const now = this.clock.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > now) return hit.principal;
+    const row = await this.store.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+    const principal = row && row.revoked_at === null ? { keyId: row.id, tenantId: row.tenant_id, scopes: JSON.parse(row.scopes) as string[] } : null;
+    if (principal && (row!.last_used_at ?? 0) < now - 60_000) {
+      void this.store.write((trx) => trx.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row!.id).execute()).catch(() => {});
+    }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { principal, until: now + CACHE_MS });
+    return principal;
+  }
+}

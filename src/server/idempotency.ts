@@ -1,0 +1,82 @@
+/**
+ * `Idempotency-Key` on every POST of the API: the same key with the same body answers the
+ * stored response (no second send); with another body, 409 `idempotency_conflict`; while the
+ * first request still runs, 409 `idempotency_in_progress`. A 5xx is not stored, so a retry runs
+ * again. Keys are per tenant and kept 24 hours.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import { HubError } from '../core/errors.js';
+import type { Store } from '../store/store.js';
+
+const LOCK_MS = 60_000;
+const KEEP_MS = 24 * 60 * 60_000;
+const HEADER = 'idempotency-key';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency?: { tenantId: string; key: string };
+  }
+}
+
+function requestHash(req: FastifyRequest): string {
+  return createHash('sha256').update(`${req.method} ${req.routeOptions.url ?? req.url}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+}
+
+export function registerIdempotency(app: FastifyInstance, store: Store, clock: Clock): void {
+  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+    const key = req.headers[HEADER];
+    if (req.method !== 'POST' || typeof key !== 'string' || !req.principal) return;
+    if (key.length < 1 || key.length > 255) {
+      throw new HubError('validation_failed', 'Idempotency-Key: must be 1 to 255 characters', { errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 characters' }] });
+    }
+    const tenantId = req.principal.tenantId;
+    const hash = requestHash(req);
+    const now = clock.now();
+    const outcome = await store.write(async (trx) => {
+      const inserted = await trx
+        .insertInto('idempotency_keys')
+        .values({ tenant_id: tenantId, key, request_hash: hash, status: 'in_progress', response_status: null, response_body: null, created_at: now, locked_until: now + LOCK_MS })
+        .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+        .returning('key')
+        .executeTakeFirst();
+      if (inserted) return { run: true as const };
+      const row = await trx.selectFrom('idempotency_keys').selectAll().where('tenant_id', '=', tenantId).where('key', '=', key).executeTakeFirstOrThrow();
+      if (row.created_at < now - KEEP_MS || (row.status === 'in_progress' && row.locked_until < now)) {
+        // Expired, or the first attempt died mid-way: this request takes the key over.
+        await trx.updateTable('idempotency_keys').set({ request_hash: hash, status: 'in_progress', created_at: now, locked_until: now + LOCK_MS }).where('tenant_id', '=', tenantId).where('key', '=', key).execute();
+        return { run: true as const };
+      }
+      return { run: false as const, row };
+    });
+    if (outcome.run) {
+      req.idempotency = { tenantId, key };
+      return;
+    }
+    const { row } = outcome;
+    if (row.request_hash !== hash) throw new HubError('idempotency_conflict', `Idempotency-Key "${key}" was already used with a different request; use a new key for a new request`);
+    if (row.status !== 'done') throw new HubError('idempotency_in_progress', `A request with Idempotency-Key "${key}" is still running; retry in a moment`, { retryAfter: 1 });
+    return reply.code(row.response_status!).header('idempotent-replayed', 'true').type('application/json').send(row.response_body);
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    const idem = req.idempotency;
+    if (!idem) return payload;
+    req.idempotency = undefined;
+    const status = reply.statusCode;
+    await store.write(async (trx) => {
+      if (status >= 500) {
+        await trx.deleteFrom('idempotency_keys').where('tenant_id', '=', idem.tenantId).where('key', '=', idem.key).execute();
+        return;
+      }
+      await trx
+            .updateTable('idempotency_keys')
+            .set({ status: 'done', response_status: status, response_body: typeof payload === 'string' ? payload : JSON.stringify(payload) })
+            .where('tenant_id', '=', idem.tenantId)
+            .where('key', '=', idem.key)
+            .execute();
+    });
+    return payload;
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * `GET /api/v1/integrations/health`: one entry per configured provider
+ * `{name, type, provider, status, enabled, mode, last_error}` and the store's state.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { sql } from 'kysely';
+import type { Hub } from '../../../hub.js';
+import { getProvider } from '../../../providers/registry.js';
+
+export interface ProviderHealth {
+  name: string;
+  type: string;
+  provider: string;
+  status: 'healthy' | 'degraded' | 'down' | 'not_configured';
+  enabled: boolean;
+  mode: 'sandbox' | 'live' | null;
+  breaker: string;
+  last_error: { message: string; at: string } | null;
+}
+
+export async function providerHealth(hub: Hub): Promise<ProviderHealth[]> {
+  const states = hub.transport.breakerStates();
+  return hub.config.emailProviders.map((id) => {
+    const def = getProvider(id);
+    const conn = hub.connections.defaultConnection(id);
+    const configError = hub.connections.configError(id);
+    const breaker = states[id] ?? 'closed';
+    const last = hub.transport.lastError(id);
+    const status = !conn ? 'not_configured' : breaker === 'open' ? 'down' : breaker === 'half-open' ? 'degraded' : 'healthy';
+    return {
+      name: def.manifest.name,
+      type: 'email',
+      provider: id,
+      status,
+      enabled: !!conn,
+      mode: conn?.mode ?? null,
+      breaker,
+      last_error: configError ? { message: configError, at: new Date().toISOString() } : last ? { message: last.message, at: new Date(last.at).toISOString() } : null,
+    };
+  });
+}
+
+export const healthRoutes =
+  (hub: Hub): FastifyPluginAsync =>
+  async (app) => {
+    app.get('/api/v1/integrations/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Health of every provider and the store', security: [] } }, async (_req, reply) => {
+      let store: 'ok' | 'down' = 'ok';
+      try {
+        await sql`select 1`.execute(hub.store.db);
+      } catch {
+        store = 'down';
+      }
+      const integrations = await providerHealth(hub);
+      const ok = store === 'ok' && integrations.some((i) => i.status === 'healthy');
+      reply.code(store === 'ok' ? 200 : 503);
+      return { status: ok ? 'ok' : 'degraded', store: { status: store, dialect: hub.store.dialect }, integrations };
+    });
+  };

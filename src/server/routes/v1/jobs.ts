@@ -1,0 +1,20 @@
+/** `GET /api/v1/jobs/:id`: progress and per-recipient results of a bulk job. */
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { Hub } from '../../../hub.js';
+import { tenantOf } from '../../app.js';
+
+const query = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+export const jobRoutes =
+  (hub: Hub): FastifyPluginAsync =>
+  async (app) => {
+    app.get<{ Params: { id: string }; Querystring: { offset?: string; limit?: string } }>(
+      '/api/v1/jobs/:id',
+      { config: { scope: 'jobs:read' }, schema: { tags: ['jobs'], summary: 'Progress of a bulk job (sent, failed, pending) and per-recipient results', querystring: query } },
+      async (req) => {
+        const q = query.parse(req.query);
+        return hub.bulk.progress(tenantOf(req), req.params.id, q.offset, q.limit);
+      },
+    );
+  };
