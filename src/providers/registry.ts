@@ -30,5 +30,8 @@ export function apiBaseVar(providerId: string): string {
 
 /** Every environment variable the providers read (for `.env.example` and docs). */
 export function providerEnvVars(): string[] {
-  return PROVIDERS.flatMap((p) => [...Object.values(p.manifest.env as Record<string, string>), apiBaseVar(p.manifest.id)]);
+  return PROVIDERS.flatMap((p) => [
+    ...Object.values(p.manifest.env as Record<string, string>),
+    ...(p.manifest.auth === 'smtp' ? [] : [apiBaseVar(p.manifest.id)]),
+  ]);
 }

@@ -3,7 +3,7 @@
  *
  * @see https://documentation.mailgun.com/docs/mailgun/api-reference/send/mailgun/messages/post-v3--domain-name--messages
  */
-import { HubError } from '../../core/errors.js';
+import { HubError, validationError } from '../../core/errors.js';
 import {
   HUB_ID_FIELD,
   type EmailAddress,
@@ -81,6 +81,18 @@ export function buildMailgunForm(message: EmailMessage): { form: FormData; dropp
   return { form, droppedTags: tags.slice(MAILGUN_MAX_TAGS) };
 }
 
+/**
+ * Serializes a FormData to multipart bytes and its `content-type` (with boundary).
+ *
+ * The transport's undici 7 cannot send Node 20's global FormData (it comes from Node's bundled
+ * undici 6 and fails with "action is not a function"), so the connector hands over bytes.
+ */
+async function encodeMultipart(form: FormData): Promise<{ body: Buffer; contentType: string }> {
+  const encoded = new Response(form);
+  const body = Buffer.from(await encoded.arrayBuffer());
+  return { body, contentType: encoded.headers.get('content-type') ?? 'multipart/form-data' };
+}
+
 /** `<20240101120000.abc@mg.example.com>` → `20240101120000.abc@mg.example.com`, as events carry it. */
 function stripAngles(id: string): string {
   return id.trim().replace(/^<(.*)>$/, '$1');
@@ -95,24 +107,27 @@ function stripAngles(id: string): string {
  * @see https://documentation.mailgun.com/docs/mailgun/user-manual/sending-messages/send-http
  */
 export function createMailgunEmail(ctx: ProviderContext<MailgunCredentials>): EmailProvider {
-  const { apiKey, domain } = ctx.connection.credentials;
+  const { apiKey, domain, fromEmail } = ctx.connection.credentials;
   const authorization = `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}`;
   return {
     id: 'mailgun',
     capabilities: CAPABILITIES,
     async send(message, options = {}): Promise<EmailSendResult> {
-      const { form, droppedTags } = buildMailgunForm(message);
+      const from = message.from?.email ? message.from : fromEmail ? { email: fromEmail } : undefined;
+      if (!from) throw validationError('from', 'no from address: pass one or set MAILGUN_FROM_EMAIL');
+      const { form, droppedTags } = buildMailgunForm({ ...message, from });
       if (droppedTags.length > 0) {
         ctx.logger.warn(
           { messageId: message.id, droppedTags },
           `Mailgun keeps at most ${MAILGUN_MAX_TAGS} tags per message; the others were not sent`,
         );
       }
+      const { body: multipart, contentType } = await encodeMultipart(form);
       const res = await ctx.http.request({
         method: 'POST',
         path: `/v3/${encodeURIComponent(domain)}/messages`,
-        headers: { authorization },
-        body: form,
+        headers: { authorization, 'content-type': contentType },
+        body: multipart,
         operation: 'email.send',
         ...(options.signal ? { signal: options.signal } : {}),
       });

@@ -16,6 +16,9 @@ export const MAILGUN_BASE_URLS = {
 
 export type MailgunRegion = keyof typeof MAILGUN_BASE_URLS;
 
+/** Env values may be set but empty (`MAILGUN_REGION=`): treat that as unset. */
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 const regionMessage =
   "MAILGUN_REGION must be 'us' or 'eu': the region your sending domain was created in (Mailgun control panel → Sending → Domains)";
 
@@ -32,14 +35,20 @@ export const mailgunCredentials = z.object({
     .string()
     .trim()
     .min(1, 'MAILGUN_DOMAIN is empty: use the sending domain as Mailgun lists it, e.g. mg.example.com'),
-  webhookSigningKey: z.string().trim().min(1).optional(),
-  region: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['us', 'eu'], { error: regionMessage }))
-    .default('us'),
-  fromEmail: z.email({ error: 'MAILGUN_FROM_EMAIL must be an email address on the sending domain' }).optional(),
+  webhookSigningKey: z.preprocess(blankAsUnset, z.string().trim().optional()),
+  region: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['us', 'eu'], { error: regionMessage }))
+      .default('us'),
+  ),
+  fromEmail: z.preprocess(
+    blankAsUnset,
+    z.email({ error: 'MAILGUN_FROM_EMAIL must be an email address on the sending domain' }).optional(),
+  ),
 });
 
 export type MailgunCredentials = z.infer<typeof mailgunCredentials>;

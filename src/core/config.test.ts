@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { providerEnvVars } from '../providers/registry.js';
+import { HUB_ENV_VARS, loadConfig } from './config.js';
+import type { HubError } from './errors.js';
+
+describe('loadConfig', () => {
+  it('applies defaults: port 3001, SQLite, sendgrid→mailgun→smtp', () => {
+    const c = loadConfig({}, { envFile: false });
+    expect(c).toMatchObject({ port: 3001, databaseUrl: undefined, emailProviders: ['sendgrid', 'mailgun', 'smtp'], forceSandbox: false });
+  });
+
+  it('NODE_ENV=test or MOCK_EXTERNAL_APIS=true forces sandbox', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }, { envFile: false }).forceSandbox).toBe(true);
+    expect(loadConfig({ MOCK_EXTERNAL_APIS: 'true' }, { envFile: false }).forceSandbox).toBe(true);
+  });
+
+  it('names every bad variable and what is wrong', () => {
+    const err = (() => {
+      try {
+        loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', MOCK_EXTERNAL_APIS: 'maybe' }, { envFile: false });
+      } catch (e) {
+        return e as HubError;
+      }
+    })();
+    expect(err?.code).toBe('config_invalid');
+    expect(err?.message).toMatch(/PORT: .*\(got "abc"\)/);
+    expect(err?.message).toMatch(/DATABASE_URL: must start with postgres:\/\//);
+    expect(err?.message).toMatch(/MOCK_EXTERNAL_APIS: must be true or false/);
+    expect(err?.errors?.map((e) => e.field).sort()).toEqual(['DATABASE_URL', 'MOCK_EXTERNAL_APIS', 'PORT']);
+  });
+
+  it('rejects a malformed RATE_LIMIT_ override', () => {
+    expect(() => loadConfig({ RATE_LIMIT_SENDGRID: 'fast' }, { envFile: false })).toThrow(/RATE_LIMIT_SENDGRID: must look like 600\/min/);
+    expect(loadConfig({ RATE_LIMIT_SENDGRID: '10/s' }, { envFile: false }).rateLimits).toEqual({ sendgrid: '10/s' });
+  });
+
+  it('.env.example lists every variable the hub and its providers read', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const listed = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    const missing = [...HUB_ENV_VARS, ...providerEnvVars()].filter((v) => !listed.has(v));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * A whole hub in sandbox mode on a temp SQLite file (or a fixture's database), listening on a
+ * free port, with an admin API key.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHub, type Hub } from '../../src/hub.js';
+
+export interface TestHub {
+  hub: Hub;
+  url: string;
+  key: string;
+  /** fetch against the hub with the admin key. */
+  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-hub-'));
+  const hub = await createHub({
+    env: { NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATA_DIR: dataDir, QUEUE_POLL_MS: '50', ...env },
+  });
+  const url = await hub.listen({ port: 0, host: '127.0.0.1' });
+  const { key } = await hub.apiKeys.create({ name: 'test-admin' });
+  return {
+    hub,
+    url,
+    key,
+    async api(path, init = {}) {
+      const res = await fetch(url + path, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: { authorization: `Bearer ${key}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body, headers: res.headers };
+    },
+    close: () => hub.close(),
+  };
+}
