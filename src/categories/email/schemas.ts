@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import type { EmailAddress } from './contract.js';
 
+/** Report content errors beside field errors (zod skips refinements once a field failed). */
+const allIssues = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
+
 const NAMED = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/;
 
 /** `"a@b.com"`, `"Ann <a@b.com>"` or `{ email, name? }` → `{ email, name? }`. */
@@ -73,7 +76,7 @@ export const sendEmailInput = z
       if (!v.subject) ctx.addIssue({ code: 'custom', path: ['subject'], message: 'is required (or give templateId)' });
       if (!v.html && !v.text) ctx.addIssue({ code: 'custom', path: ['html'], message: 'give html or text (or templateId)' });
     }
-  });
+  }, allIssues);
 export type SendEmailInput = z.input<typeof sendEmailInput>;
 export type SendEmailParsed = z.output<typeof sendEmailInput>;
 
@@ -113,7 +116,7 @@ export const bulkInput = z
       if (!v.subject) ctx.addIssue({ code: 'custom', path: ['subject'], message: 'is required (or give templateId)' });
       if (!v.html && !v.text) ctx.addIssue({ code: 'custom', path: ['html'], message: 'give html or text (or templateId)' });
     }
-  });
+  }, allIssues);
 export type BulkInput = z.input<typeof bulkInput>;
 
 export const templateInput = z
