@@ -1,0 +1,26 @@
+/**
+ * SendGrid: the email connector, its Event Webhook handler and its emulator.
+ *
+ * @see https://www.twilio.com/docs/sendgrid/api-reference
+ * @example
+ * import { sendgrid } from './providers/sendgrid/index.js';
+ * const emulator = await sendgrid.startEmulator!();
+ */
+import { defineProvider } from '../types.js';
+import { createSendgridEmail } from './email.js';
+import { startSendgridEmulator } from './emulator/server.js';
+import { sendgridManifest } from './manifest.js';
+import { sendgridWebhooks } from './webhooks.js';
+
+export const sendgrid = defineProvider({
+  manifest: sendgridManifest,
+  email: (ctx) => createSendgridEmail(ctx),
+  webhooks: sendgridWebhooks,
+  startEmulator: startSendgridEmulator,
+});
+
+export { createSendgridEmail, toSendgridMail, type SendgridMail } from './email.js';
+export { mapSendgridError } from './errors.js';
+export { sendgridCredentials, sendgridManifest, type SendgridCredentials } from './manifest.js';
+export { parseSendgridEvents, parseSendgridPublicKey, sendgridWebhooks, verifySendgridWebhook } from './webhooks.js';
+export { startSendgridEmulator, type SendgridEmulator } from './emulator/server.js';
