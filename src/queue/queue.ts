@@ -205,12 +205,13 @@ export class Queue {
     const now = this.clock.now();
     const due = sql`(status = 'pending' and run_at <= ${now}) or (status = 'running' and lease_until < ${now})`;
     const lock = this.store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
-    const result = await sql<JobRow>`
+    const result = sql<JobRow>`
       update jobs set status = 'running', attempts = attempts + 1, lease_until = ${now + this.leaseMs},
         locked_by = ${this.workerId}, updated_at = ${now}
       where id in (select id from jobs where ${due} order by priority desc, run_at limit ${limit} ${lock})
-      returning *`.execute(this.store.db);
-    return result.rows;
+      returning *`;
+    // Through the group commit: a lease shares its transaction with the writes of the moment.
+    return (await this.store.write((trx) => result.execute(trx))).rows;
   }
 
   private async run(job: JobRow): Promise<unknown> {

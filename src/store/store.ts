@@ -77,6 +77,7 @@ export class Store {
       sqlite.pragma('synchronous = FULL');
       sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('foreign_keys = ON');
+      cacheStatements(sqlite);
       this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     }
   }
@@ -153,4 +154,22 @@ export class Store {
       }
     }
   }
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep the prepared
+ * ones by SQL text (the hub issues a few dozen distinct statements).
+ */
+function cacheStatements(sqlite: SQLite.Database, max = 500): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, SQLite.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof sqlite.prepare;
 }

@@ -1,80 +1,185 @@
 /**
- * The ONE outbound path. Every provider call goes through {@link Transport.forConnection}.
- *
- * (Interim minimal version: dispatch + error mapping. Policies — timeout, retry with backoff
- * honouring Retry-After, rate limit, breaker, metrics, audit — are layered on in this folder.)
+ * The ONE outbound path. Every provider call goes through {@link Transport.forConnection}: HTTP
+ * requests via `request`, SDK calls (SMTP, SigV4 clients…) via `execute`, both under the same
+ * policies — per-attempt timeout, retry with jittered backoff honouring `Retry-After`, pacing per
+ * provider and credential, a circuit breaker per connection, Prometheus metrics and a redacted
+ * audit log. The policy chain itself is in `pipeline.ts`.
  */
-import { request as undiciRequest } from 'undici';
-import { HubError } from '../core/errors.js';
+import { createHash } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 import type { ProviderManifest, ResolvedConnection } from '../providers/types.js';
-import type { Dispatcher, ExecuteOptions, HttpRequest, HttpResponse, ProviderHttp } from './types.js';
+import { AttemptRecorder, type LastError } from './audit.js';
+import { Breakers } from './breaker.js';
+import { fromResponse } from './failures.js';
+import { buildUrl, encodeBody, isIdempotentMethod, requestIdOf, toResponse, undiciDispatcher } from './http.js';
+import { TransportMetrics } from './metrics.js';
+import { runCall, type Lane, type PipelineDeps } from './pipeline.js';
+import { TokenBucket } from './rate-limit.js';
+import { resolveRetryPolicy } from './retry.js';
+import type {
+  AuditEntry,
+  BreakerOptions,
+  BreakerState,
+  Dispatcher,
+  ExecuteOptions,
+  HttpRequest,
+  HttpResponse,
+  ProviderHttp,
+  RateLimit,
+} from './types.js';
+
+export { buildUrl, encodeBody, toResponse, undiciDispatcher } from './http.js';
+
+/** Per-attempt timeout when the manifest names none. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface TransportOptions {
+  /** Sends the bytes (default: undici's pooled `request`). */
   dispatcher?: Dispatcher;
+  /** Time for backoff sleeps, rate limiting and audit timestamps (tests pass `fakeClock()`). */
+  clock?: Clock;
+  /** Attempts are logged at debug level, URLs redacted. */
+  logger?: Logger;
+  /** Where the metrics go (one per hub); a new Registry when absent. */
+  registry?: Registry;
+  /** Called once per attempt; never receives headers or bodies. */
+  audit?: (entry: AuditEntry) => void;
+  /** Pace per provider id, overriding the manifest's `rateLimit` (see `parseRateLimit`). */
+  rateLimits?: Record<string, RateLimit>;
+  breaker?: BreakerOptions;
+  /** Jitter source in [0, 1) (default `Math.random`). */
+  random?: () => number;
 }
 
-/** Default dispatcher: undici's pooled `request`. */
-export const undiciDispatcher: Dispatcher = async ({ url, method, headers, body, signal }) => {
-  const res = await undiciRequest(url, { method, headers, body: body as never, signal });
-  const flat: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers)) {
-    if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-  }
-  return { status: res.statusCode, headers: flat, text: await res.body.text() };
-};
+/** The parts of a provider manifest the transport reads; any `ProviderManifest<Creds>` fits. */
+export type TransportManifest = Pick<
+  ProviderManifest,
+  'id' | 'name' | 'auth' | 'rateLimit' | 'timeoutMs' | 'retry' | 'idempotencyHeader' | 'mapError'
+>;
 
-export function buildUrl(baseUrl: string, path: string, query?: HttpRequest['query']): string {
-  const url = new URL(/^https?:\/\//.test(path) ? path : baseUrl.replace(/\/$/, '') + path);
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-  return url.toString();
-}
-
-export function encodeBody(body: HttpRequest['body'], headers: Record<string, string>): string | Buffer | FormData | URLSearchParams | undefined {
-  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body;
-  if (body instanceof FormData) return body;
-  if (body instanceof URLSearchParams) {
-    headers['content-type'] ??= 'application/x-www-form-urlencoded';
-    return body.toString();
-  }
-  headers['content-type'] ??= 'application/json';
-  return JSON.stringify(body);
-}
-
-export function toResponse(raw: { status: number; headers: Record<string, string>; text: string }): HttpResponse {
-  return { ...raw, json: <T>() => JSON.parse(raw.text) as T };
-}
-
+/**
+ * The hub's outbound transport. One per hub; bind it to a connection for a connector.
+ *
+ * @example
+ * const transport = new Transport({ registry, logger, audit: (e) => auditLog.write(e) });
+ * const http = transport.forConnection(sendgrid.manifest, connection);
+ * const res = await http.request({ method: 'POST', path: '/v3/mail/send', body, operation: 'email.send' });
+ * transport.breakerStates(); // { sendgrid: 'closed' }
+ */
 export class Transport {
+  /** The Prometheus registry holding the transport's series. */
+  readonly registry: Registry;
   private readonly dispatch: Dispatcher;
+  private readonly clock: Clock;
+  private readonly metrics: TransportMetrics;
+  private readonly breakers: Breakers;
+  private readonly recorder: AttemptRecorder;
+  private readonly deps: PipelineDeps;
+  private readonly lanes = new Map<string, Lane>();
 
-  constructor(options: TransportOptions = {}) {
+  constructor(private readonly options: TransportOptions = {}) {
     this.dispatch = options.dispatcher ?? undiciDispatcher;
+    this.clock = options.clock ?? systemClock;
+    this.metrics = new TransportMetrics(options.registry);
+    this.registry = this.metrics.registry;
+    this.breakers = new Breakers(options.breaker, (provider, state) => this.metrics.breaker(provider, state));
+    this.recorder = new AttemptRecorder(this.metrics, options.audit, options.logger);
+    this.deps = { clock: this.clock, recorder: this.recorder, metrics: this.metrics, random: options.random ?? Math.random };
   }
 
   /** The transport bound to one provider and connection, as connectors receive it. */
-  forConnection(manifest: ProviderManifest<never>, connection: ResolvedConnection<unknown>): ProviderHttp {
-    const timeoutDefault = manifest.timeoutMs ?? 10_000;
+  forConnection(manifest: TransportManifest, connection: ResolvedConnection<unknown>): ProviderHttp {
+    const lane = this.lane(manifest, connection.id);
     return {
-      request: async (req) => {
-        const headers: Record<string, string> = { ...req.headers };
-        if (req.idempotencyKey && manifest.idempotencyHeader) headers[manifest.idempotencyHeader] = req.idempotencyKey;
-        const body = encodeBody(req.body, headers);
-        const signal = AbortSignal.timeout(req.timeoutMs ?? timeoutDefault);
-        let raw;
-        try {
-          raw = await this.dispatch({ url: buildUrl(connection.baseUrl, req.path, req.query), method: req.method, headers, body, signal });
-        } catch (err) {
-          throw new HubError('provider_unavailable', `${manifest.name} could not be reached: ${(err as Error).message}`, {
-            provider: manifest.id,
-            cause: err,
-          });
-        }
-        const res = toResponse(raw);
-        if (res.status >= 400) throw manifest.mapError(res);
+      request: (req) => this.request(lane, manifest, connection.baseUrl, req),
+      execute: (operation, fn, options) => this.execute(lane, manifest, operation, fn, options),
+    };
+  }
+
+  /**
+   * Provider id → worst circuit state among its connections (for health checks). An open circuit
+   * stays `open` past its delay until the next call becomes the half-open trial.
+   */
+  breakerStates(): Record<string, BreakerState> {
+    return this.breakers.states();
+  }
+
+  /** The provider's last failed attempt (message, code, time), for health checks. */
+  lastError(provider: string): LastError | undefined {
+    return this.recorder.lastError(provider);
+  }
+
+  private request(lane: Lane, manifest: TransportManifest, baseUrl: string, req: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = { ...req.headers };
+    const { idempotencyHeader } = manifest;
+    const { idempotencyKey } = req;
+    const keyed = idempotencyHeader !== undefined && idempotencyKey !== undefined;
+    if (keyed) headers[idempotencyHeader] = idempotencyKey;
+    const body = encodeBody(req.body, headers);
+    const url = buildUrl(baseUrl, req.path, req.query);
+    const { method } = req;
+    return runCall(this.deps, lane, {
+      provider: lane.provider.id,
+      connectionId: lane.connectionId,
+      operation: req.operation,
+      method,
+      url,
+      series: this.metrics.series(lane.provider.id, req.operation),
+      idempotent: keyed || isIdempotentMethod(method),
+      timeoutMs: req.timeoutMs ?? lane.timeoutMs,
+      signal: req.signal,
+      send: async (signal) => {
+        const res = toResponse(await this.dispatch({ url, method, headers, body, signal }));
+        if (res.status >= 400) throw fromResponse(res, manifest.mapError, lane.provider, this.clock.now());
         return res;
       },
-      execute: async <T>(_operation: string, fn: (signal: AbortSignal) => Promise<T>, options: ExecuteOptions = {}) =>
-        fn(AbortSignal.timeout(options.timeoutMs ?? timeoutDefault)),
+      inspect: (res, outcome) => {
+        outcome.status = res.status;
+        outcome.requestId = requestIdOf(res.headers);
+      },
+    });
+  }
+
+  private execute<T>(
+    lane: Lane,
+    manifest: TransportManifest,
+    operation: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    options: ExecuteOptions = {},
+  ): Promise<T> {
+    return runCall(this.deps, lane, {
+      provider: lane.provider.id,
+      connectionId: lane.connectionId,
+      operation,
+      method: manifest.auth === 'smtp' ? 'SMTP' : 'CALL',
+      url: operation,
+      series: this.metrics.series(lane.provider.id, operation),
+      idempotent: options.idempotent === true,
+      timeoutMs: options.timeoutMs ?? lane.timeoutMs,
+      signal: options.signal,
+      send: fn,
+    });
+  }
+
+  /** The lane of a provider connection: created on first use, then reused. */
+  private lane(manifest: TransportManifest, connectionId: string): Lane {
+    const key = `${manifest.id}:${createHash('sha256').update(connectionId).digest('hex').slice(0, 16)}`;
+    let lane = this.lanes.get(key);
+    if (lane) return lane;
+    const provider = { id: manifest.id, name: manifest.name };
+    const rate = this.options.rateLimits?.[manifest.id] ?? manifest.rateLimit;
+    lane = {
+      provider,
+      connectionId,
+      key,
+      bucket: rate ? new TokenBucket(rate, this.clock) : undefined,
+      breaker: this.breakers.create(provider),
+      retry: resolveRetryPolicy(manifest.retry),
+      timeoutMs: manifest.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     };
+    this.lanes.set(key, lane);
+    return lane;
   }
 }

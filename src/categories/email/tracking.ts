@@ -6,7 +6,7 @@
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { InboundEvent } from '../../providers/types.js';
-import type { Store } from '../../store/store.js';
+import type { Store, Trx } from '../../store/store.js';
 import { DEFAULT_TENANT } from '../../connections/connections.js';
 import { EMAIL_EVENT_TYPES, EMAIL_STATUS_RANK, type EmailEventData, type EmailEventType, type EmailStatus } from './contract.js';
 import { addSuppression, type SuppressionReason } from './suppressions.js';
@@ -24,47 +24,51 @@ function suppressionReason(type: EmailEventType, data: EmailEventData): Suppress
  * @example
  * await applyEmailEvents(store, clock, 'sendgrid', sendgrid.webhooks.parse(body, headers));
  */
-export async function applyEmailEvents(store: Store, clock: Clock, provider: string, events: InboundEvent[]): Promise<number> {
-  let fresh = 0;
-  for (const event of events) {
-    if (!(event.type in EMAIL_EVENT_TYPES)) continue;
-    const type = event.type as EmailEventType;
-    const data = event.data as EmailEventData;
-    const status: EmailStatus = EMAIL_EVENT_TYPES[type];
-    const inserted = await store.write(async (trx) => {
-      let q = trx.selectFrom('email_messages').select(['id', 'tenant_id', 'status']);
-      if (event.ref.hubId) q = q.where('id', '=', event.ref.hubId);
-      else if (event.ref.providerObjectId) q = q.where('provider', '=', provider).where('provider_message_id', '=', event.ref.providerObjectId);
-      else q = q.where('id', '=', '');
-      const message = await q.executeTakeFirst();
-      const tenantId = message?.tenant_id ?? DEFAULT_TENANT;
-      const now = clock.now();
-      const row = await trx
-        .insertInto('email_events')
-        .values({
-          id: newId('evt', now),
-          tenant_id: tenantId,
-          message_id: message?.id ?? null,
-          type,
-          provider,
-          provider_event_id: event.providerEventId,
-          recipient: data.recipient ?? null,
-          occurred_at: event.occurredAt,
-          data: JSON.stringify(data),
-          created_at: now,
-        })
-        .onConflict((oc) => oc.columns(['provider', 'provider_event_id']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) return false; // a duplicate delivery of an event we already have
-      if (message && EMAIL_STATUS_RANK[status] > EMAIL_STATUS_RANK[message.status as EmailStatus]) {
-        await trx.updateTable('email_messages').set({ status, updated_at: now }).where('id', '=', message.id).execute();
-      }
-      const reason = suppressionReason(type, data);
-      if (reason && data.recipient) await addSuppression(trx, tenantId, data.recipient, reason, provider, now);
-      return true;
-    });
-    if (inserted) fresh++;
-  }
-  return fresh;
+export function applyEmailEvents(store: Store, clock: Clock, provider: string, events: InboundEvent[]): Promise<number> {
+  // One delivery's events commit together (a SendGrid batch carries many).
+  return store.write(async (trx) => {
+    let fresh = 0;
+    for (const event of events) {
+      if (!(event.type in EMAIL_EVENT_TYPES)) continue;
+      if (await applyOne(trx, clock, provider, event)) fresh++;
+    }
+    return fresh;
+  });
+}
+
+async function applyOne(trx: Trx, clock: Clock, provider: string, event: InboundEvent): Promise<boolean> {
+  const type = event.type as EmailEventType;
+  const data = event.data as EmailEventData;
+  const status: EmailStatus = EMAIL_EVENT_TYPES[type];
+    let q = trx.selectFrom('email_messages').select(['id', 'tenant_id', 'status']);
+    if (event.ref.hubId) q = q.where('id', '=', event.ref.hubId);
+    else if (event.ref.providerObjectId) q = q.where('provider', '=', provider).where('provider_message_id', '=', event.ref.providerObjectId);
+    else q = q.where('id', '=', '');
+    const message = await q.executeTakeFirst();
+    const tenantId = message?.tenant_id ?? DEFAULT_TENANT;
+    const now = clock.now();
+    const row = await trx
+      .insertInto('email_events')
+      .values({
+        id: newId('evt', now),
+        tenant_id: tenantId,
+        message_id: message?.id ?? null,
+        type,
+        provider,
+        provider_event_id: event.providerEventId,
+        recipient: data.recipient ?? null,
+        occurred_at: event.occurredAt,
+        data: JSON.stringify(data),
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(['provider', 'provider_event_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) return false; // a duplicate delivery of an event we already have
+    if (message && EMAIL_STATUS_RANK[status] > EMAIL_STATUS_RANK[message.status as EmailStatus]) {
+      await trx.updateTable('email_messages').set({ status, updated_at: now }).where('id', '=', message.id).execute();
+    }
+    const reason = suppressionReason(type, data);
+    if (reason && data.recipient) await addSuppression(trx, tenantId, data.recipient, reason, provider, now);
+    return true;
 }

@@ -1,0 +1,114 @@
+/**
+ * `npm run bench`: each figure is a ratio against a baseline measured in the same run, because
+ * this machine is shared and noisy.
+ *
+ * 1. email.send through the hub (auth, validation, suppression check, group-committed writes,
+ *    transport, SendGrid emulator) vs a direct POST of the same mail to the SendGrid emulator.
+ * 2. Signed-webhook ingestion (`POST /webhooks/mailgun`: HMAC check, dedupe, durable insert + job
+ *    in one commit) vs a bare Fastify route that answers 200.
+ *
+ * Load comes from autocannon in a worker thread; the server under test runs in this thread.
+ * `BENCH_SECONDS` (default 5) sets each run's length; `BENCH_DATABASE_URL` runs the hub on
+ * PostgreSQL instead of SQLite.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { createHub } from '../src/hub.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 32;
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(options: autocannon.Options): Promise<Result> {
+  const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, workers: 1, ...options });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+function row(name: string, subject: Result, baseline: Result): string {
+  const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
+  return [
+    name.padEnd(34),
+    `${subject.rps.toFixed(0).padStart(7)} req/s vs ${baseline.rps.toFixed(0).padStart(7)}  (x${ratio(subject.rps, baseline.rps)})`,
+    `p50 ${subject.p50}ms vs ${baseline.p50}ms (x${ratio(subject.p50, baseline.p50)})`,
+    `p99 ${subject.p99}ms vs ${baseline.p99}ms (x${ratio(subject.p99, baseline.p99)})`,
+    subject.errors + subject.non2xx + baseline.errors + baseline.non2xx > 0 ? `  !! errors=${subject.errors}/${baseline.errors} non2xx=${subject.non2xx}/${baseline.non2xx}` : '',
+  ].join('  ');
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+  const signingKey = 'bench-mailgun-signing-key';
+  const hub = await createHub({
+    env: {
+      MOCK_EXTERNAL_APIS: 'true',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: dataDir,
+      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
+      RATE_LIMIT_SENDGRID: '1000000/s',
+      MAILGUN_WEBHOOK_SIGNING_KEY: signingKey,
+    },
+  });
+  const url = await hub.listen({ port: 0, host: '127.0.0.1' });
+  const { key } = await hub.apiKeys.create({ name: 'bench' });
+  const emulator = hub.connections.emulator('sendgrid')!;
+  const sgKey = emulator.credentials.apiKey!;
+  console.log(`store: ${hub.store.dialect}; ${SECONDS}s per run, ${CONNECTIONS} connections\n`);
+
+  // 1. email.send
+  const mail = { to: 'bench@example.com', subject: 'Bench', html: '<p>Hello</p>', text: 'Hello' };
+  const direct = {
+    personalizations: [{ to: [{ email: 'bench@example.com' }] }],
+    from: { email: 'noreply@switchboard.test' },
+    subject: 'Bench',
+    content: [
+      { type: 'text/plain', value: 'Hello' },
+      { type: 'text/html', value: '<p>Hello</p>' },
+    ],
+  };
+  await load({ url: `${emulator.url}/v3/mail/send`, method: 'POST', duration: 1, headers: { authorization: `Bearer ${sgKey}`, 'content-type': 'application/json' }, body: JSON.stringify(direct) });
+  const sendBase = await load({ url: `${emulator.url}/v3/mail/send`, method: 'POST', headers: { authorization: `Bearer ${sgKey}`, 'content-type': 'application/json' }, body: JSON.stringify(direct) });
+  const sendHub = await load({ url: `${url}/api/v1/integrations/email/send`, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(mail) });
+
+  // 2. webhook ingestion: every request a fresh, validly signed Mailgun event.
+  const bare = Fastify();
+  bare.post('/webhook', async () => ({ ok: true }));
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+  const signedBody = () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const token = randomBytes(16).toString('hex');
+    const signature = createHmac('sha256', signingKey).update(timestamp + token).digest('hex');
+    return JSON.stringify({
+      signature: { timestamp, token, signature },
+      'event-data': { event: 'delivered', id: token, timestamp: Number(timestamp), recipient: 'bench@example.com', message: { headers: { 'message-id': 'bench@x' } } },
+    });
+  };
+  // Functions cannot cross into autocannon's worker thread, so the signed bodies are made ahead.
+  const requests = Array.from({ length: 60_000 }, () => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: signedBody() }));
+  const hookBase = await load({ url: `${bareUrl}/webhook`, requests });
+  const hookHub = await load({ url: `${url}/webhooks/mailgun`, requests });
+
+  console.log(row('email.send: hub vs direct emulator', sendHub, sendBase));
+  console.log(row('webhook ingest: hub vs bare Fastify', hookHub, hookBase));
+  const stored = await hub.store.db.selectFrom('webhook_inbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  console.log(`\n(${Number(stored.n)} webhook deliveries durably stored during the run)`);
+
+  await bare.close();
+  await hub.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
