@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { systemClock, type Clock } from '../core/clock.js';
-import { HubError, toHubError } from '../core/errors.js';
+import type { HubError} from '../core/errors.js';
+import { toHubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { JobsTable } from '../store/schema.js';

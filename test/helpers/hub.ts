@@ -12,6 +12,7 @@ export interface TestHub {
   url: string;
   key: string;
   /** fetch against the hub with the admin key. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
