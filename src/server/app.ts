@@ -4,7 +4,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { HubError } from '../core/errors.js';
 import type { Hub } from '../hub.js';
@@ -33,7 +33,7 @@ export const API_VERSION = '0.1.0';
 export async function buildServer(hub: Hub): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: hub.logger.child({ mod: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 25 * 1024 * 1024,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}${Date.now().toString(36)}`,
   });

@@ -10,7 +10,7 @@ import { HubError, toHubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { ConnectionManager } from '../connections/connections.js';
-import { getProvider } from '../providers/registry.js';
+import { getProvider, PROVIDERS } from '../providers/registry.js';
 import type { InboundEvent } from '../providers/types.js';
 import { enqueue, type Queue } from '../queue/queue.js';
 import type { Store } from '../store/store.js';
@@ -53,8 +53,11 @@ export class WebhookInbox {
    * unverified is stored.
    */
   async receive(provider: string, rawBody: Buffer, headers: Record<string, string | undefined>): Promise<{ id: string; duplicate: boolean }> {
-    const def = getProvider(provider);
-    if (!def.webhooks) throw new HubError('unknown_webhook_source', `${provider} has no inbound webhooks`);
+    const def = PROVIDERS.find((p) => p.manifest.id === provider);
+    if (!def?.webhooks) {
+      this.received.inc({ provider: 'unknown', outcome: 'unknown_webhook_source' });
+      throw new HubError('unknown_webhook_source', `No provider with inbound webhooks is registered as "${provider}"`);
+    }
     try {
       const secrets = this.o.connections.webhookSecrets(provider);
       if (secrets.length === 0) {
