@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendgrid } from '../src/providers/sendgrid/index.js';
 import type { SendgridEmulator } from '../src/providers/sendgrid/emulator/server.js';
 import { startChildHub, type ChildHub } from './helpers/child-hub.js';
+import { postgresAvailable, postgresFixture } from './helpers/stores.js';
 
 const KEY = 'sb_test_crash_suite_admin_key_0123456789';
 let emulator: SendgridEmulator;
@@ -100,6 +101,31 @@ describe('a hub process killed in the middle of a bulk send', () => {
       expect([...counts.values()].every((c) => c === 1)).toBe(true);
     } finally {
       await hub.stop('SIGTERM');
+    }
+  });
+});
+
+describe('several hub processes on one PostgreSQL', () => {
+  it('share the queue: a bulk job accepted by one is worked by both, everyone sent exactly once', { timeout: 120_000 }, async (ctx) => {
+    if (!(await postgresAvailable())) return ctx.skip();
+    const fixture = postgresFixture();
+    await (await fixture.open()).close();
+    const env = { ...hubEnv(mkdtempSync(join(tmpdir(), 'sb-pg-'))), DATABASE_URL: fixture.options.databaseUrl! };
+    const [a, b] = await Promise.all([startChildHub(env), startChildHub(env)]);
+    try {
+      const n = 500;
+      const id = await startBulk(a, n, 'multi');
+      await expect.poll(async () => (await progress(b, id)).status, { timeout: 60_000, interval: 200 }).toBe('completed');
+      const counts = received('multi');
+      expect(counts.size).toBe(n);
+      expect([...counts.values()].every((c) => c === 1)).toBe(true);
+      const store = await fixture.open();
+      const workers = await store.db.selectFrom('jobs').select('locked_by').distinct().where('batch_id', '=', id).execute();
+      await store.close();
+      expect(workers.length).toBe(2);
+    } finally {
+      await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
+      await fixture.cleanup();
     }
   });
 });
