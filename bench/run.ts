@@ -46,6 +46,16 @@ function row(name: string, subject: Result, baseline: Result): string {
   ].join('  ');
 }
 
+/** Let the webhooks of the previous run settle, so one run's backlog does not load the next. */
+async function settle(hub: Awaited<ReturnType<typeof createHub>>): Promise<void> {
+  for (;;) {
+    await Promise.all(['sendgrid', 'mailgun'].map((p) => hub.connections.emulator(p)?.drainWebhooks?.()));
+    const r = await hub.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'running']).where('run_at', '<=', Date.now()).executeTakeFirstOrThrow();
+    if (Number(r.n) === 0) return;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
   const signingKey = 'bench-mailgun-signing-key';
@@ -77,7 +87,9 @@ async function main(): Promise<void> {
     ],
   };
   await load({ url: `${emulator.url}/v3/mail/send`, method: 'POST', duration: 1, headers: { authorization: `Bearer ${sgKey}`, 'content-type': 'application/json' }, body: JSON.stringify(direct) });
+  await settle(hub);
   const sendBase = await load({ url: `${emulator.url}/v3/mail/send`, method: 'POST', headers: { authorization: `Bearer ${sgKey}`, 'content-type': 'application/json' }, body: JSON.stringify(direct) });
+  await settle(hub);
   const sendHub = await load({ url: `${url}/api/v1/integrations/email/send`, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(mail) });
 
   // 2. webhook ingestion: every request a fresh, validly signed Mailgun event.
@@ -96,7 +108,9 @@ async function main(): Promise<void> {
   };
   // Functions cannot cross into autocannon's worker thread, so the signed bodies are made ahead.
   const requests = Array.from({ length: 60_000 }, () => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: signedBody() }));
+  await settle(hub);
   const hookBase = await load({ url: `${bareUrl}/webhook`, requests });
+  await settle(hub);
   const hookHub = await load({ url: `${url}/webhooks/mailgun`, requests });
 
   console.log(row('email.send: hub vs direct emulator', sendHub, sendBase));

@@ -119,6 +119,8 @@ export interface Emulator {
   /** Where signed events are posted (the hub's `/webhooks/<id>`); unset: none are sent. */
   setWebhookTarget(url: string | undefined): void;
   chaos: ChaosSettings;
+  /** Resolves once every scheduled webhook post was delivered or given up (tests, benchmarks). */
+  drainWebhooks?(): Promise<void>;
   /** Messages (or other objects) the emulator accepted, newest last. */
   readonly accepted: unknown[];
   close(): Promise<void>;

@@ -160,6 +160,7 @@ export async function startMailgunEmulator(options: MailgunEmulatorOptions = {})
       poster.target = target;
     },
     drain: () => poster.drain(),
+    drainWebhooks: () => poster.drain(),
     async close() {
       await poster.close();
       await app.close();
