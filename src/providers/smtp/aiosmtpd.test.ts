@@ -3,12 +3,7 @@
  * storing what it receives in a Maildir. Without the package the test is skipped loudly, and
  * fails when CI=true.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
@@ -16,73 +11,25 @@ import { createLogger } from '../../core/logger.js';
 import { Transport } from '../../transport/transport.js';
 import { createSmtpEmail } from './email.js';
 import { smtpCredentials, smtpManifest } from './manifest.js';
+import { AIOSMTPD_PACKAGE as PACKAGE, findAiosmtpdPython, startAiosmtpd, warnAiosmtpdMissing, type AiosmtpdServer } from './test-utils/aiosmtpd.js';
 
-const PACKAGE = 'python3-aiosmtpd';
 const inCi = process.env.CI === 'true';
-/** Debian's interpreter first: a pyenv `python3` on PATH does not see Debian's packages. */
-const python = [process.env.AIOSMTPD_PYTHON, '/usr/bin/python3', 'python3']
-  .filter((p): p is string => Boolean(p))
-  .find((p) => spawnSync(p, ['-c', 'import aiosmtpd'], { stdio: 'ignore', timeout: 15_000 }).status === 0);
-if (!python && !inCi) {
-  console.warn(`\n!!! ${PACKAGE} is not installed: SKIPPING the SMTP test against a real server (apt-get install -y ${PACKAGE}) !!!\n`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Resolves once the server sends its `220` greeting. */
-async function waitForGreeting(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`aiosmtpd exited with ${child.exitCode}: ${stderr()}`);
-    const greeted = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port });
-      socket.once('data', (chunk) => {
-        socket.end('QUIT\r\n');
-        resolve(chunk.toString().startsWith('220'));
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (greeted) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`aiosmtpd did not greet on port ${port} within 10 s: ${stderr()}`);
-}
+const python = findAiosmtpdPython();
+if (!python && !inCi) warnAiosmtpdMissing('the SMTP test against a real server');
 
 describe.skipIf(!python && !inCi)(`smtp connector against ${PACKAGE} (a real, independent SMTP server)`, () => {
-  let child: ChildProcess | undefined;
-  let tmp = '';
-  let maildir = '';
+  let server: AiosmtpdServer | undefined;
   let baseUrl = '';
   const SIZE_LIMIT = 200_000;
 
   beforeAll(async () => {
     if (!python) throw new Error(`CI=true but ${PACKAGE} is not installed: add \`apt-get install -y ${PACKAGE}\` to the CI image`);
-    tmp = await mkdtemp(join(tmpdir(), 'switchboard-aiosmtpd-'));
-    maildir = join(tmp, 'Maildir'); // Python creates cur/new/tmp only when the folder is new
-    const port = await freePort();
-    let stderr = '';
-    child = spawn(python, ['-m', 'aiosmtpd', '-n', '-s', String(SIZE_LIMIT), '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await waitForGreeting(port, child, () => stderr);
-    baseUrl = `smtp://127.0.0.1:${port}`;
+    server = await startAiosmtpd(python, { sizeLimit: SIZE_LIMIT });
+    baseUrl = server.baseUrl;
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    await server?.stop();
   });
 
   const connect = () => {
@@ -90,10 +37,7 @@ describe.skipIf(!python && !inCi)(`smtp connector against ${PACKAGE} (a real, in
     const once = { ...smtpManifest, retry: { maxAttempts: 1 } };
     return createSmtpEmail({ connection, http: new Transport().forConnection(once, connection), clock: systemClock, logger: createLogger('silent') });
   };
-  const delivered = async () => {
-    const files = await readdir(join(maildir, 'new'));
-    return Promise.all(files.map((f) => readFile(join(maildir, 'new', f))));
-  };
+  const delivered = () => server!.delivered();
 
   it('delivers subject, bodies, attachment, envelope and headers intact', async () => {
     const pdf = randomBytes(4096);
