@@ -1,6 +1,7 @@
 /** `GET /api/v1/jobs/:id`: progress and per-recipient results of a bulk job. */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { zodToHubError } from '../../../categories/email/service.js';
 import type { Hub } from '../../../hub.js';
 import { tenantOf } from '../../app.js';
 
@@ -13,7 +14,9 @@ export const jobRoutes =
       '/api/v1/jobs/:id',
       { config: { scope: 'jobs:read' }, schema: { tags: ['jobs'], summary: 'Progress of a bulk job (sent, failed, pending) and per-recipient results', querystring: query } },
       async (req) => {
-        const q = query.parse(req.query);
+        const parsed = query.safeParse(req.query);
+        if (!parsed.success) throw zodToHubError(parsed.error); // a 400 naming offset/limit, not a 500
+        const q = parsed.data;
         return hub.bulk.progress(tenantOf(req), req.params.id, q.offset, q.limit);
       },
     );
