@@ -93,6 +93,12 @@ export interface WebhookHandler {
   verify(input: WebhookVerifyInput): void;
   /** Turns a verified body into events (a SendGrid delivery carries a batch). */
   parse(rawBody: Buffer, headers: Record<string, string | undefined>): InboundEvent[];
+  /**
+   * For schemes whose signature does not cover the whole body (Mailgun signs only a token): what
+   * identifies one signed delivery. The inbox de-duplicates on it instead of the body hash, and
+   * refuses another body under the same key as a replay. Called on verified bodies only.
+   */
+  replayKey?(rawBody: Buffer, headers: Record<string, string | undefined>): string;
 }
 
 /** Chaos knobs every emulator takes. */

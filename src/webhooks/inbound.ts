@@ -71,7 +71,8 @@ export class WebhookInbox {
       throw e;
     }
     const now = this.o.clock.now();
-    const dedupeKey = createHash('sha256').update(rawBody).digest('hex');
+    const replayKey = def.webhooks.replayKey?.(rawBody, headers);
+    const dedupeKey = createHash('sha256').update(replayKey === undefined ? rawBody : `replay:${replayKey}`).digest('hex');
     const id = newId('whk', now);
     const stored = await this.o.store.write(async (trx) => {
       const row = await trx
@@ -83,9 +84,18 @@ export class WebhookInbox {
       if (row) await enqueue(trx, { type: PROCESS_JOB, payload: { inboxId: id }, priority: 1 }, now);
       return !!row;
     });
+    if (!stored && replayKey !== undefined) await this.refuseReplay(provider, dedupeKey, rawBody);
     this.received.inc({ provider, outcome: stored ? 'accepted' : 'duplicate' });
     if (stored) this.o.queue.wake();
     return { id, duplicate: !stored };
+  }
+
+  /** The signed part was seen before: the same body is a retry (a duplicate), another is a replay. */
+  private async refuseReplay(provider: string, dedupeKey: string, rawBody: Buffer): Promise<void> {
+    const seen = await this.o.store.db.selectFrom('webhook_inbox').select('body').where('provider', '=', provider).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+    if (!seen || seen.body === rawBody.toString('utf8')) return;
+    this.received.inc({ provider, outcome: 'webhook_signature_invalid' });
+    throw new HubError('webhook_signature_invalid', `This ${provider} webhook signature was already used for another body: a replay with altered content (the signature does not cover the event itself).`, { provider });
   }
 
   private async process(inboxId: string): Promise<void> {

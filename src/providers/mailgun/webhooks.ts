@@ -175,6 +175,8 @@ export function parseMailgunEvent(event: Json, raw: unknown = event): InboundEve
 export const mailgunWebhooks: WebhookHandler = {
   secretFields: ['webhookSigningKey'],
   verify,
+  // The token is what is signed; Mailgun advises refusing a token seen before (replays).
+  replayKey: (rawBody) => String((parseBody(rawBody, 'validation_failed').signature as Json).token),
   parse(rawBody) {
     const body = parseBody(rawBody, 'validation_failed');
     const event = body['event-data'];
