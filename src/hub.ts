@@ -133,7 +133,18 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       return local;
     },
     async close() {
-      await hub.server?.close();
+      if (hub.server) {
+        // Node closes the idle keep-alive connections once, when close() starts; a connection whose
+        // request finishes after that stays open for the keep-alive timeout (72 s), and close()
+        // waits for it. Keep closing idle connections until the server is closed.
+        const http = hub.server.server;
+        const sweep = setInterval(() => http.closeIdleConnections(), 100);
+        try {
+          await hub.server.close();
+        } finally {
+          clearInterval(sweep);
+        }
+      }
       await queue.stop();
       await email.close();
       await connections.close();

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
 import pg from 'pg';
 import { initial } from './migrations/001-initial.js';
 import type { Database } from './schema.js';
@@ -73,22 +73,45 @@ export class Store {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
       this.location = file;
       const sqlite = new SQLite(file);
+      sqlite.pragma('busy_timeout = 5000'); // first: switching to WAL waits for another process too
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('synchronous = FULL');
-      sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('foreign_keys = ON');
       cacheStatements(sqlite);
       this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     }
   }
 
-  /** Apply pending migrations (idempotent; safe with several processes on PostgreSQL). */
+  /** Apply pending migrations (idempotent; safe with several processes, on PostgreSQL and SQLite). */
   async migrate(): Promise<string[]> {
     const migrations: Record<string, Migration> = { '001-initial': initial(this.dialect) };
-    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => migrations } });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) throw error;
-    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    const run = async (db: Db, options: { migrationTableSchema?: string; disableTransactions?: boolean }) => {
+      const { error, results } = await new Migrator({ db, ...options, provider: { getMigrations: async () => migrations } }).migrateToLatest();
+      if (error) throw error;
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    };
+    if (this.dialect === 'sqlite') {
+      // Kysely's SQLite migration lock is a no-op and its transaction a deferred BEGIN: two
+      // processes opening a fresh file at once both saw "nothing applied" and the second failed
+      // with "table already exists". BEGIN IMMEDIATE takes the write lock first (waiting up to
+      // busy_timeout), so the second process sees the first one's finished migration.
+      return this.db.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        try {
+          const applied = await run(conn, { disableTransactions: true });
+          await sql`commit`.execute(conn);
+          return applied;
+        } catch (err) {
+          await sql`rollback`.execute(conn).catch(() => {});
+          throw err;
+        }
+      });
+    }
+    // Kysely checks "does the migration table exist" across every schema unless told which one: a
+    // database where another schema (another app, another hub) has Kysely tables would skip
+    // creating ours and then fail. Pin the migration tables to the schema this connection uses.
+    const current = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(this.db);
+    return run(this.db, { migrationTableSchema: current.rows[0]?.schema ?? undefined });
   }
 
   /**

@@ -35,7 +35,8 @@ export class TemplateStore {
     if (row) {
       return { id: row.id, name: row.name, subject: row.subject, html: row.html, text: row.text, builtIn: false, createdAt: new Date(row.created_at).toISOString(), updatedAt: new Date(row.updated_at).toISOString() };
     }
-    const builtIn = BUILT_IN_TEMPLATES[idOrName];
+    // Own keys only: `constructor`, `toString`… are not templates.
+    const builtIn = Object.hasOwn(BUILT_IN_TEMPLATES, idOrName) ? BUILT_IN_TEMPLATES[idOrName] : undefined;
     if (builtIn) return { ...builtIn, id: builtIn.name, builtIn: true };
     throw new HubError('not_found', `No template "${idOrName}" (built-in: ${Object.keys(BUILT_IN_TEMPLATES).join(', ')})`);
   }
@@ -67,13 +68,19 @@ export class TemplateStore {
   async update(tenantId: string, idOrName: string, input: TemplateInput): Promise<Template> {
     const current = await this.get(tenantId, idOrName);
     if (current.builtIn) return this.create(tenantId, { ...input, name: current.name });
-    await this.store.write((trx) =>
-      trx
-        .updateTable('email_templates')
-        .set({ name: input.name, subject: input.subject, html: input.html ?? null, text: input.text ?? null, updated_at: this.clock.now() })
-        .where('id', '=', current.id)
-        .execute(),
-    );
+    try {
+      await this.store.write((trx) =>
+        trx
+          .updateTable('email_templates')
+          .set({ name: input.name, subject: input.subject, html: input.html ?? null, text: input.text ?? null, updated_at: this.clock.now() })
+          .where('id', '=', current.id)
+          .execute(),
+      );
+    } catch (err) {
+      // The only constraint an update can break is the unique (tenant, name): a rename onto a taken name.
+      if (input.name !== current.name) throw new HubError('conflict', `A template named "${input.name}" already exists; pick another name`, { cause: err });
+      throw err;
+    }
     return this.get(tenantId, current.id);
   }
 
