@@ -91,7 +91,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
         .catch((err: unknown) => logger.error({ err }, 'audit log write failed'));
     },
   });
-  const queue = new Queue(store, { clock, logger, concurrency: config.queueConcurrency, pollMs: config.queuePollMs });
+  const queue = new Queue(store, { clock, logger, concurrency: config.queueConcurrency, pollMs: config.queuePollMs, leaseMs: config.queueLeaseMs });
   const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, providers: config.emailProviders });
   await connections.start();
   const templates = new TemplateStore(store, clock);

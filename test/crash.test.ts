@@ -33,6 +33,7 @@ function hubEnv(dataDir: string): Record<string, string> {
     SENDGRID_FROM_EMAIL: 'crash@example.com',
     RATE_LIMIT_SENDGRID: '400/s',
     QUEUE_POLL_MS: '50',
+    QUEUE_LEASE_MS: '2000',
   };
 }
 

@@ -44,6 +44,7 @@ const schema = z.object({
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   QUEUE_POLL_MS: z.coerce.number().int().min(10).default(500),
+  QUEUE_LEASE_MS: z.coerce.number().int().min(300).default(30_000),
   BULK_MAX_RECIPIENTS: z.coerce.number().int().min(1).default(10_000),
 });
 
@@ -68,6 +69,8 @@ export interface HubConfig {
   webhookToleranceSec: number;
   queueConcurrency: number;
   queuePollMs: number;
+  /** How long a job stays leased without a heartbeat before another worker may take it. */
+  queueLeaseMs: number;
   bulkMaxRecipients: number;
   /** `RATE_LIMIT_<PROVIDER>=600/min` overrides, by provider id. */
   rateLimits: Record<string, string>;
@@ -123,6 +126,7 @@ export function loadConfig(
     webhookToleranceSec: e.WEBHOOK_TOLERANCE_SECONDS,
     queueConcurrency: e.QUEUE_CONCURRENCY,
     queuePollMs: e.QUEUE_POLL_MS,
+    queueLeaseMs: e.QUEUE_LEASE_MS,
     bulkMaxRecipients: e.BULK_MAX_RECIPIENTS,
     rateLimits,
     env: merged,

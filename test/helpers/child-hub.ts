@@ -15,7 +15,9 @@ export interface ChildHub {
 }
 
 export async function startChildHub(env: Record<string, string>): Promise<ChildHub> {
-  const proc = spawn(`${ROOT}node_modules/.bin/tsx`, ['src/cli/main.ts', 'start', '--port', '0'], {
+  // node itself with tsx's loader (not the tsx wrapper): a SIGKILL must hit the hub, not a parent
+  // that would leave the hub running.
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--port', '0'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
