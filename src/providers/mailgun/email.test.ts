@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HubError } from '../../core/errors.js';
 import { NO_CHAOS } from '../types.js';
 import type { EmailMessage } from '../../categories/email/contract.js';
 import { buildMailgunForm } from './email.js';
 import { startMailgunEmulator, type MailgunEmulator } from './emulator/index.js';
 import { mailgunCredentials, mailgunManifest } from './manifest.js';
 import { connectMailgun } from './test-utils/connect.js';
+import { failure } from '../../../test/helpers/hub-error.js';
 
 let emu: MailgunEmulator;
 beforeAll(async () => {
@@ -23,14 +23,6 @@ const message = (over: Partial<EmailMessage> = {}): EmailMessage => ({
   ...over,
 });
 
-async function failure(promise: Promise<unknown>): Promise<HubError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(HubError);
-  return err as HubError;
-}
 
 describe('buildMailgunForm', () => {
   it("sends the hub id once, as v:switchboard_id, even when metadata tries to set it", () => {

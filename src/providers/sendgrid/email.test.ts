@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HubError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import type { EmailMessage } from '../../categories/email/contract.js';
@@ -8,6 +7,7 @@ import type { ProviderContext } from '../types.js';
 import { startSendgridEmulator, type SendgridEmulator } from './emulator/server.js';
 import { sendgrid } from './index.js';
 import { sendgridManifest, type SendgridCredentials } from './manifest.js';
+import { failure } from '../../../test/helpers/hub-error.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex').toString('base64');
 
@@ -38,14 +38,6 @@ const message = (overrides: Partial<EmailMessage> = {}): EmailMessage => ({
   ...overrides,
 });
 
-async function failure(promise: Promise<unknown>): Promise<HubError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(HubError);
-  return err as HubError;
-}
 
 describe('SendGrid connector against its emulator', () => {
   let emulator: SendgridEmulator;

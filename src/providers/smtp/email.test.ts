@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HubError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import type { EmailMessage } from '../../categories/email/contract.js';
@@ -12,6 +11,7 @@ import { startEmulator, type SmtpEmulator } from './emulator/index.js';
 import { smtpCredentials, smtpManifest, type SmtpCredentials } from './manifest.js';
 import type { ProviderManifest } from '../types.js';
 import { smtp } from './index.js';
+import { failure } from '../../../test/helpers/hub-error.js';
 
 let emulator: SmtpEmulator;
 const closers: (() => Promise<void>)[] = [];
@@ -49,14 +49,6 @@ const message = (over: Partial<EmailMessage> = {}): EmailMessage => ({
   ...over,
 });
 
-async function failure(promise: Promise<unknown>): Promise<HubError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(HubError);
-  return err as HubError;
-}
 
 describe('smtp connector against the emulator', () => {
   it('delivers html, text, attachments, cc, bcc and headers intact', async () => {
