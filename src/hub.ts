@@ -8,7 +8,7 @@
  * await hub.close();
  */
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { BulkSender } from './categories/email/bulk.js';
 import { EmailService } from './categories/email/service.js';
@@ -27,6 +27,7 @@ import { parseRateLimit } from './transport/rate-limit.js';
 import { Transport } from './transport/transport.js';
 import { Vault } from './vault/vault.js';
 import { WebhookInbox } from './webhooks/inbound.js';
+import { EventStore } from './events/event-store.js';
 
 export interface CreateHubOptions {
   /** Environment to read (default `process.env` plus `.env`). */
@@ -51,6 +52,10 @@ export interface Hub {
   bulk: BulkSender;
   templates: TemplateStore;
   inbox: WebhookInbox;
+  /** The unified event stream. */
+  events: EventStore;
+  /** Fastify plugins that modules add to the REST server (registered by `listen`). */
+  routePlugins: FastifyPluginAsync[];
   registry: Registry;
   logger: Logger;
   clock: Clock;
@@ -98,8 +103,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const email = new EmailService({ store, queue, connections, templates, clock, logger, chain: config.emailProviders, defaultFrom: config.emailFrom });
   const bulk = new BulkSender({ store, queue, templates, suppressions: email.suppressions, clock, maxRecipients: config.bulkMaxRecipients });
   const inbox = new WebhookInbox({ store, queue, connections, clock, logger, registry, toleranceSec: config.webhookToleranceSec });
-  inbox.addSink(async (provider, events) => {
-    await applyEmailEvents(store, clock, provider, events);
+  const events = new EventStore(store, clock);
+  inbox.addSink(async (provider, inbound) => {
+    await applyEmailEvents(store, clock, provider, inbound, events);
   });
   const apiKeys = new ApiKeyStore(store, clock);
   if (config.apiKey) await apiKeys.ensure(config.apiKey);
@@ -117,6 +123,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     bulk,
     templates,
     inbox,
+    events,
+    routePlugins: [],
     registry,
     logger,
     clock,

@@ -82,6 +82,7 @@ export async function buildServer(hub: Hub): Promise<FastifyInstance> {
   await app.register(jobRoutes(hub));
   await app.register(connectionRoutes(hub));
   await app.register(webhookRoutes(hub));
+  for (const plugin of hub.routePlugins) await app.register(plugin);
   await app.ready();
   return app;
 }

@@ -143,6 +143,92 @@ export interface AuditLogTable {
   attempt: number;
 }
 
+export interface EventsTable {
+  seq: Generated<number>;
+  id: string;
+  tenant_id: string;
+  type: string;
+  /** Provider id, `source:<id>` for custom sources, or `switchboard` for operational events. */
+  provider: string;
+  connection_id: string | null;
+  source_id: string | null;
+  /** The provider's own event id: the same delivery twice is one event. */
+  dedupe_key: string;
+  occurred_at: number;
+  received_at: number;
+  data: string;
+  raw: string;
+}
+
+export interface WebhookSourcesTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** standard-webhooks | github | hmac-sha256 */
+  scheme: string;
+  /** Sealed by the vault: the list of accepted secrets. */
+  secrets: string;
+  header: string | null;
+  encoding: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of types or wildcards (`payment.*`, `*`). */
+  event_types: string;
+  enabled: number;
+  rate_limit_per_second: number | null;
+  /** JSON array of delays in ms; null: the default schedule. */
+  retry_schedule: string | null;
+  /** Sealed by the vault: `{ current, previous?, previousUntil? }`. */
+  secrets: string;
+  failing_since: number | null;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookMessagesTable {
+  id: string;
+  tenant_id: string;
+  event_id: string;
+  event_type: string;
+  /** The exact JSON body sent (and signed). */
+  payload: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  message_id: string;
+  endpoint_id: string;
+  /** pending | succeeded | dead */
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_status: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  endpoint_id: string;
+  message_id: string;
+  at: number;
+  status_code: number | null;
+  latency_ms: number;
+  /** First 1 KiB of the answer. */
+  response: string | null;
+  error: string | null;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   connections: ConnectionsTable;
@@ -155,4 +241,10 @@ export interface Database {
   webhook_inbox: WebhookInboxTable;
   idempotency_keys: IdempotencyKeysTable;
   audit_log: AuditLogTable;
+  events: EventsTable;
+  webhook_sources: WebhookSourcesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

@@ -11,6 +11,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
 import pg from 'pg';
 import { initial } from './migrations/001-initial.js';
+import { events } from './migrations/002-events.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -84,7 +85,7 @@ export class Store {
 
   /** Apply pending migrations (idempotent; safe with several processes, on PostgreSQL and SQLite). */
   async migrate(): Promise<string[]> {
-    const migrations: Record<string, Migration> = { '001-initial': initial(this.dialect) };
+    const migrations: Record<string, Migration> = { '001-initial': initial(this.dialect), '002-events': events(this.dialect) };
     const run = async (db: Db, options: { migrationTableSchema?: string; disableTransactions?: boolean }) => {
       const { error, results } = await new Migrator({ db, ...options, provider: { getMigrations: async () => migrations } }).migrateToLatest();
       if (error) throw error;

@@ -6,6 +6,7 @@
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { InboundEvent } from '../../providers/types.js';
+import type { EventStore, UnifiedEvent } from '../../events/event-store.js';
 import type { Store, Trx } from '../../store/store.js';
 import { DEFAULT_TENANT } from '../../connections/connections.js';
 import { EMAIL_EVENT_TYPES, EMAIL_STATUS_RANK, type EmailEventData, type EmailEventType, type EmailStatus } from './contract.js';
@@ -24,19 +25,23 @@ function suppressionReason(type: EmailEventType, data: EmailEventData): Suppress
  * @example
  * await applyEmailEvents(store, clock, 'sendgrid', sendgrid.webhooks.parse(body, headers));
  */
-export function applyEmailEvents(store: Store, clock: Clock, provider: string, events: InboundEvent[]): Promise<number> {
-  // One delivery's events commit together (a SendGrid batch carries many).
-  return store.write(async (trx) => {
-    let fresh = 0;
+export async function applyEmailEvents(store: Store, clock: Clock, provider: string, events: InboundEvent[], stream?: EventStore): Promise<number> {
+  // One delivery's events commit together (a SendGrid batch carries many), with their unified events.
+  const recorded: UnifiedEvent[] = [];
+  const fresh = await store.write(async (trx) => {
+    recorded.length = 0;
+    let n = 0;
     for (const event of events) {
       if (!(event.type in EMAIL_EVENT_TYPES)) continue;
-      if (await applyOne(trx, clock, provider, event)) fresh++;
+      if (await applyOne(trx, clock, provider, event, stream, recorded)) n++;
     }
-    return fresh;
+    return n;
   });
+  stream?.publish(recorded);
+  return fresh;
 }
 
-async function applyOne(trx: Trx, clock: Clock, provider: string, event: InboundEvent): Promise<boolean> {
+async function applyOne(trx: Trx, clock: Clock, provider: string, event: InboundEvent, stream: EventStore | undefined, recorded: UnifiedEvent[]): Promise<boolean> {
   const type = event.type as EmailEventType;
   const data = event.data as EmailEventData;
   const status: EmailStatus = EMAIL_EVENT_TYPES[type];
@@ -68,7 +73,19 @@ async function applyOne(trx: Trx, clock: Clock, provider: string, event: Inbound
     if (message && EMAIL_STATUS_RANK[status] > EMAIL_STATUS_RANK[message.status as EmailStatus]) {
       await trx.updateTable('email_messages').set({ status, updated_at: now }).where('id', '=', message.id).execute();
     }
-    const reason = suppressionReason(type, data);
+    if (stream) {
+    const unified = await stream.record(trx, {
+      tenantId,
+      type,
+      provider,
+      dedupeKey: event.providerEventId,
+      occurredAt: event.occurredAt,
+      data: { ...data, messageId: message?.id ?? null },
+      raw: event.raw,
+    });
+    if (unified) recorded.push(unified);
+  }
+  const reason = suppressionReason(type, data);
     if (reason && data.recipient) await addSuppression(trx, tenantId, data.recipient, reason, provider, now);
     return true;
 }

@@ -1,0 +1,127 @@
+/**
+ * The unified event stream: every verified inbound occurrence becomes one stored event
+ * `{id, type, provider, connectionId, occurredAt, receivedAt, data, raw}`. The provider's own
+ * event id de-duplicates. Recording runs inside the caller's transaction, together with the
+ * fan-out hooks (outgoing webhook deliveries, handler jobs); `publish` tells in-process
+ * subscribers (SSE, `hub.on`) after the commit.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import type { Selectable } from 'kysely';
+import type { EventsTable } from '../store/schema.js';
+import type { Store, Trx } from '../store/store.js';
+
+export interface UnifiedEvent {
+  id: string;
+  /** Position in the stream (SSE `id`, resume with `Last-Event-ID`). */
+  seq: number;
+  tenantId: string;
+  type: string;
+  provider: string;
+  connectionId: string | null;
+  sourceId: string | null;
+  occurredAt: string;
+  receivedAt: string;
+  data: Record<string, unknown>;
+  raw: unknown;
+}
+
+export interface RecordInput {
+  tenantId: string;
+  type: string;
+  /** Provider id, `source:<id>`, or `switchboard` for operational events. */
+  provider: string;
+  connectionId?: string | null;
+  sourceId?: string | null;
+  /** The provider's own event id (absent: a new id, never a duplicate). */
+  dedupeKey?: string;
+  occurredAt: number;
+  data: Record<string, unknown>;
+  raw: unknown;
+}
+
+/** Runs in the recording transaction for each new (not duplicate) event. */
+export type RecordHook = (trx: Trx, event: UnifiedEvent) => Promise<void>;
+
+export function rowToEvent(row: Selectable<EventsTable>): UnifiedEvent {
+  return {
+    id: row.id,
+    seq: Number(row.seq),
+    tenantId: row.tenant_id,
+    type: row.type,
+    provider: row.provider,
+    connectionId: row.connection_id,
+    sourceId: row.source_id,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    receivedAt: new Date(row.received_at).toISOString(),
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    raw: JSON.parse(row.raw) as unknown,
+  };
+}
+
+export class EventStore {
+  private readonly hooks: RecordHook[] = [];
+  private readonly bus = new EventEmitter().setMaxListeners(0);
+
+  constructor(
+    readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Add work that must commit with every new event (fan-out). */
+  onRecord(hook: RecordHook): void {
+    this.hooks.push(hook);
+  }
+
+  /**
+   * Store one event in `trx`; null when it is a duplicate of one already stored.
+   *
+   * @example
+   * const ev = await hub.events.record(trx, { tenantId, type: 'email.delivered', provider: 'sendgrid', dedupeKey: sgEventId, occurredAt, data, raw });
+   */
+  async record(trx: Trx, input: RecordInput): Promise<UnifiedEvent | null> {
+    const now = this.clock.now();
+    const id = newId('evt', now);
+    const row = await trx
+      .insertInto('events')
+      .values({
+        id,
+        tenant_id: input.tenantId,
+        type: input.type,
+        provider: input.provider,
+        connection_id: input.connectionId ?? null,
+        source_id: input.sourceId ?? null,
+        dedupe_key: input.dedupeKey ?? id,
+        occurred_at: input.occurredAt,
+        received_at: now,
+        data: JSON.stringify(input.data),
+        raw: JSON.stringify(input.raw ?? null),
+      })
+      .onConflict((oc) => oc.columns(['provider', 'dedupe_key']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return null;
+    const event = rowToEvent(row);
+    for (const hook of this.hooks) await hook(trx, event);
+    return event;
+  }
+
+  /** Record in a group commit of its own, then publish. */
+  async recordNow(input: RecordInput): Promise<UnifiedEvent | null> {
+    const event = await this.store.write((trx) => this.record(trx, input));
+    if (event) this.publish([event]);
+    return event;
+  }
+
+  /** Tell in-process subscribers about committed events. */
+  publish(events: UnifiedEvent[]): void {
+    for (const e of events) this.bus.emit('event', e);
+  }
+
+  /** Subscribe to events committed by this process; returns the unsubscribe function. */
+  subscribe(listener: (event: UnifiedEvent) => void): () => void {
+    this.bus.on('event', listener);
+    return () => this.bus.off('event', listener);
+  }
+}
