@@ -28,6 +28,9 @@ import { Transport } from './transport/transport.js';
 import { Vault } from './vault/vault.js';
 import { WebhookInbox } from './webhooks/inbound.js';
 import { EventStore } from './events/event-store.js';
+import { installEvents } from './events/index.js';
+import { installOutgoing } from './webhooks/outgoing/index.js';
+import { installSources } from './webhooks/sources/index.js';
 
 export interface CreateHubOptions {
   /** Environment to read (default `process.env` plus `.env`). */
@@ -62,6 +65,8 @@ export interface Hub {
   /** Start the REST server; answers the base URL. */
   listen(options?: { port?: number; host?: string }): Promise<string>;
   server?: FastifyInstance;
+  /** Run `hook` when the hub closes (before the server, queue and store). */
+  onClose(hook: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -109,8 +114,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   });
   const apiKeys = new ApiKeyStore(store, clock);
   if (config.apiKey) await apiKeys.ensure(config.apiKey);
-  if (options.startWorkers !== false) queue.start();
 
+  const closeHooks: (() => Promise<void>)[] = [];
   const hub: Hub = {
     config,
     store,
@@ -125,6 +130,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     inbox,
     events,
     routePlugins: [],
+    onClose(hook) {
+      closeHooks.push(hook);
+    },
     registry,
     logger,
     clock,
@@ -141,6 +149,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       return local;
     },
     async close() {
+      // Modules first (SSE streams end, delivery loops stop), so the server can close.
+      for (const hook of closeHooks.splice(0).reverse()) await hook();
       if (hub.server) {
         // Node closes the idle keep-alive connections once, when close() starts; a connection whose
         // request finishes after that stays open for the keep-alive timeout (72 s), and close()
@@ -159,5 +169,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       await store.close();
     },
   };
+  installEvents(hub);
+  installSources(hub);
+  installOutgoing(hub);
+  if (options.startWorkers !== false) queue.start();
   return hub;
 }
