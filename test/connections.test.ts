@@ -202,7 +202,7 @@ describe.each([
     expect(list.body.data.map((c: { id: string }) => c.id)).not.toContain(created.body.id);
   });
 
-  it('a connection of tenant acme carries acme’s sends; the default tenant still uses the sandbox', async () => {
+  it('a connection of tenant acme carries acme’s sends; a tenant without one uses the env default (sandbox)', async () => {
     const { key } = await t.hub.apiKeys.create({ name: 'acme-app', tenantId: 'acme' });
     const conn = await as(key, CONNECTIONS, { provider: 'sendgrid', name: 'main', credentials: { apiKey: upstream.credentials.apiKey, fromEmail: 'billing@acme.test' } });
     expect(conn.status).toBe(201);
@@ -222,8 +222,10 @@ describe.each([
     const audit = await t.hub.store.db.selectFrom('audit_log').selectAll().where('connection_id', '=', conn.body.id).execute();
     expect(audit.map((a) => [a.url.startsWith(upstream.url), a.status])).toContainEqual([true, 202]);
 
-    const def = await t.api(SEND, { body: { to: 'someone@example.com', subject: 'default tenant', text: 'x' } });
-    expect(def.status).toBe(200);
+    // A tenant without a connection of its own uses the env default (here the sandbox).
+    const { key: otherKey } = await t.hub.apiKeys.create({ name: 'plain-app', tenantId: `plain-${dialect}` });
+    const def = await as(otherKey, SEND, { to: 'someone@example.com', subject: 'other tenant', text: 'x' });
+    expect(def.body).toMatchObject({ provider: 'sendgrid', status: 'sent' });
     expect(upstream.accepted.length).toBe(upBefore + 1);
     expect(sandbox.accepted.length).toBe(sbBefore + 1);
   });

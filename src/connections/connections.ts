@@ -18,6 +18,8 @@ import type { Transport } from '../transport/transport.js';
 import type { Vault } from '../vault/vault.js';
 
 export const DEFAULT_TENANT = 'default';
+/** Other processes see a new or removed connection within this long (this process at once). */
+const TENANT_CACHE_MS = 5_000;
 
 export interface ConnectionSummary {
   id: string;
@@ -47,6 +49,8 @@ export class ConnectionManager {
   private readonly emulators = new Map<string, Emulator>();
   private readonly errors = new Map<string, string>();
   private readonly httpCache = new Map<string, ProviderHttp>();
+  /** A tenant's own connection per provider (or none), cached briefly: the send path asks every time. */
+  private readonly tenantCache = new Map<string, { connection: ResolvedConnection | undefined; until: number }>();
 
   constructor(private readonly o: ConnectionManagerOptions) {}
 
@@ -76,17 +80,21 @@ export class ConnectionManager {
 
   /** The connection a tenant uses for a provider: its own if it has one, else the default. */
   async forTenant(tenantId: string, provider: string): Promise<ResolvedConnection | undefined> {
-    if (tenantId !== DEFAULT_TENANT) {
-      const row = await this.o.store.db
-        .selectFrom('connections')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('provider', '=', provider)
-        .orderBy('created_at')
-        .executeTakeFirst();
-      if (row) return this.fromRow(row);
-    }
-    return this.defaults.get(provider);
+    const key = `${tenantId}\n${provider}`;
+    const now = this.o.clock.now();
+    const hit = this.tenantCache.get(key);
+    if (hit && hit.until > now) return hit.connection ?? this.defaults.get(provider);
+    const row = await this.o.store.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('provider', '=', provider)
+      .orderBy('created_at')
+      .executeTakeFirst();
+    const connection = row ? this.fromRow(row) : undefined;
+    if (this.tenantCache.size > 10_000) this.tenantCache.clear();
+    this.tenantCache.set(key, { connection, until: now + TENANT_CACHE_MS });
+    return connection ?? this.defaults.get(provider);
   }
 
   /** The transport bound to a connection (cached: breakers and rate limits live there). */
@@ -131,6 +139,7 @@ export class ConnectionManager {
     } catch (err) {
       throw new HubError('conflict', `Tenant already has a ${provider} connection named "${name}"`, { cause: err });
     }
+    this.tenantCache.clear();
     return { id, tenantId, provider, name, mode: 'live', fields: Object.keys(parsed.data as object), createdAt: now };
   }
 
@@ -162,6 +171,7 @@ export class ConnectionManager {
     );
     if (Number(res.numDeletedRows) === 0) throw new HubError('not_found', `No connection ${id}`);
     this.httpCache.delete(id);
+    this.tenantCache.clear();
   }
 
   async close(): Promise<void> {
