@@ -10,6 +10,8 @@
  * Load comes from autocannon in a worker thread; the server under test runs in this thread.
  * `BENCH_SECONDS` (default 5) sets each run's length; `BENCH_DATABASE_URL` runs the hub on
  * PostgreSQL instead of SQLite.
+ * 3. Outgoing webhook deliveries per second to a local receiver vs the receiver alone
+ *    (`bench/deliveries.ts`; on SQLite, and PostgreSQL too with `BENCH_DATABASE_URL`).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { createHub } from '../src/hub.js';
+import { benchDeliveries } from './deliveries.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
@@ -120,6 +123,9 @@ async function main(): Promise<void> {
 
   await bare.close();
   await hub.close();
+
+  // 3. outgoing webhook deliveries vs the receiver's own capacity.
+  await benchDeliveries({ seconds: SECONDS });
 }
 
 main().catch((err: unknown) => {

@@ -4,6 +4,7 @@
  * (see `providers/registry.ts`), so adding a provider never edits this file.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
@@ -46,6 +47,11 @@ const schema = z.object({
   QUEUE_POLL_MS: z.coerce.number().int().min(10).default(500),
   QUEUE_LEASE_MS: z.coerce.number().int().min(300).default(30_000),
   BULK_MAX_RECIPIENTS: z.coerce.number().int().min(1).default(10_000),
+  SWITCHBOARD_WEBHOOK_ALLOWLIST: z
+    .string()
+    .refine((v) => v.split(',').every((c) => c.trim() === '' || isCidr(c.trim())), 'must be comma-separated CIDRs such as 127.0.0.0/8,::1/128')
+    .optional(),
+  SWITCHBOARD_WEBHOOK_RETENTION_DAYS: z.coerce.number().positive().default(30),
 });
 
 export type HubEnv = z.infer<typeof schema>;
@@ -72,6 +78,10 @@ export interface HubConfig {
   /** How long a job stays leased without a heartbeat before another worker may take it. */
   queueLeaseMs: number;
   bulkMaxRecipients: number;
+  /** CIDRs outgoing webhooks may reach although private/loopback (SSRF guard exceptions). */
+  webhookAllowlist: string[];
+  /** Outgoing webhook payloads and attempts older than this are purged. */
+  webhookRetentionDays: number;
   /** `RATE_LIMIT_<PROVIDER>=600/min` overrides, by provider id. */
   rateLimits: Record<string, string>;
   /** The raw environment, for provider manifests. */
@@ -128,6 +138,8 @@ export function loadConfig(
     queuePollMs: e.QUEUE_POLL_MS,
     queueLeaseMs: e.QUEUE_LEASE_MS,
     bulkMaxRecipients: e.BULK_MAX_RECIPIENTS,
+    webhookAllowlist: (e.SWITCHBOARD_WEBHOOK_ALLOWLIST ?? '').split(',').map((c) => c.trim()).filter(Boolean),
+    webhookRetentionDays: e.SWITCHBOARD_WEBHOOK_RETENTION_DAYS,
     rateLimits,
     env: merged,
   };
@@ -140,6 +152,16 @@ function readEnvFile(path: string | false | undefined): Record<string, string> {
   if (path === false) return {};
   const file = resolve(path ?? '.env');
   return existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+}
+
+function isCidr(v: string): boolean {
+  const [ip, bits, extra] = v.split('/');
+  if (extra !== undefined || !ip) return false;
+  const family = isIP(ip);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
 }
 
 function emptyToUndefined(v: string | undefined): string | undefined {

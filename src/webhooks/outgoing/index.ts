@@ -1,9 +1,105 @@
 /**
  * Installs outgoing webhooks on a hub: endpoints API, fan-out of recorded events, signed delivery
- * with retries, attempts, resend and recovery.
+ * with retries, attempts, resend and recovery, the SSRF guard and the retention purge.
+ *
+ * @example
+ * const hub = await createHub();              // installOutgoing runs inside createHub
+ * const out = outgoingOf(hub);
+ * const { id, secret } = await out.endpoints.create('default', { url: 'https://example.com/hooks', eventTypes: ['email.*'] });
  */
+import { lookup as dnsLookup } from 'node:dns';
+import type { Agent } from 'undici';
 import type { Hub } from '../../hub.js';
+import { parseAllowlist, type LookupFn } from './address-guard.js';
+import { Deliverer } from './delivery.js';
+import { EndpointStore } from './endpoints.js';
+import { DELIVER_JOB, fanOut, sendTestMessage, type DeliverJob } from './fan-out.js';
+import { createWebhookAgent } from './http-post.js';
+import { EndpointLimits } from './limits.js';
+import { Replay } from './replay.js';
+import { outgoingRoutes } from './routes.js';
 
-export function installOutgoing(_hub: Hub): void {
-  // filled in by the outgoing module
+export { sign, signedHeaders, generateSecret } from './signing.js';
+
+export interface OutgoingOptions {
+  /** Per-request timeout (default 15 s). */
+  timeoutMs?: number;
+  /** Requests in flight to one endpoint from this process (default 8). */
+  endpointConcurrency?: number;
+  /** How often the retention purge runs (default hourly). */
+  purgeEveryMs?: number;
+}
+
+export interface Outgoing {
+  endpoints: EndpointStore;
+  replay: Replay;
+  deliverer: Deliverer;
+  limits: EndpointLimits;
+  /** Replace the DNS resolver (tests: a name resolving to a private address, DNS rebinding). */
+  setLookup(lookup: LookupFn): void;
+  /** Send a `webhook.test` message to one endpoint. */
+  sendTest(tenantId: string, endpointId: string, data?: Record<string, unknown>, type?: string): Promise<{ messageId: string; deliveryId: string }>;
+  /** Purge payloads and attempts older than the retention period now. */
+  purge(): Promise<{ messages: number; attempts: number }>;
+}
+
+const installed = new WeakMap<Hub, Outgoing>();
+
+/** The outgoing webhooks module of a hub. */
+export function outgoingOf(hub: Hub): Outgoing {
+  const out = installed.get(hub);
+  if (!out) throw new Error('outgoing webhooks are not installed on this hub');
+  return out;
+}
+
+export function installOutgoing(hub: Hub, options: OutgoingOptions = {}): Outgoing {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const allow = parseAllowlist(hub.config.webhookAllowlist);
+  let lookup: LookupFn = dnsLookup;
+  const viaCurrent = ((host: string, opts: never, cb: never) => lookup(host, opts, cb)) as unknown as LookupFn;
+  let agent: Agent = createWebhookAgent(allow, timeoutMs, viaCurrent);
+  const limits = new EndpointLimits(options.endpointConcurrency ?? 8);
+  const endpoints = new EndpointStore({ store: hub.store, vault: hub.vault, clock: hub.clock, allow, lookup: viaCurrent });
+  const replay = new Replay({ store: hub.store, clock: hub.clock, wake: () => hub.queue.wake() });
+  const deliverer = new Deliverer({ store: hub.store, vault: hub.vault, clock: hub.clock, logger: hub.logger, events: hub.events, limits, agent: () => agent, allow, timeoutMs });
+  const retentionMs = hub.config.webhookRetentionDays * 86_400_000;
+
+  const out: Outgoing = {
+    endpoints,
+    replay,
+    deliverer,
+    limits,
+    setLookup(fn) {
+      lookup = fn;
+      const old = agent;
+      agent = createWebhookAgent(allow, timeoutMs, viaCurrent);
+      void old.close();
+    },
+    async sendTest(tenantId, endpointId, data, type) {
+      const r = await hub.store.write((trx) => sendTestMessage(trx, tenantId, endpointId, hub.clock.now(), data, type));
+      hub.queue.wake();
+      return r;
+    },
+    purge: () => replay.purge(retentionMs),
+  };
+  installed.set(hub, out);
+
+  hub.events.onRecord(async (trx, event) => {
+    await fanOut(trx, event, hub.clock.now());
+  });
+  // Fan-out commits jobs in the recorder's transaction; wake the workers once it is published.
+  hub.events.subscribe(() => hub.queue.wake());
+  hub.queue.register<DeliverJob>(DELIVER_JOB, (payload, job) => deliverer.handle(payload, job));
+  hub.routePlugins.push(outgoingRoutes(out));
+
+  const purgeTimer = setInterval(() => {
+    out.purge().catch((err: unknown) => hub.logger.error({ err }, 'webhook retention purge failed'));
+  }, options.purgeEveryMs ?? 3600_000);
+  purgeTimer.unref();
+  hub.onClose(async () => {
+    clearInterval(purgeTimer);
+    await hub.queue.stop();
+    await agent.close();
+  });
+  return out;
 }

@@ -1,0 +1,79 @@
+/**
+ * Fan-out: in the transaction that records a new event, one message (the exact signed body) and,
+ * for each enabled endpoint of the tenant subscribed to its type, one delivery and the job of its
+ * first attempt. The event, its messages and their jobs commit together or not at all.
+ */
+import type { UnifiedEvent } from '../../events/event-store.js';
+import { newId } from '../../core/ids.js';
+import { enqueue } from '../../queue/queue.js';
+import type { Trx } from '../../store/store.js';
+import { matchesType } from '../../events/types.js';
+
+export const DELIVER_JOB = 'webhook.deliver';
+/** Lease expiries (process deaths) one attempt survives before its job is dead-lettered. */
+export const DELIVER_JOB_MAX_RUNS = 20;
+
+/** Payload of a delivery job: delivery id, attempt number (fencing), schedule step, defers, reserved slot. */
+export interface DeliverJob {
+  d: string;
+  a: number;
+  s: number;
+  w?: number;
+  slot?: number;
+}
+
+/**
+ * The Standard Webhooks body: `{id, type, timestamp, data}` with the unified event as `data`.
+ *
+ * @example
+ * buildPayload(event) // '{"id":"evt_…","type":"email.bounced","timestamp":"2025-…","data":{…}}'
+ */
+export function buildPayload(event: Pick<UnifiedEvent, 'id' | 'type' | 'occurredAt'> & Partial<UnifiedEvent>): string {
+  const { seq: _seq, tenantId: _tenant, ...data } = event;
+  return JSON.stringify({ id: event.id, type: event.type, timestamp: event.occurredAt, data });
+}
+
+/** Insert one delivery of `messageId` to `endpointId` and the job of its first attempt. */
+export async function scheduleDelivery(trx: Trx, messageId: string, endpointId: string, now: number, runAt = now): Promise<string> {
+  const id = newId('dlv', now);
+  await trx
+    .insertInto('webhook_deliveries')
+    .values({ id, message_id: messageId, endpoint_id: endpointId, status: 'pending', attempts: 0, next_attempt_at: runAt, last_status: null, created_at: now, updated_at: now })
+    .execute();
+  await enqueue(trx, { type: DELIVER_JOB, payload: { d: id, a: 1, s: 0 } satisfies DeliverJob, runAt, maxAttempts: DELIVER_JOB_MAX_RUNS }, now);
+  return id;
+}
+
+/**
+ * The `onRecord` hook: returns how many deliveries were scheduled.
+ *
+ * @example
+ * hub.events.onRecord((trx, event) => fanOut(trx, event, hub.clock.now()).then(() => {}));
+ */
+export async function fanOut(trx: Trx, event: UnifiedEvent, now: number): Promise<number> {
+  const endpoints = await trx.selectFrom('webhook_endpoints').select(['id', 'event_types']).where('tenant_id', '=', event.tenantId).where('enabled', '=', 1).execute();
+  const targets = endpoints.filter((e) => (JSON.parse(e.event_types) as string[]).some((p) => matchesType(p, event.type)));
+  if (targets.length === 0) return 0;
+  const messageId = newId('msg', now);
+  await trx
+    .insertInto('webhook_messages')
+    .values({ id: messageId, tenant_id: event.tenantId, event_id: event.id, event_type: event.type, payload: buildPayload(event), created_at: now })
+    .execute();
+  for (const e of targets) await scheduleDelivery(trx, messageId, e.id, now);
+  return targets.length;
+}
+
+/**
+ * A test message to one endpoint only (not an event of the stream): `webhook.test` by default.
+ *
+ * @example
+ * await store.write((trx) => sendTestMessage(trx, tenantId, endpointId, now, { hello: 'world' }));
+ */
+export async function sendTestMessage(trx: Trx, tenantId: string, endpointId: string, now: number, data: Record<string, unknown> = {}, type = 'webhook.test'): Promise<{ messageId: string; deliveryId: string }> {
+  const messageId = newId('msg', now);
+  const timestamp = new Date(now).toISOString();
+  const payload = JSON.stringify({ id: messageId, type, timestamp, data });
+  await trx.insertInto('webhook_messages').values({ id: messageId, tenant_id: tenantId, event_id: messageId, event_type: type, payload, created_at: now }).execute();
+  const deliveryId = await scheduleDelivery(trx, messageId, endpointId, now);
+  return { messageId, deliveryId };
+}
