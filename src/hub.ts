@@ -28,7 +28,7 @@ import { Transport } from './transport/transport.js';
 import { Vault } from './vault/vault.js';
 import { WebhookInbox } from './webhooks/inbound.js';
 import { EventStore } from './events/event-store.js';
-import { installEvents } from './events/index.js';
+import { installEvents, onEvent, type EventHandler } from './events/index.js';
 import { installOutgoing } from './webhooks/outgoing/index.js';
 import { installSources } from './webhooks/sources/index.js';
 
@@ -57,6 +57,11 @@ export interface Hub {
   inbox: WebhookInbox;
   /** The unified event stream. */
   events: EventStore;
+  /**
+   * Run `handler` from the durable queue for every event matching `pattern` (`email.bounced`,
+   * `email.*`, `*`) recorded from now on; a handler that throws is retried. Returns its key.
+   */
+  on<P extends string>(pattern: P, handler: EventHandler<P>): string;
   /** Fastify plugins that modules add to the REST server (registered by `listen`). */
   routePlugins: FastifyPluginAsync[];
   registry: Registry;
@@ -130,6 +135,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     inbox,
     events,
     routePlugins: [],
+    on: (pattern, handler) => onEvent(hub, pattern, handler),
     onClose(hook) {
       closeHooks.push(hook);
     },

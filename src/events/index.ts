@@ -1,9 +1,102 @@
 /**
  * Installs the event stream's API on a hub: `GET /api/v1/events`, `/events/:id`, `/events/stream`
  * (SSE) and `hub.on(type, handler)`.
+ *
+ * Settings (raw environment, all optional): `EVENTS_SSE_HEARTBEAT_MS` (15000): comment line
+ * interval on idle streams; `EVENTS_POLL_MS` (1000): how often streams read events committed by
+ * other processes; `EVENTS_COMMIT_GRACE_MS` (10000): longest insert-to-commit time the tail waits
+ * for before passing a `seq` (see `tail.ts`).
  */
+import type { ServerResponse } from 'node:http';
+import { HubError } from '../core/errors.js';
 import type { Hub } from '../hub.js';
+import { eventRoutes } from '../server/routes/v1/events.js';
+import type { EventFilter } from './filter.js';
+import { EventHandlers, type EventHandler } from './handlers.js';
+import { SseStream } from './sse.js';
+import { EventTail } from './tail.js';
 
-export function installEvents(_hub: Hub): void {
-  // filled in by the events module
+export { matchesType, isTypePattern, EVENT_TYPE_LIST, type EventType } from './types.js';
+export type { EventHandler, EventFor, HandlerContext } from './handlers.js';
+
+export interface EventsSettings {
+  heartbeatMs: number;
+  pollMs: number;
+  graceMs: number;
+}
+
+/** What the routes and `hub.on` reach. */
+export interface EventsModule {
+  settings: EventsSettings;
+  handlers: EventHandlers;
+  tail: EventTail;
+  /** Start an SSE stream on `res`; resolves when it has ended. */
+  stream(res: ServerResponse, filter: EventFilter, lastSeq: number | null, headers?: Record<string, string>): Promise<void>;
+}
+
+const modules = new WeakMap<Hub, EventsModule>();
+
+function setting(env: Record<string, string | undefined>, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new HubError('config_invalid', `Invalid configuration:\n  ${name}: must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
+  return n;
+}
+
+/** Read the event stream settings from the hub's environment. */
+export function eventsSettings(env: Record<string, string | undefined>): EventsSettings {
+  return {
+    heartbeatMs: setting(env, 'EVENTS_SSE_HEARTBEAT_MS', 15_000, 10),
+    pollMs: setting(env, 'EVENTS_POLL_MS', 1_000, 10),
+    graceMs: setting(env, 'EVENTS_COMMIT_GRACE_MS', 10_000, 0),
+  };
+}
+
+/**
+ * Wire the event stream into `hub` (called once by `createHub`).
+ *
+ * @example
+ * installEvents(hub); // then hub.on('email.bounced', handler) and GET /api/v1/events work
+ */
+export function installEvents(hub: Hub): void {
+  const settings = eventsSettings(hub.config.env);
+  const logger = hub.logger.child({ mod: 'events' });
+  const tail = new EventTail(hub.events, hub.store, { pollMs: settings.pollMs, graceMs: settings.graceMs, clock: hub.clock, logger });
+  const handlers = new EventHandlers({ store: hub.store, queue: hub.queue, events: hub.events, logger });
+  const open = new Set<SseStream>();
+  const module: EventsModule = {
+    settings,
+    handlers,
+    tail,
+    async stream(res, filter, lastSeq, headers) {
+      const s = new SseStream(res, filter, { store: hub.store, tail, clock: hub.clock, heartbeatMs: settings.heartbeatMs, graceMs: settings.graceMs, keepMs: 2 * settings.graceMs + 4 * settings.pollMs, logger });
+      open.add(s);
+      try {
+        await s.start(lastSeq, headers);
+        await s.ended;
+      } finally {
+        open.delete(s);
+      }
+    },
+  };
+  modules.set(hub, module);
+  hub.routePlugins.push(eventRoutes(hub, module));
+  hub.onClose(async () => {
+    for (const s of [...open]) s.close();
+    await tail.stop();
+  });
+}
+
+/**
+ * `hub.on(pattern, handler)`: run `handler` from the durable queue for each event matching
+ * `pattern` recorded from now on; returns the handler's stable key.
+ *
+ * @example
+ * onEvent(hub, 'email.bounced', async (e) => { await crm.flag(e.data.recipient); });
+ */
+export function onEvent<P extends string>(hub: Hub, pattern: P, handler: EventHandler<P>): string {
+  const module = modules.get(hub);
+  if (!module) throw new HubError('internal_error', 'the events module is not installed on this hub');
+  return module.handlers.on(pattern, handler);
 }
