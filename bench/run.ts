@@ -12,6 +12,7 @@
  * PostgreSQL instead of SQLite.
  * 3. Outgoing webhook deliveries per second to a local receiver vs the receiver alone
  *    (`bench/deliveries.ts`; on SQLite, and PostgreSQL too with `BENCH_DATABASE_URL`).
+ * 4. SSE fan-out: 100 subscribers on `/api/v1/events/stream` vs a bare SSE server (`bench/sse.ts`).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -21,6 +22,7 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { createHub } from '../src/hub.js';
 import { benchDeliveries } from './deliveries.js';
+import { benchSse } from './sse.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
@@ -126,6 +128,9 @@ async function main(): Promise<void> {
 
   // 3. outgoing webhook deliveries vs the receiver's own capacity.
   await benchDeliveries({ seconds: SECONDS });
+
+  // 4. SSE fan-out to 100 subscribers vs a bare SSE server.
+  await benchSse({ subscribers: 100 });
 }
 
 main().catch((err: unknown) => {

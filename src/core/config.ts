@@ -46,6 +46,9 @@ const schema = z.object({
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   QUEUE_POLL_MS: z.coerce.number().int().min(10).default(500),
   QUEUE_LEASE_MS: z.coerce.number().int().min(300).default(30_000),
+  EVENTS_SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).default(15_000),
+  EVENTS_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  EVENTS_COMMIT_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   BULK_MAX_RECIPIENTS: z.coerce.number().int().min(1).default(10_000),
   SWITCHBOARD_WEBHOOK_ALLOWLIST: z
     .string()
@@ -77,6 +80,8 @@ export interface HubConfig {
   queuePollMs: number;
   /** How long a job stays leased without a heartbeat before another worker may take it. */
   queueLeaseMs: number;
+  /** SSE heartbeat, cross-process poll interval, and the longest insert-to-commit wait of the event tail. */
+  events: { heartbeatMs: number; pollMs: number; graceMs: number };
   bulkMaxRecipients: number;
   /** CIDRs outgoing webhooks may reach although private/loopback (SSRF guard exceptions). */
   webhookAllowlist: string[];
@@ -137,6 +142,7 @@ export function loadConfig(
     queueConcurrency: e.QUEUE_CONCURRENCY,
     queuePollMs: e.QUEUE_POLL_MS,
     queueLeaseMs: e.QUEUE_LEASE_MS,
+    events: { heartbeatMs: e.EVENTS_SSE_HEARTBEAT_MS, pollMs: e.EVENTS_POLL_MS, graceMs: e.EVENTS_COMMIT_GRACE_MS },
     bulkMaxRecipients: e.BULK_MAX_RECIPIENTS,
     webhookAllowlist: (e.SWITCHBOARD_WEBHOOK_ALLOWLIST ?? '').split(',').map((c) => c.trim()).filter(Boolean),
     webhookRetentionDays: e.SWITCHBOARD_WEBHOOK_RETENTION_DAYS,

@@ -2,10 +2,10 @@
  * Installs the event stream's API on a hub: `GET /api/v1/events`, `/events/:id`, `/events/stream`
  * (SSE) and `hub.on(type, handler)`.
  *
- * Settings (raw environment, all optional): `EVENTS_SSE_HEARTBEAT_MS` (15000): comment line
- * interval on idle streams; `EVENTS_POLL_MS` (1000): how often streams read events committed by
- * other processes; `EVENTS_COMMIT_GRACE_MS` (10000): longest insert-to-commit time the tail waits
- * for before passing a `seq` (see `tail.ts`).
+ * Settings (config.ts): `EVENTS_SSE_HEARTBEAT_MS` (15000): comment line interval on idle streams;
+ * `EVENTS_POLL_MS` (1000): how often streams read events committed by other processes;
+ * `EVENTS_COMMIT_GRACE_MS` (10000): longest insert-to-commit time the tail waits for before
+ * passing a `seq` (see `tail.ts`).
  */
 import type { ServerResponse } from 'node:http';
 import { HubError } from '../core/errors.js';
@@ -36,23 +36,6 @@ export interface EventsModule {
 
 const modules = new WeakMap<Hub, EventsModule>();
 
-function setting(env: Record<string, string | undefined>, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new HubError('config_invalid', `Invalid configuration:\n  ${name}: must be an integer >= ${min} (got ${JSON.stringify(raw)})`);
-  return n;
-}
-
-/** Read the event stream settings from the hub's environment. */
-export function eventsSettings(env: Record<string, string | undefined>): EventsSettings {
-  return {
-    heartbeatMs: setting(env, 'EVENTS_SSE_HEARTBEAT_MS', 15_000, 10),
-    pollMs: setting(env, 'EVENTS_POLL_MS', 1_000, 10),
-    graceMs: setting(env, 'EVENTS_COMMIT_GRACE_MS', 10_000, 0),
-  };
-}
-
 /**
  * Wire the event stream into `hub` (called once by `createHub`).
  *
@@ -60,7 +43,7 @@ export function eventsSettings(env: Record<string, string | undefined>): EventsS
  * installEvents(hub); // then hub.on('email.bounced', handler) and GET /api/v1/events work
  */
 export function installEvents(hub: Hub): void {
-  const settings = eventsSettings(hub.config.env);
+  const settings: EventsSettings = hub.config.events;
   const logger = hub.logger.child({ mod: 'events' });
   const tail = new EventTail(hub.events, hub.store, { pollMs: settings.pollMs, graceMs: settings.graceMs, clock: hub.clock, logger });
   const handlers = new EventHandlers({ store: hub.store, queue: hub.queue, events: hub.events, logger });
