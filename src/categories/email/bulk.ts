@@ -13,7 +13,8 @@ import { bulkInput, type BulkInput } from './schemas.js';
 import type { Suppressions } from './suppressions.js';
 import type { TemplateStore } from './template-store.js';
 import { render, type TemplateSource } from './templates.js';
-import { SEND_JOB, zodToHubError, type PendingMessage } from './service.js';
+import { SEND_JOB, type PendingMessage } from './service.js';
+import { zodToHubError } from '../../core/validation.js';
 
 const CHUNK = 200;
 const SENT = ['sent', 'processed', 'deferred', 'delivered', 'opened', 'clicked', 'spam_report', 'unsubscribed'];

@@ -4,18 +4,14 @@
  */
 import { escapeHtml } from './templates.js';
 import { invoiceInput, passwordResetInput, verifySendInput } from './schemas.js';
-import { zodToHubError, type EmailService, type SendResult } from './service.js';
+import { type EmailService, type SendResult } from './service.js';
+import { parseInput } from '../../core/validation.js';
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, input: unknown): T {
-  const r = schema.safeParse(input);
-  if (!r.success) throw zodToHubError(r.error);
-  return r.data;
-}
 
 const nameOf = (to: { email: string; name?: string }, name?: string) => name ?? to.name ?? to.email.split('@')[0]!;
 
 export function sendVerification(email: EmailService, tenantId: string, input: unknown): Promise<SendResult> {
-  const v = parse(verifySendInput, input);
+  const v = parseInput(verifySendInput, input);
   const url = v.verificationUrl;
   const action = url
     ? `<p><a href="${escapeHtml(url)}">Verify email address</a></p>`
@@ -25,7 +21,7 @@ export function sendVerification(email: EmailService, tenantId: string, input: u
 }
 
 export function sendPasswordReset(email: EmailService, tenantId: string, input: unknown): Promise<SendResult> {
-  const v = parse(passwordResetInput, input);
+  const v = parseInput(passwordResetInput, input);
   return email.send(tenantId, {
     to: v.to,
     from: v.from,
@@ -37,7 +33,7 @@ export function sendPasswordReset(email: EmailService, tenantId: string, input: 
 }
 
 export function sendInvoice(email: EmailService, tenantId: string, input: unknown): Promise<SendResult> {
-  const v = parse(invoiceInput, input);
+  const v = parseInput(invoiceInput, input);
   const items = v.items ?? [];
   const itemsHtml = items.length
     ? `<table>${items.map((i) => `<tr><td>${escapeHtml(i.description)}</td><td style="text-align:right">${escapeHtml(String(i.amount))}</td></tr>`).join('')}</table>`

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { HubError, toHubError } from '../../core/errors.js';
+import { zodToHubError } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConnectionManager } from '../../connections/connections.js';
@@ -223,10 +224,4 @@ async function markFailed(trx: Trx, id: string, err: HubError, now: number): Pro
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'sending'])
     .execute();
-}
-
-/** A zod error as a 400 naming each field. */
-export function zodToHubError(error: { issues: { path: PropertyKey[]; message: string }[] }): HubError {
-  const errors = error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message }));
-  return new HubError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
 }

@@ -6,7 +6,7 @@
 import type { BlockList } from 'node:net';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { zodToHubError } from '../../categories/email/service.js';
+import { zodToHubError } from '../../core/validation.js';
 import type { Clock } from '../../core/clock.js';
 import { HubError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { zodToHubError } from '../../categories/email/service.js';
+import { parseInput } from '../../core/validation.js';
 import { tenantOf } from '../../server/app.js';
 import { createEndpointInput, updateEndpointInput } from './endpoints.js';
 import type { Outgoing } from './index.js';
@@ -20,11 +20,6 @@ const testInput = z.object({ eventType: z.string().regex(/^[a-z0-9_.-]+$/).optio
 
 type Id = { Params: { id: string } };
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw zodToHubError(parsed.error);
-  return parsed.data;
-}
 
 export const outgoingRoutes =
   (out: Outgoing): FastifyPluginAsync =>
@@ -46,7 +41,7 @@ export const outgoingRoutes =
       out.endpoints.rotateSecret(tenantOf(req), req.params.id),
     );
     app.post<Id>(`${BASE}/:id/test`, { config: write, schema: { tags, summary: 'Send a test message (`webhook.test`) to this endpoint only', body: testInput } }, async (req, reply) => {
-      const input = parse(testInput, req.body ?? {});
+      const input = parseInput(testInput, req.body ?? {});
       const tenant = tenantOf(req);
       await out.endpoints.get(tenant, req.params.id);
       reply.code(202);
@@ -54,11 +49,11 @@ export const outgoingRoutes =
     });
     app.get<Id>(`${BASE}/:id/attempts`, { config: read, schema: { tags, summary: 'Delivery attempts, newest first (status, latency, first 1 KiB of the answer)', querystring: pageQuery } }, async (req) => {
       await out.endpoints.get(tenantOf(req), req.params.id);
-      return out.replay.attempts(req.params.id, parse(pageQuery, req.query));
+      return out.replay.attempts(req.params.id, parseInput(pageQuery, req.query));
     });
     app.get<Id>(`${BASE}/:id/messages`, { config: read, schema: { tags, summary: 'Messages sent to this endpoint with their delivery state', querystring: pageQuery } }, async (req) => {
       await out.endpoints.get(tenantOf(req), req.params.id);
-      return out.replay.messages(req.params.id, parse(pageQuery, req.query));
+      return out.replay.messages(req.params.id, parseInput(pageQuery, req.query));
     });
     app.post<{ Params: { id: string; messageId: string } }>(`${BASE}/:id/messages/:messageId/resend`, { config: write, schema: { tags, summary: 'Send one message again now (same webhook-id, fresh retry schedule)' } }, async (req, reply) => {
       const tenant = tenantOf(req);
@@ -67,7 +62,7 @@ export const outgoingRoutes =
       return out.replay.resend(tenant, req.params.id, req.params.messageId);
     });
     app.post<Id>(`${BASE}/:id/recover`, { config: write, schema: { tags, summary: 'Re-queue every delivery that failed (dead) since a time', body: recoverInput } }, async (req, reply) => {
-      const { since } = parse(recoverInput, req.body);
+      const { since } = parseInput(recoverInput, req.body);
       await out.endpoints.get(tenantOf(req), req.params.id);
       reply.code(202);
       return out.replay.recover(req.params.id, Date.parse(since));

@@ -1,7 +1,7 @@
 /** Connections per tenant: `POST/GET /api/v1/connections`, `DELETE /api/v1/connections/:id`. */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { zodToHubError } from '../../../categories/email/service.js';
+import { zodToHubError } from '../../../core/validation.js';
 import type { Hub } from '../../../hub.js';
 import { tenantOf } from '../../app.js';
 

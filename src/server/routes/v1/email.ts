@@ -6,7 +6,8 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { sendInvoice, sendPasswordReset, sendVerification } from '../../../categories/email/flows.js';
 import { bulkInput, invoiceInput, passwordResetInput, sendEmailInput, templateInput, verifySendInput } from '../../../categories/email/schemas.js';
-import { zodToHubError, type SendResult } from '../../../categories/email/service.js';
+import { type SendResult } from '../../../categories/email/service.js';
+import { parseInput } from '../../../core/validation.js';
 import type { Hub } from '../../../hub.js';
 import { tenantOf } from '../../app.js';
 
@@ -22,11 +23,6 @@ const renderInput = z.object({ variables: z.record(z.string(), z.unknown()).defa
 const suppressionInput = z.object({ email: z.email(), reason: z.enum(['bounce', 'spam_report', 'unsubscribe', 'manual']).default('manual') });
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after: z.string().optional() });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw zodToHubError(r.error);
-  return r.data;
-}
 
 export const emailRoutes =
   (hub: Hub): FastifyPluginAsync =>
@@ -55,27 +51,27 @@ export const emailRoutes =
     app.get(`${BASE}/templates`, { config: read, schema: { tags, summary: 'List templates (own and built-in)' } }, async (req) => ({ data: await hub.templates.list(tenantOf(req)) }));
     app.post(`${BASE}/templates`, { config: admin, schema: { tags, summary: 'Create a template ({{variables}} are HTML-escaped in html)', body: templateInput } }, async (req, reply) => {
       reply.code(201);
-      return hub.templates.create(tenantOf(req), parse(templateInput, req.body));
+      return hub.templates.create(tenantOf(req), parseInput(templateInput, req.body));
     });
     app.get<{ Params: { id: string } }>(`${BASE}/templates/:id`, { config: read, schema: { tags, summary: 'Get a template by id or name' } }, async (req) => hub.templates.get(tenantOf(req), req.params.id));
     app.put<{ Params: { id: string } }>(`${BASE}/templates/:id`, { config: admin, schema: { tags, summary: 'Update a template (a built-in one is overridden)', body: templateInput } }, async (req) =>
-      hub.templates.update(tenantOf(req), req.params.id, parse(templateInput, req.body)),
+      hub.templates.update(tenantOf(req), req.params.id, parseInput(templateInput, req.body)),
     );
     app.delete<{ Params: { id: string } }>(`${BASE}/templates/:id`, { config: admin, schema: { tags, summary: 'Delete a template' } }, async (req, reply) => {
       await hub.templates.remove(tenantOf(req), req.params.id);
       reply.code(204);
     });
     app.post<{ Params: { id: string } }>(`${BASE}/templates/:id/render`, { config: read, schema: { tags, summary: 'Render a template with variables (no send)', body: renderInput } }, async (req) =>
-      hub.templates.render(tenantOf(req), req.params.id, parse(renderInput, req.body ?? {}).variables),
+      hub.templates.render(tenantOf(req), req.params.id, parseInput(renderInput, req.body ?? {}).variables),
     );
 
     app.get(`${BASE}/suppressions`, { config: read, schema: { tags, summary: 'Suppressed addresses (hard bounces, spam reports, unsubscribes)', querystring: listQuery } }, async (req) => {
-      const q = parse(listQuery, req.query);
+      const q = parseInput(listQuery, req.query);
       const data = await hub.email.suppressions.list(tenantOf(req), q.limit, q.after);
       return { data, next: data.length === q.limit ? data.at(-1)!.email : null };
     });
     app.post(`${BASE}/suppressions`, { config: admin, schema: { tags, summary: 'Suppress an address by hand', body: suppressionInput } }, async (req, reply) => {
-      const v = parse(suppressionInput, req.body);
+      const v = parseInput(suppressionInput, req.body);
       await hub.email.suppressions.add(tenantOf(req), v.email, v.reason);
       reply.code(201);
       return { email: v.email.toLowerCase(), reason: v.reason };

@@ -1,7 +1,7 @@
 /** `GET /api/v1/jobs/:id`: progress and per-recipient results of a bulk job. */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { zodToHubError } from '../../../categories/email/service.js';
+import { zodToHubError } from '../../../core/validation.js';
 import type { Hub } from '../../../hub.js';
 import { tenantOf } from '../../app.js';
 
