@@ -8,8 +8,8 @@
  * `*` for everything.
  *
  * Adding a category: put its types beside its contract (like `EMAIL_EVENT_TYPES` in
- * `categories/email/contract.ts`) and add one entry to {@link EVENT_CATEGORIES} below. Planned:
- * `payment.*` (`payment.succeeded`, `payment.failed`, `payment.refunded`, …), `sms.*`
+ * `categories/email/contract.ts`) and add one entry to {@link EVENT_CATEGORIES} below. Payments
+ * has several prefixes (`payment.*`, `refund.*`, …: {@link PAYMENT_EVENT_TYPES}). Planned: `sms.*`
  * (`sms.delivered`, `sms.failed`, `sms.received`), `meeting.*` (`meeting.started`,
  * `meeting.ended`, `meeting.recording_ready`). Custom inbound sources may record types that are
  * not listed here; the registry documents, it does not restrict.
@@ -35,15 +35,54 @@ const EMAIL_DESCRIPTIONS: Record<EmailEventType, string> = {
   'email.unsubscribed': 'The recipient unsubscribed (the address is suppressed).',
 };
 
+/** Normalized payment events (Stripe and PayPal webhooks), grouped by type prefix. */
+export const PAYMENT_EVENT_TYPES = {
+  payment: {
+    'payment.succeeded': 'A payment (intent, order or capture) succeeded; `data.amount` is in minor units.',
+    'payment.failed': 'A payment attempt failed (`data.failureCode`, `data.declineCode`).',
+    'payment.requires_action': 'The payment needs the customer (3-D Secure, a redirect) before it can go on.',
+    'payment.canceled': 'The payment was canceled before it completed.',
+  },
+  refund: {
+    'refund.succeeded': 'A full or partial refund went through (`data.amount` refunded, minor units).',
+    'refund.failed': 'A refund failed or was canceled (`data.failureReason`).',
+  },
+  subscription: {
+    'subscription.created': 'A subscription was created.',
+    'subscription.updated': 'A subscription changed (price, status, trial, cancel at period end).',
+    'subscription.canceled': 'A subscription ended.',
+  },
+  invoice: {
+    'invoice.paid': 'An invoice was paid (`data.amount` paid, minor units).',
+    'invoice.payment_failed': 'Collecting an invoice failed (`data.amount` due, minor units).',
+  },
+  dispute: { 'dispute.created': 'The customer disputed a payment (chargeback); `data.reason` says why.' },
+} as const;
+type PaymentGroups = typeof PAYMENT_EVENT_TYPES;
+export type PaymentEventType = { [K in keyof PaymentGroups]: keyof PaymentGroups[K] }[keyof PaymentGroups];
+
+/** `data` of a normalized payment event: the provider object and its amount in minor units. */
+export interface PaymentEventData {
+  /** The provider's id of `data.object` (`pi_…`, `re_…`, `sub_…`, `in_…`, `du_…`). */
+  objectId: string;
+  amount?: number;
+  /** ISO 4217, upper-case. */
+  currency?: string;
+  status?: string;
+  customerId?: string;
+  [key: string]: unknown;
+}
+
 /** Known types per category, each with one line for the docs. */
 export const EVENT_CATEGORIES = {
   email: EMAIL_DESCRIPTIONS,
   webhook: OPERATIONAL_EVENT_TYPES,
-  // payment: PAYMENT_EVENT_DESCRIPTIONS, sms: …, meeting: … (when those categories land)
+  ...PAYMENT_EVENT_TYPES,
+  // sms: …, meeting: … (when those categories land)
 } as const satisfies Record<string, Record<string, string>>;
 
 /** Every type the hub itself records. */
-export type EventType = EmailEventType | OperationalEventType;
+export type EventType = EmailEventType | OperationalEventType | PaymentEventType;
 
 /** `data` of the operational events (fields the outgoing-webhooks module fills in). */
 export interface OperationalEventData {
@@ -52,7 +91,10 @@ export interface OperationalEventData {
 }
 
 /** `data` by event type, for typed handlers. */
-export interface EventDataMap extends Record<EmailEventType, EmailEventData & { messageId: string | null }>, Record<OperationalEventType, OperationalEventData> {}
+export interface EventDataMap
+  extends Record<EmailEventType, EmailEventData & { messageId: string | null }>,
+    Record<OperationalEventType, OperationalEventData>,
+    Record<PaymentEventType, PaymentEventData> {}
 
 /** One entry of {@link EVENT_TYPE_LIST}. */
 export interface EventTypeInfo {
