@@ -92,17 +92,8 @@ describe.each([
   });
   const it = dialect === 'postgres' && !hasPg ? baseIt.skip : baseIt;
 
-  /** fetch with a given API key (the TestHub's `api` uses the admin key). */
-  async function as(key: string, path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
-    const res = await fetch(t.url + path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
-    return { status: res.status, text, body: (text ? JSON.parse(text) : undefined) as any };
-  }
+  const as = (key: string, path: string, body?: unknown, method?: string) => t.as(key, path, body, method);
+
 
   it('POST answers 201 with the id and the credential field names, never their values', async () => {
     const res = await t.api(CONNECTIONS, {

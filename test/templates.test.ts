@@ -41,16 +41,8 @@ describe.each([
   });
   const it = dialect === 'postgres' && !hasPg ? baseIt.skip : baseIt;
 
-  async function as(key: string, path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
-    const res = await fetch(t.url + path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
-  }
+  const as = (key: string, path: string, body?: unknown, method?: string) => t.as(key, path, body, method);
+
   const lastMail = () => (t.hub.connections.emulator('sendgrid') as SendgridEmulator).accepted.at(-1)!.body;
   const contentOf = (mail: ReturnType<typeof lastMail>, type: string) => mail.content?.find((c) => c.type === type)?.value;
 

@@ -14,6 +14,9 @@ export interface TestHub {
   /** fetch against the hub with the admin key. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** The same with another API key (another tenant or fewer scopes); the method defaults to GET, or POST with a body. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+  as(key: string, path: string, body?: unknown, method?: string): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -24,7 +27,7 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
   });
   const url = await hub.listen({ port: 0, host: '127.0.0.1' });
   const { key } = await hub.apiKeys.create({ name: 'test-admin' });
-  return {
+  const t: TestHub = {
     hub,
     url,
     key,
@@ -43,6 +46,10 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
       }
       return { status: res.status, body, headers: res.headers };
     },
+    as(otherKey, path, body, method) {
+      return t.api(path, { body, method, headers: { authorization: `Bearer ${otherKey}` } });
+    },
     close: () => hub.close(),
   };
+  return t;
 }
