@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { EmailProvider } from '../categories/email/contract.js';
+import type { PaymentsProvider } from '../categories/payments/contract.js';
 import type { ErrorMapper, ProviderHttp } from '../transport/types.js';
 
 export type Category = 'email' | 'sms' | 'payments' | 'calendar' | 'meetings' | 'storage' | 'chat' | 'identity';
@@ -83,14 +84,31 @@ export interface WebhookVerifyInput {
   now: number;
   /** Seconds; a timestamp further away than this is stale. */
   toleranceSec: number;
+  /**
+   * Set only in sandbox mode, when this provider's emulator is running in the hub: what the
+   * verifier may trust besides the vendor's own (PayPal: the emulator's self-signed certificate,
+   * served from the emulator's origin). Absent in live mode.
+   */
+  emulator?: EmulatorTrust;
+}
+
+/** What a running emulator lets the hub trust in sandbox mode (see {@link WebhookVerifyInput.emulator}). */
+export interface EmulatorTrust {
+  /** The emulator's base URL (its origin serves certificates). */
+  url: string;
+  /** PEM of the certificate the emulator signs webhooks with, if it signs with one. */
+  certificatePem?: string;
 }
 
 /** A provider's inbound webhook scheme (`webhooks.ts`). */
 export interface WebhookHandler {
   /** Credential fields holding verification secrets (`webhookPublicKey`). */
   secretFields: string[];
-  /** Throws HubError `webhook_signature_missing|invalid`, `webhook_timestamp_stale`. */
-  verify(input: WebhookVerifyInput): void;
+  /**
+   * Throws (or rejects with) HubError `webhook_signature_missing|invalid`,
+   * `webhook_timestamp_stale`. May be async (PayPal fetches its signing certificate).
+   */
+  verify(input: WebhookVerifyInput): void | Promise<void>;
   /** Turns a verified body into events (a SendGrid delivery carries a batch). */
   parse(rawBody: Buffer, headers: Record<string, string | undefined>): InboundEvent[];
   /**
@@ -120,8 +138,10 @@ export interface Emulator {
   readonly url: string;
   /** Credentials the connector uses against it. */
   readonly credentials: Record<string, string>;
-  /** What the hub must accept on its webhook route for this emulator (a key or secret). */
+  /** What the hub must accept on its webhook route for this emulator (a key, secret or webhook id). */
   readonly webhookSecret?: string;
+  /** PEM of the certificate it signs webhooks with (PayPal): trusted in sandbox mode only. */
+  readonly certificatePem?: string;
   /** Where signed events are posted (the hub's `/webhooks/<id>`); unset: none are sent. */
   setWebhookTarget(url: string | undefined): void;
   chaos: ChaosSettings;
@@ -142,6 +162,7 @@ export interface EmulatorOptions {
 export interface ProviderDefinition<Creds extends Record<string, unknown> = Record<string, unknown>> {
   manifest: ProviderManifest<Creds>;
   email?: (ctx: ProviderContext<Creds>) => EmailProvider;
+  payments?: (ctx: ProviderContext<Creds>) => PaymentsProvider;
   webhooks?: WebhookHandler;
   startEmulator?: (options?: EmulatorOptions) => Promise<Emulator>;
 }

@@ -64,7 +64,9 @@ export class WebhookInbox {
         const vars = def.webhooks.secretFields.map((f) => (def.manifest.env as Record<string, string>)[f]).join(' or ');
         throw new HubError('webhook_signature_invalid', `No verification key is configured for ${def.manifest.name}; set ${vars}`);
       }
-      def.webhooks.verify({ rawBody, headers, secrets, now: this.o.clock.now(), toleranceSec: this.o.toleranceSec });
+      const emu = this.o.connections.emulator(provider);
+      const emulator = emu ? { url: emu.url, certificatePem: emu.certificatePem } : undefined;
+      await def.webhooks.verify({ rawBody, headers, secrets, now: this.o.clock.now(), toleranceSec: this.o.toleranceSec, emulator });
     } catch (err) {
       const e = toHubError(err);
       this.received.inc({ provider, outcome: e.code });
