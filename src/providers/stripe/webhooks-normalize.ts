@@ -5,7 +5,8 @@
  *
  * Several Stripe events can report one refund (`refund.created`, `refund.updated`,
  * `charge.refunded`): each becomes its own `refund.*` event with its own `providerEventId`, and
- * `data.refundId` / `data.paymentIntentId` say what they are about.
+ * `data.refundId` / `data.paymentIntentId` say what they are about. Every `payment.*` and
+ * `refund.*` event carries `data.paymentId`, the PaymentIntent id the connector's `Payment.id` is.
  *
  * @see https://docs.stripe.com/api/events/types
  * @see https://docs.stripe.com/api/payment_intents/object
@@ -31,6 +32,7 @@ const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, 
 function paymentIntent(pi: Json): Json {
   const error = isObject(pi.last_payment_error) ? pi.last_payment_error : {};
   return {
+    paymentId: str(pi.id),
     amount: int(pi.amount),
     amountReceived: int(pi.amount_received),
     customerId: idOf(pi.customer),
@@ -49,6 +51,7 @@ function refund(re: Json): Json {
   return {
     refundId: str(re.id),
     amount: int(re.amount),
+    paymentId: idOf(re.payment_intent),
     paymentIntentId: idOf(re.payment_intent),
     chargeId: idOf(re.charge),
     reason: str(re.reason),
@@ -64,6 +67,7 @@ function refundedCharge(ch: Json): Json {
     chargeAmount: int(ch.amount),
     fullyRefunded: typeof ch.refunded === 'boolean' ? ch.refunded : undefined,
     chargeId: str(ch.id),
+    paymentId: idOf(ch.payment_intent),
     paymentIntentId: idOf(ch.payment_intent),
     customerId: idOf(ch.customer),
     refundId: latest ? str(latest.id) : undefined,

@@ -235,7 +235,7 @@ describe('Stripe events normalized to payment events', () => {
   it('maps payment_intent.* to payment.*', () => {
     const ok = parseOne(event('payment_intent.succeeded', paymentIntent('succeeded')));
     expect(ok).toMatchObject({ providerEventId: 'evt_payment_intent_succeeded', type: 'payment.succeeded', occurredAt: NOW * 1000, ref: { hubId: 'pay_01J9Z8Y7X6W5', providerObjectId: 'pi_3PqR7sLkdIwHu7ix0abc123' } });
-    expect(ok.data).toEqual({ objectId: 'pi_3PqR7sLkdIwHu7ix0abc123', amount: 9999, amountReceived: 9999, currency: 'USD', status: 'succeeded', customerId: 'cus_QhA8zPq1Lm2N3o', paymentMethodId: 'pm_1PqR7rLkdIwHu7ixCard', captureMethod: 'automatic_async', latestChargeId: 'ch_3PqR7sLkdIwHu7ix0def456', providerType: 'payment_intent.succeeded', livemode: false });
+    expect(ok.data).toEqual({ objectId: 'pi_3PqR7sLkdIwHu7ix0abc123', paymentId: 'pi_3PqR7sLkdIwHu7ix0abc123', amount: 9999, amountReceived: 9999, currency: 'USD', status: 'succeeded', customerId: 'cus_QhA8zPq1Lm2N3o', paymentMethodId: 'pm_1PqR7rLkdIwHu7ixCard', captureMethod: 'automatic_async', latestChargeId: 'ch_3PqR7sLkdIwHu7ix0def456', providerType: 'payment_intent.succeeded', livemode: false });
     expect((ok.raw as { type: string }).type).toBe('payment_intent.succeeded');
 
     const failed = parseOne(event('payment_intent.payment_failed', paymentIntent('requires_payment_method', { last_payment_error: declined, payment_method: null })));
@@ -247,6 +247,19 @@ describe('Stripe events normalized to payment events', () => {
 
     const canceled = parseOne(event('payment_intent.canceled', paymentIntent('canceled', { cancellation_reason: 'abandoned', customer: { id: 'cus_expanded', object: 'customer' } })));
     expect(canceled).toMatchObject({ type: 'payment.canceled', data: { status: 'canceled', cancellationReason: 'abandoned', customerId: 'cus_expanded' } });
+    for (const e of [failed, action, canceled]) expect(e.data.paymentId).toBe('pi_3PqR7sLkdIwHu7ix0abc123');
+  });
+
+  it('names the PaymentIntent as data.paymentId on every refund.* event, expanded or not', () => {
+    expect(parseOne(event('charge.refunded', charge)).data.paymentId).toBe('pi_3PqR7sLkdIwHu7ix0abc123');
+    expect(parseOne(event('charge.refunded', { ...charge, payment_intent: { id: 'pi_expanded', object: 'payment_intent' } })).data.paymentId).toBe('pi_expanded');
+    expect(parseOne(event('refund.created', refund('succeeded'))).data.paymentId).toBe('pi_3PqR7sLkdIwHu7ix0abc123');
+    expect(parseOne(event('refund.updated', refund('failed'))).data.paymentId).toBe('pi_3PqR7sLkdIwHu7ix0abc123');
+    expect(parseOne(event('charge.refund.updated', refund('canceled', { payment_intent: 'pi_other' }))).data.paymentId).toBe('pi_other');
+    // A refund of a bare charge (no PaymentIntent) has none.
+    expect(parseOne(event('refund.created', refund('succeeded', { payment_intent: null }))).data).not.toHaveProperty('paymentId');
+    // Other families do not get one.
+    expect(parseOne(event('charge.dispute.created', dispute)).data).not.toHaveProperty('paymentId');
   });
 
   it('maps charge.refunded and refund.* by refund status', () => {
