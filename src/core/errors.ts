@@ -121,6 +121,27 @@ export class HubError extends Error {
     this.requestId = options.requestId;
   }
 
+  /**
+   * The error stored by {@link HubError.toJSON} (a string or the parsed object), for answering a
+   * stored outcome again (idempotent replays).
+   *
+   * @example
+   * HubError.fromJSON(JSON.stringify(err.toJSON())).code === err.code // true
+   */
+  static fromJSON(stored: string | Record<string, unknown>): HubError {
+    const j = (typeof stored === 'string' ? JSON.parse(stored) : stored) as Record<string, unknown>;
+    const code = (typeof j.code === 'string' && j.code in ERROR_CODES ? j.code : 'internal_error') as ErrorCode;
+    return new HubError(code, String(j.message ?? code), {
+      provider: j.provider as string | undefined,
+      providerCode: j.providerCode as string | undefined,
+      providerStatus: j.providerStatus as number | undefined,
+      retryable: j.retryable as boolean | undefined,
+      retryAfter: j.retryAfter as number | undefined,
+      errors: j.errors as FieldError[] | undefined,
+      details: j.details as Record<string, unknown> | undefined,
+    });
+  }
+
   /** JSON for logs and the job table: no stack, no cause chain. */
   toJSON(): Record<string, unknown> {
     return {

@@ -229,6 +229,57 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+export interface PaymentsTable {
+  /** `pay_…` */
+  id: string;
+  tenant_id: string;
+  provider: string;
+  /** Stripe PaymentIntent / PayPal order id; null until the provider answered. */
+  provider_payment_id: string | null;
+  /** A PaymentStatus, or `creating` until the provider answered. */
+  status: string;
+  /** When the status was last set (event time for webhook updates): a late event never moves it back. */
+  status_at: number;
+  /** Minor units. */
+  amount: number;
+  currency: string;
+  amount_refunded: number;
+  customer_id: string | null;
+  description: string | null;
+  /** The caller's Idempotency-Key, or a generated one. */
+  idempotency_key: string;
+  /** What the provider receives (`Idempotency-Key` / `PayPal-Request-Id`). */
+  provider_key: string;
+  request_hash: string;
+  /** The provider request (JSON of CreatePaymentInput), to re-drive it after a crash. */
+  request: string;
+  /** The provider's last answer (JSON of Payment without raw). */
+  result: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PaymentRefundsTable {
+  /** `rfd_…` */
+  id: string;
+  tenant_id: string;
+  payment_id: string;
+  provider: string;
+  provider_refund_id: string | null;
+  /** creating | pending | succeeded | failed | canceled */
+  status: string;
+  amount: number | null;
+  currency: string;
+  reason: string | null;
+  idempotency_key: string;
+  provider_key: string;
+  request_hash: string;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   connections: ConnectionsTable;
@@ -247,4 +298,6 @@ export interface Database {
   webhook_messages: WebhookMessagesTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  payments: PaymentsTable;
+  payment_refunds: PaymentRefundsTable;
 }

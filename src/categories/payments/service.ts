@@ -1,0 +1,269 @@
+/**
+ * The payments service: provider-agnostic payments and refunds that never charge twice.
+ *
+ * A create writes the payment row — with the idempotency key the provider will receive — and a
+ * recovery job in one commit BEFORE calling the provider. A retry (the transport's, the caller's
+ * with the same `Idempotency-Key`, another process's, or the recovery job after a crash) re-sends
+ * the same key, and the provider answers the payment it already made. Customers, payment methods,
+ * subscriptions and invoices live at the provider (`objects.ts`).
+ */
+import type { Clock } from '../../core/clock.js';
+import { HubError, toHubError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import { parseInput } from '../../core/validation.js';
+import type { ConnectionManager } from '../../connections/connections.js';
+import { getProvider } from '../../providers/registry.js';
+import type { ResolvedConnection } from '../../providers/types.js';
+import { enqueue, type Queue } from '../../queue/queue.js';
+import type { Store } from '../../store/store.js';
+import type { PaymentsCapability, PaymentsProvider } from './contract.js';
+import { checkCallerKey, keyConflict, providerKey, requestHash } from './keys.js';
+import { PaymentObjects } from './objects.js';
+import { parseAmount } from './money.js';
+import { PaymentRecords, type PaymentView, type RefundView } from './records.js';
+import { capturePaymentInput, confirmPaymentInput, createPaymentInput, refundInput, type CreatePaymentRequest, type RefundRequest } from './schemas.js';
+
+/** A recovery job re-drives a create this long after it began, in case the process died mid-call. */
+const RECOVERY_DELAY_MS = 2 * 60_000;
+export const RECOVER_PAYMENT_JOB = 'payments.recover';
+
+export interface PaymentsServiceOptions {
+  store: Store;
+  queue: Queue;
+  connections: ConnectionManager;
+  clock: Clock;
+  logger: Logger;
+  /** Provider ids (`PAYMENT_PROVIDERS`); the first is the default. */
+  chain: string[];
+}
+
+/** Per call: the caller's `Idempotency-Key`. */
+export interface PaymentCallOptions {
+  idempotencyKey?: string;
+}
+
+/** Errors after which the provider surely did not act: the next provider may be tried. */
+const surelyNotSent = (e: HubError) => e.details?.sent === false || e.code === 'circuit_open' || e.code === 'not_configured' || e.code === 'capability_unsupported';
+
+export class PaymentsService {
+  readonly records: PaymentRecords;
+  /** Customers, payment methods, subscriptions, invoices (at the provider). */
+  readonly objects: PaymentObjects = new PaymentObjects(this);
+  private readonly providers = new Map<string, PaymentsProvider>();
+
+  constructor(private readonly o: PaymentsServiceOptions) {
+    this.records = new PaymentRecords(o.store, o.clock);
+    o.queue.register<{ paymentId: string }>(RECOVER_PAYMENT_JOB, (p) => this.recover(p.paymentId));
+  }
+
+  /** What each configured provider supports. */
+  capabilities(): Record<string, PaymentsCapability[]> {
+    const out: Record<string, PaymentsCapability[]> = {};
+    for (const id of this.o.chain) {
+      const conn = this.o.connections.defaultConnection(id);
+      if (conn) out[id] = [...this.forConnection(conn).capabilities].sort();
+    }
+    return out;
+  }
+
+  /** The connector a tenant uses for `providerId` (default: the first of the chain). */
+  async provider(tenantId: string, providerId?: string): Promise<PaymentsProvider> {
+    const id = providerId ?? this.o.chain[0];
+    if (!id) throw new HubError('not_configured', 'No payment provider is configured: set PAYMENT_PROVIDERS');
+    if (!this.o.chain.includes(id)) {
+      throw new HubError('validation_failed', `provider: "${id}" is not a payment provider of this hub (PAYMENT_PROVIDERS: ${this.o.chain.join(', ')})`, { errors: [{ field: 'provider', message: `must be one of ${this.o.chain.join(', ')}` }] });
+    }
+    const conn = await this.o.connections.forTenant(tenantId, id);
+    if (!conn) throw new HubError('not_configured', `${id} is not configured: ${this.o.connections.configError(id) ?? 'no connection'}`, { provider: id });
+    return this.forConnection(conn);
+  }
+
+  /**
+   * Create a payment (Stripe PaymentIntent, PayPal order). The same `idempotencyKey` answers the
+   * same payment, however often and from whichever process it is retried.
+   *
+   * @example
+   * await hub.payments.create('default', { amount: '99.99', currency: 'USD' }, { idempotencyKey: 'order-42' });
+   */
+  async create(tenantId: string, input: CreatePaymentRequest, options: PaymentCallOptions = {}): Promise<PaymentView> {
+    const v = parseInput(createPaymentInput, input);
+    const money = parseAmount(v, v.currency);
+    const callerKey = checkCallerKey(options.idempotencyKey);
+    const hash = requestHash({ ...v, amount: money.minor, amountMinor: undefined, currency: money.currency });
+    const candidates = v.provider ? [v.provider] : this.o.chain.filter((p) => this.o.connections.defaultConnection(p));
+    const first = candidates[0] ?? v.provider ?? this.o.chain[0] ?? 'stripe';
+
+    const existing = callerKey ? await this.records.byKey(tenantId, callerKey) : undefined;
+    if (existing && existing.request_hash !== hash) throw keyConflict(callerKey!);
+    if (existing && existing.status !== 'creating') {
+      if (existing.error && !existing.provider_payment_id) throw HubError.fromJSON(existing.error);
+      return this.records.view(existing, await this.refresh(existing.tenant_id, existing.provider, existing.provider_payment_id));
+    }
+    const now = this.o.clock.now();
+    const row =
+      existing ??
+      (await this.o.store.write(async (trx) => {
+        const id = newId('pay', now);
+        const inserted = await this.records.insertPayment(trx, {
+          id, tenantId, provider: first, money, customerId: v.customerId, description: v.description,
+          idempotencyKey: callerKey ?? `gen_${id}`, providerKey: providerKey(tenantId, callerKey, first, 'payments.create'), requestHash: hash, request: v,
+        });
+        if (!inserted) return undefined; // a concurrent request with the same key won the insert
+        await enqueue(trx, { type: RECOVER_PAYMENT_JOB, payload: { paymentId: id }, runAt: now + RECOVERY_DELAY_MS }, now);
+        return this.records.byId(tenantId, id, trx);
+      })) ??
+      (await this.records.byKey(tenantId, callerKey!));
+    if (!row) throw new HubError('internal_error', 'payment row vanished');
+    return this.drive(row.id, callerKey, existing ? [existing.provider] : candidates.length > 0 ? candidates : [first]);
+  }
+
+  /** Calls the provider(s) for a `creating` row and records the outcome. */
+  private async drive(paymentId: string, callerKey: string | undefined, providers: string[]): Promise<PaymentView> {
+    let row = await this.records.byIdAny(paymentId);
+    if (!row) throw new HubError('not_found', `No payment ${paymentId}`);
+    const request = JSON.parse(row.request) as ReturnType<typeof createPaymentInput.parse>;
+    for (const [i, providerId] of providers.entries()) {
+      if (providerId !== row.provider) row = await this.records.switchProvider(row.id, providerId, providerKey(row.tenant_id, callerKey, providerId, 'payments.create'));
+      try {
+        const p = await this.provider(row.tenant_id, providerId);
+        const payment = await p.createPayment(
+          { amount: row.amount, currency: row.currency, description: request.description, metadata: request.metadata, customerId: request.customerId, paymentMethodId: request.paymentMethodId, captureMethod: request.captureMethod, returnUrl: request.returnUrl, cancelUrl: request.cancelUrl, receiptEmail: request.receiptEmail, hubId: row.id },
+          { idempotencyKey: row.provider_key },
+        );
+        return this.records.view(await this.records.recordCreated(row.id, payment), payment);
+      } catch (err) {
+        const e = toHubError(err);
+        if (surelyNotSent(e) && i < providers.length - 1) {
+          this.o.logger.warn({ paymentId, provider: providerId, code: e.code }, 'payments: failing over');
+          continue;
+        }
+        // Uncertain (timeout, dropped connection): keep `creating`; a retry or the recovery job re-sends the same key.
+        if (!e.retryable) await this.records.recordFailed(row.id, e);
+        throw e;
+      }
+    }
+    throw new HubError('not_configured', 'No payment provider is configured: set PAYMENT_PROVIDERS');
+  }
+
+  /** The recovery job: a payment still `creating` is re-sent with its key (the provider replays). */
+  private async recover(paymentId: string): Promise<void> {
+    const row = await this.records.byIdAny(paymentId);
+    if (!row || row.status !== 'creating') return;
+    await this.drive(paymentId, undefined, [row.provider]);
+  }
+
+  /** A payment by hub id or provider id; `refresh` asks the provider for its current state. */
+  async get(tenantId: string, paymentId: string, options: { refresh?: boolean } = {}): Promise<PaymentView> {
+    const row = await this.records.find(tenantId, paymentId);
+    if (!options.refresh || !row.provider_payment_id) return this.records.view(row);
+    const payment = await this.refresh(tenantId, row.provider, row.provider_payment_id);
+    const updated = payment ? await this.records.recordProviderState(row.id, payment) : row;
+    return this.records.view(updated, payment);
+  }
+
+  async confirm(tenantId: string, paymentId: string, input: unknown, options: PaymentCallOptions = {}): Promise<PaymentView> {
+    const v = parseInput(confirmPaymentInput, input ?? {});
+    return this.act(tenantId, paymentId, 'payments.confirm', options, (p, id, key) => p.confirmPayment(id, v, { idempotencyKey: key }));
+  }
+
+  async capture(tenantId: string, paymentId: string, input: unknown, options: PaymentCallOptions = {}): Promise<PaymentView> {
+    const v = parseInput(capturePaymentInput, input ?? {});
+    const row = await this.records.find(tenantId, paymentId);
+    const amount = v.amount === undefined && v.amountMinor === undefined ? undefined : parseAmount(v, row.currency).minor;
+    return this.act(tenantId, paymentId, 'payments.capture', options, (p, id, key) => p.capturePayment(id, { amount }, { idempotencyKey: key }));
+  }
+
+  async cancel(tenantId: string, paymentId: string, options: PaymentCallOptions = {}): Promise<PaymentView> {
+    return this.act(tenantId, paymentId, 'payments.cancel', options, (p, id, key) => p.cancelPayment(id, { idempotencyKey: key }));
+  }
+
+  /** Runs one follow-up call on a created payment and records the state the provider answers. */
+  private async act(
+    tenantId: string,
+    paymentId: string,
+    operation: string,
+    options: PaymentCallOptions,
+    call: (p: PaymentsProvider, providerPaymentId: string, key: string) => Promise<import('./contract.js').Payment>,
+  ): Promise<PaymentView> {
+    const row = await this.records.find(tenantId, paymentId);
+    if (!row.provider_payment_id) throw new HubError('conflict', `Payment ${row.id} was not created at ${row.provider} (status ${row.status}); create it again`);
+    const p = await this.provider(tenantId, row.provider);
+    const key = providerKey(tenantId, checkCallerKey(options.idempotencyKey), row.provider, `${operation}:${row.id}`);
+    try {
+      const payment = await call(p, row.provider_payment_id, key);
+      return this.records.view(await this.records.recordProviderState(row.id, payment), payment);
+    } catch (err) {
+      const e = toHubError(err);
+      if (e.code === 'payment_declined') await this.records.recordDecline(row.id, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Refund all or part of a payment. The refund row (with its provider key) commits before the
+   * provider is called, as for payments.
+   */
+  async refund(tenantId: string, input: RefundRequest, options: PaymentCallOptions = {}): Promise<RefundView> {
+    const v = parseInput(refundInput, input);
+    const payment = await this.records.find(tenantId, v.paymentId);
+    const amount = v.amount === undefined && v.amountMinor === undefined ? undefined : parseAmount(v, payment.currency).minor;
+    if (amount !== undefined && amount <= 0) throw new HubError('validation_failed', 'amount: must be greater than zero', { errors: [{ field: 'amount', message: 'must be greater than zero' }] });
+    if (amount !== undefined && amount > payment.amount - payment.amount_refunded) {
+      throw new HubError('validation_failed', `amount: at most ${payment.amount - payment.amount_refunded} minor units remain to refund`, { errors: [{ field: 'amount', message: 'is more than the payment has left to refund' }] });
+    }
+    if (!payment.provider_payment_id) throw new HubError('conflict', `Payment ${payment.id} was not created at ${payment.provider}; nothing to refund`);
+    const callerKey = checkCallerKey(options.idempotencyKey);
+    const hash = requestHash({ paymentId: payment.id, amount, reason: v.reason, metadata: v.metadata });
+    const existing = callerKey ? await this.records.refundByKey(tenantId, callerKey) : undefined;
+    if (existing && existing.request_hash !== hash) throw keyConflict(callerKey!);
+    if (existing && existing.status !== 'creating') {
+      if (existing.error && !existing.provider_refund_id) throw HubError.fromJSON(existing.error);
+      return this.records.refundView(existing);
+    }
+    const refund =
+      existing ??
+      (await this.records.insertRefund({
+        tenantId, paymentId: payment.id, provider: payment.provider, amount, currency: payment.currency, reason: v.reason,
+        idempotencyKey: callerKey, providerKey: providerKey(tenantId, callerKey, payment.provider, 'payments.refund'), requestHash: hash,
+      }));
+    const p = await this.provider(tenantId, payment.provider);
+    try {
+      const result = await p.createRefund(
+        { paymentId: payment.provider_payment_id, amount, currency: payment.currency, reason: v.reason, metadata: v.metadata, hubId: refund.id },
+        { idempotencyKey: refund.provider_key },
+      );
+      return this.records.refundView(await this.records.recordRefund(refund.id, result));
+    } catch (err) {
+      const e = toHubError(err);
+      if (!e.retryable) await this.records.recordRefundFailed(refund.id, e);
+      throw e;
+    }
+  }
+
+  async getRefund(tenantId: string, refundId: string): Promise<RefundView> {
+    return this.records.refundView(await this.records.findRefund(tenantId, refundId));
+  }
+
+  private async refresh(tenantId: string, providerId: string, providerPaymentId: string | null) {
+    if (!providerPaymentId) return undefined;
+    try {
+      return await (await this.provider(tenantId, providerId)).getPayment(providerPaymentId);
+    } catch (err) {
+      this.o.logger.warn({ err, providerPaymentId }, 'payments: could not refresh from the provider');
+      return undefined;
+    }
+  }
+
+  /** The connector for a connection (cached: it may hold an OAuth token). */
+  forConnection(conn: ResolvedConnection): PaymentsProvider {
+    let p = this.providers.get(conn.id);
+    if (!p) {
+      const def = getProvider(conn.provider);
+      if (!def.payments) throw new HubError('not_configured', `${conn.provider} does not take payments`);
+      p = def.payments({ connection: conn as never, http: this.o.connections.http(conn), clock: this.o.clock, logger: this.o.logger });
+      this.providers.set(conn.id, p);
+    }
+    return p;
+  }
+}
