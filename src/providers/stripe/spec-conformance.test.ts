@@ -124,6 +124,7 @@ describe.skipIf(!haveSpec)('Stripe connector requests against the published Open
     await payments.detachPaymentMethod('pm_1', k('pm2'));
     await payments.createPayment({ amount: 2000, currency: 'USD', hubId: 'pay_1', paymentMethodId: 'pm_1', customerId: 'cus_1', captureMethod: 'manual', returnUrl: 'https://shop.example/back', receiptEmail: 'a@example.com', description: 'Order 42', metadata: { order: '42' } }, k('p1'));
     await payments.createPayment({ amount: 500, currency: 'JPY', hubId: 'pay_2' }, k('p2'));
+    await payments.createPayment({ amount: 700, currency: 'USD', paymentMethodId: 'pm_1', hubId: 'pay_3' }, k('p2b'));
     await payments.confirmPayment('pi_1', { paymentMethodId: 'pm_1', returnUrl: 'https://shop.example/back' }, k('p3'));
     await payments.capturePayment('pi_1', { amount: 1500 }, k('p4'));
     await payments.capturePayment('pi_1', {}, k('p4b'));
@@ -149,7 +150,7 @@ describe.skipIf(!haveSpec)('Stripe connector requests against the published Open
     expect(page.next).toBe('in_2');
     await payments.listInvoices({ customerId: 'cus_1', limit: 500, after: page.next! });
 
-    expect(captured.length).toBe(37);
+    expect(captured.length).toBe(38);
     const refused: string[] = [];
     for (const req of captured) {
       const operation = api.matchOperation(req);
@@ -182,8 +183,11 @@ describe.skipIf(!haveSpec)('Stripe connector requests against the published Open
     expect(bodyOf('/v1/payment_intents')).toEqual({
       amount: '2000', currency: 'usd', description: 'Order 42', metadata: { order: '42', switchboard_id: 'pay_1' }, customer: 'cus_1',
       capture_method: 'manual', receipt_email: 'a@example.com', return_url: 'https://shop.example/back', payment_method: 'pm_1', confirm: 'true',
+      automatic_payment_methods: { enabled: 'true' },
     });
     expect(bodyOf('/v1/payment_intents', 1)).toEqual({ amount: '500', currency: 'jpy', metadata: { switchboard_id: 'pay_2' }, automatic_payment_methods: { enabled: 'true' } });
+    // Confirmed at once without a return URL: redirect-based methods are ruled out.
+    expect(bodyOf('/v1/payment_intents', 2)).toMatchObject({ payment_method: 'pm_1', confirm: 'true', automatic_payment_methods: { enabled: 'true', allow_redirects: 'never' } });
     expect(bodyOf('/v1/payment_intents/pi_1/capture')).toEqual({ amount_to_capture: '1500' });
     expect(bodyOf('/v1/refunds', 1)).toEqual({ payment_intent: 'pi_1', metadata: { ticket: 'T-9', reason: 'damaged in transit', switchboard_id: 'rf_2' } });
     expect(bodyOf('/v1/subscriptions/sub_1')).toEqual({ items: [{ id: 'si_1', price: 'price_2' }] });
