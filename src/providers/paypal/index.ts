@@ -1,0 +1,33 @@
+/**
+ * PayPal: the payments connector (Orders v2, Payments v2, Billing v1, Invoicing v2), its webhook
+ * handler (offline signature verification, normalization) and its emulator.
+ *
+ * @see https://developer.paypal.com/api/rest/
+ * @example
+ * import { paypal } from './providers/paypal/index.js';
+ * const emulator = await paypal.startEmulator!();
+ */
+import { defineProvider } from '../types.js';
+import { startPaypalEmulator } from './emulator/index.js';
+import { paypalManifest } from './manifest.js';
+import { paypalPayments } from './payments.js';
+import { paypalWebhooks } from './webhooks.js';
+
+export const paypal = defineProvider({
+  manifest: paypalManifest,
+  payments: paypalPayments,
+  webhooks: paypalWebhooks,
+  startEmulator: startPaypalEmulator,
+});
+
+export { mapPaypalError, paypalErrorBody } from './errors.js';
+export { paypalCredentials, paypalManifest, PAYPAL_LIVE_API, PAYPAL_SANDBOX_API, type PaypalCredentials } from './manifest.js';
+export { paypalOrderToPayment } from './order-map.js';
+export { paypalCaller, paypalPayments, type PaypalCall } from './payments.js';
+export { paypalInvoice } from './invoices.js';
+export { paypalSubscription } from './subscriptions.js';
+export { clearPaypalTokens, paypalAccessToken, paypalRequest } from './token.js';
+export { createPaypalWebhooks, parsePaypalEvents, paypalWebhooks, type PaypalWebhooksOptions } from './webhooks.js';
+export { PAYPAL_MAPPED_EVENT_TYPES, paypalEventToInbound } from './webhooks-normalize.js';
+export { verifyPaypalWebhook, PAYPAL_HEADERS } from './paypal-webhook.js';
+export { startPaypalEmulator, type PaypalEmulator } from './emulator/index.js';
