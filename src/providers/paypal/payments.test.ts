@@ -4,33 +4,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../core/clock.js';
-import { createLogger } from '../../core/logger.js';
-import type { PaymentsProvider } from '../../categories/payments/contract.js';
 import { Transport } from '../../transport/transport.js';
 import type { AuditEntry } from '../../transport/types.js';
-import type { ProviderContext } from '../types.js';
 import { failure } from '../../../test/helpers/hub-error.js';
 import { startPaypalEmulator, type PaypalEmulator } from './emulator/index.js';
-import { paypal } from './index.js';
-import { paypalManifest, type PaypalCredentials } from './manifest.js';
+import type { PaypalCredentials } from './manifest.js';
+import { approveAt, connectPaypal } from './test-utils.js';
 
 let emu: PaypalEmulator;
 const audit: AuditEntry[] = [];
 const transport = new Transport({ audit: (e) => audit.push(e) });
-
-/** A connector on its own connection (own token cache entry) against the emulator. */
-function connect(credentials: Partial<PaypalCredentials> = {}, connectionId = `conn_${randomUUID()}`): PaymentsProvider & { connectionId: string } {
-  const connection = { id: connectionId, tenantId: 'ten_test', provider: 'paypal', mode: 'sandbox' as const, baseUrl: emu.url, credentials: { ...emu.credentials, ...credentials } };
-  const ctx: ProviderContext<PaypalCredentials> = { connection, http: transport.forConnection(paypalManifest, connection), clock: systemClock, logger: createLogger('silent') };
-  return Object.assign(paypal.payments!(ctx), { connectionId });
-}
+const connect = (credentials: Partial<PaypalCredentials> = {}) => connectPaypal(emu, credentials, transport);
 
 const key = () => randomUUID();
-const approve = async (id: string) => {
-  const res = await fetch(`${emu.url}/__emulator/orders/${id}/approve`, { method: 'POST' });
-  expect(res.status).toBe(200);
-};
+const approve = (id: string) => approveAt(emu, 'orders', id);
 const order = (over: Record<string, unknown> = {}) => ({ amount: 2500, currency: 'USD', returnUrl: 'https://shop.example/return', cancelUrl: 'https://shop.example/cancel', hubId: 'pay_01test', description: 'Order 42', ...over });
 const tokenCalls = (connectionId: string) => audit.filter((e) => e.connectionId === connectionId && e.operation === 'paypal.token').length;
 

@@ -10,15 +10,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../core/clock.js';
 import { HubError } from '../../core/errors.js';
-import { createLogger } from '../../core/logger.js';
-import { Transport } from '../../transport/transport.js';
 import type { WebhookVerifyInput } from '../types.js';
 import { createFetchingCertificateSource, type CertFetch } from './cert-source.js';
 import { startPaypalEmulator, type PaypalEmulator } from './emulator/index.js';
-import { paypalManifest } from './manifest.js';
-import { paypalPayments } from './payments.js';
+import { approveAt, connectPaypal } from './test-utils.js';
 import { createPaypalWebhooks, paypalWebhooks } from './webhooks.js';
 
 const refusal = async (p: void | Promise<void>): Promise<string> => {
@@ -82,10 +78,9 @@ describe('paypalWebhooks.verify on the emulator\'s signed deliveries', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     emu = await startPaypalEmulator({ eventDelayMs: 1 });
     emu.setWebhookTarget(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/paypal`);
-    const connection = { id: `conn_${randomUUID()}`, tenantId: 't', provider: 'paypal', mode: 'sandbox' as const, baseUrl: emu.url, credentials: emu.credentials };
-    const pp = paypalPayments({ connection, http: new Transport().forConnection(paypalManifest, connection), clock: systemClock, logger: createLogger('silent') });
+    const pp = connectPaypal(emu);
     const order = await pp.createPayment({ amount: 1234, currency: 'EUR', returnUrl: 'https://shop.example/r', hubId: 'pay_webhook' }, { idempotencyKey: randomUUID() });
-    expect((await fetch(`${emu.url}/__emulator/orders/${order.id}/approve`, { method: 'POST' })).status).toBe(200);
+    await approveAt(emu, 'orders', order.id);
     await pp.capturePayment(order.id, {}, { idempotencyKey: randomUUID() });
     await emu.drainWebhooks();
   });
