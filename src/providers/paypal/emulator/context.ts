@@ -128,7 +128,7 @@ export function optionalString(obj: Record<string, unknown>, key: string, pointe
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw invalidRequest('INVALID_PARAMETER_SYNTAX', pointer, 'The value of a field does not conform to the expected format.', v);
-  if (v.length > max) throw invalidRequest('INVALID_STRING_LENGTH', pointer, `The value of a field is too long (at most ${max} characters).`, v);
+  if (v.length > max) throw invalidRequest('INVALID_STRING_LENGTH', pointer, 'The value of a field is either too short or too long.', v);
   return v;
 }
 

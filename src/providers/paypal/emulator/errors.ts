@@ -3,7 +3,7 @@
  * across Orders v2, Payments v2, Subscriptions v1 and Invoicing v2. The emulator's handlers throw
  * {@link PaypalApiError}; the error handler in `index.ts` turns it into the wire body.
  *
- * PayPal's surprise: business-rule failures (DECIMAL_PRECISION, CURRENCY_NOT_SUPPORTED,
+ * PayPal's surprise: business-rule failures (DECIMAL_PRECISION, INVALID_CURRENCY_CODE,
  * ORDER_NOT_APPROVED, …) are 422 UNPROCESSABLE_ENTITY, while schema failures (missing or
  * malformed fields) are 400 INVALID_REQUEST; `details[].field` is a JSON pointer into the body.
  *

@@ -16,7 +16,7 @@ export const ISSUE_DESCRIPTIONS: Record<string, string> = {
   PAYER_CANNOT_PAY: 'Combination of payer and payee settings mean that this buyer cannot pay this seller.',
   MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED: 'You have exceeded the maximum number of payment attempts.',
   DUPLICATE_INVOICE_ID: 'Duplicate Invoice ID detected. To avoid a potential duplicate transaction your account setting requires that Invoice Id be unique for each transaction.',
-  CAPTURE_FULLY_REFUNDED: 'The capture has already been fully refunded.',
+  CAPTURE_FULLY_REFUNDED: 'The capture has already been fully refunded',
   REFUND_AMOUNT_EXCEEDED: 'The refund amount must be less than or equal to the capture amount that has not yet been refunded.',
   INTERNAL_SERVER_ERROR: 'An internal server error has occurred.',
 };

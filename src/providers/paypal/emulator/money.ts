@@ -40,13 +40,14 @@ export function formatMoney(minor: number, currency: string): Money {
 
 /**
  * Checks one `money` object at `pointer` and returns it in minor units; throws PayPal's 400 for a
- * missing or malformed field and 422 CURRENCY_NOT_SUPPORTED / DECIMAL_PRECISION.
+ * missing or malformed field and 422 INVALID_CURRENCY_CODE / DECIMAL_PRECISION (Payments v2:
+ * DECIMALS_NOT_SUPPORTED for a fraction in a currency without decimals).
  *
  * @example
  * readMoney({ currency_code: 'JPY', value: '1000' }, '/purchase_units/0/amount') // { currency: 'JPY', minor: 1000 }
  * readMoney({ currency_code: 'JPY', value: '10.5' }, '/amount') // throws 422 DECIMAL_PRECISION
  */
-export function readMoney(input: unknown, pointer: string, options: { allowZero?: boolean } = {}): { currency: string; minor: number } {
+export function readMoney(input: unknown, pointer: string, options: { allowZero?: boolean; api?: 'orders' | 'payments' } = {}): { currency: string; minor: number } {
   if (input === undefined || input === null) throw missing(pointer);
   if (typeof input !== 'object' || Array.isArray(input)) throw invalidRequest('INVALID_PARAMETER_SYNTAX', pointer, 'The value of a field does not conform to the expected format.');
   const { currency_code: currency, value } = input as Record<string, unknown>;
@@ -58,12 +59,14 @@ export function readMoney(input: unknown, pointer: string, options: { allowZero?
   if (typeof value !== 'string' || value.length > 32 || !VALUE.test(value)) {
     throw invalidRequest('INVALID_PARAMETER_SYNTAX', `${pointer}/value`, 'The value of a field does not conform to the expected format.', value);
   }
-  if (!(currency in CURRENCIES)) throw unprocessable('CURRENCY_NOT_SUPPORTED', 'Currency code is not currently supported. Please refer https://developer.paypal.com/docs/api/reference/currency-codes/ for list of supported currency codes.', `${pointer}/currency_code`, currency);
+  const payments = options.api === 'payments';
+  if (!(currency in CURRENCIES)) throw unprocessable('INVALID_CURRENCY_CODE', `Currency code is invalid or is not currently supported. Please refer https://developer.paypal.com/${payments ? 'docs/api' : 'api/rest'}/reference/currency-codes/ for list of supported currency codes.`, `${pointer}/currency_code`, currency);
   const d = decimalsOf(currency);
   const [whole = '', fraction = ''] = value.replace('-', '').split('.');
   if (fraction.length > d) {
-    const description = d === 0 ? 'Currency does not support decimals.' : 'If the currency supports decimals, only two decimal place precision is supported.';
-    throw unprocessable(d === 0 ? 'DECIMALS_NOT_SUPPORTED' : 'DECIMAL_PRECISION', description, `${pointer}/value`, value);
+    // Orders v2 calls both cases DECIMAL_PRECISION; Payments v2 has DECIMALS_NOT_SUPPORTED for currencies without decimals.
+    if (d === 0 && payments) throw unprocessable('DECIMALS_NOT_SUPPORTED', 'Currency does not support decimals. Please refer to https://developer.paypal.com/docs/api/reference/currency-codes/ for more information.', `${pointer}/value`, value);
+    throw unprocessable('DECIMAL_PRECISION', 'If the currency supports decimals, only two decimal place precision is supported.', `${pointer}/value`, value);
   }
   const minor = Number(whole || '0') * 10 ** d + Number(fraction.padEnd(d, '0') || '0');
   if (!Number.isSafeInteger(minor)) throw badValue(`${pointer}/value`, value);

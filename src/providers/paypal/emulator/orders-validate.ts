@@ -86,7 +86,7 @@ export function validateOrderCreate(body: Record<string, unknown>): OrderInput {
     const referenceId = optionalString(pu, 'reference_id', `${at}/reference_id`, 256);
     if (units.length > 1 && referenceId === undefined) throw unprocessable('REFERENCE_ID_REQUIRED', "'reference_id' is required for each 'purchase_unit' if multiple 'purchase_unit' are provided.", `${at}/reference_id`);
     const ref = referenceId ?? 'default';
-    if (seen.has(ref)) throw unprocessable('DUPLICATE_REFERENCE_ID', "'reference_id' must be unique if multiple 'purchase_unit' are provided.", `${at}/reference_id`, ref);
+    if (seen.has(ref)) throw unprocessable('DUPLICATE_REFERENCE_ID', '`reference_id` must be unique if multiple `purchase_unit` are provided.', `${at}/reference_id`, ref);
     seen.add(ref);
     const money = readMoney(pu.amount, `${at}/amount`);
     const items = pu.items === undefined ? undefined : Array.isArray(pu.items) ? (pu.items as unknown[]) : undefined;

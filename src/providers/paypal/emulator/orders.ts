@@ -26,7 +26,7 @@ export interface OrderRecord extends OrderInput {
 }
 
 const PAYEE = { email_address: 'sb-merchant@business.example.com', merchant_id: 'SWBSANDBOX7QK' };
-const ORDER_NOT_APPROVED = "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request.";
+const ORDER_NOT_APPROVED = "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid `payment_source` in the request.";
 
 /**
  * Registers the Orders v2 routes; returns the order map (disputes and tests look orders up).
@@ -142,7 +142,7 @@ export function registerOrders(ctx: PaypalContext, payments: PaymentsStore): Map
         ? unprocessable('ORDER_ALREADY_CAPTURED', "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed.")
         : unprocessable('ORDER_ALREADY_AUTHORIZED', "Order already authorized.If 'intent=AUTHORIZE' only one authorization per order is allowed.");
     }
-    if (o.intent !== action) throw unprocessable('ACTION_DOES_NOT_MATCH_INTENT', `Order was created with an intent to '${o.intent}'. Please use /v2/checkout/orders/order_id/${o.intent.toLowerCase()} to complete the transaction.`);
+    if (o.intent !== action) throw unprocessable('ACTION_DOES_NOT_MATCH_INTENT', `Order was created with an intent to '${o.intent}'. Please use v2/checkout/orders/order_id/${o.intent.toLowerCase()} to complete the transaction or alternately Create an order with an intent of '${action}'.`);
     if (o.status !== 'APPROVED') throw unprocessable('ORDER_NOT_APPROVED', ORDER_NOT_APPROVED);
     return o;
   };

@@ -41,13 +41,13 @@ export function registerPayments(ctx: PaypalContext, payments: PaymentsStore): v
     const body = objectBody(req);
     const noteToPayer = optionalString(body, 'note_to_payer', '/note_to_payer', 255);
     const invoiceId = optionalString(body, 'invoice_id', '/invoice_id', 127);
-    const requested = body.amount === undefined ? undefined : readMoney(body.amount, '/amount');
+    const requested = body.amount === undefined ? undefined : readMoney(body.amount, '/amount', { api: 'payments' });
     const issue = mockedIssue(req);
     if (issue) throw unprocessable(issue, describeIssue(issue));
-    if (capture.status === 'DECLINED') throw unprocessable('REFUND_NOT_ALLOWED', 'Full refund refused - partial refund has already been done on this payment. You cannot refund more than the original payment amount.');
+    if (capture.status === 'DECLINED') throw unprocessable('REFUND_NOT_ALLOWED', 'Capture cannot be refunded.');
     if (capture.status === 'REFUNDED') throw unprocessable('CAPTURE_FULLY_REFUNDED', describeIssue('CAPTURE_FULLY_REFUNDED'));
     if (requested && requested.currency !== capture.currency) {
-      throw unprocessable('REFUND_CAPTURE_CURRENCY_MISMATCH', 'Refund must be in the same currency as the capture.', '/amount/currency_code', requested.currency);
+      throw unprocessable('REFUND_CAPTURE_CURRENCY_MISMATCH', 'Refund must be in the same currency as the capture', '/amount/currency_code', requested.currency);
     }
     const remaining = capture.minor - capture.refundedMinor;
     const minor = requested?.minor ?? remaining;
@@ -77,16 +77,16 @@ export function registerPayments(ctx: PaypalContext, payments: PaymentsStore): v
     const auth = get(payments.authorizations, req.params.id, 'authorization_id');
     const body = objectBody(req);
     const invoiceId = optionalString(body, 'invoice_id', '/invoice_id', 127) ?? auth.invoiceId;
-    const requested = body.amount === undefined ? undefined : readMoney(body.amount, '/amount');
+    const requested = body.amount === undefined ? undefined : readMoney(body.amount, '/amount', { api: 'payments' });
     const finalCapture = body.final_capture === undefined ? true : body.final_capture === true;
     const issue = mockedIssue(req);
     if (issue) throw unprocessable(issue, describeIssue(issue));
-    if (auth.status === 'VOIDED') throw unprocessable('AUTHORIZATION_VOIDED', 'A voided authorization cannot be captured or reauthorized.');
-    if (auth.status === 'CAPTURED') throw unprocessable('AUTHORIZATION_ALREADY_CAPTURED', 'Authorization has been previously captured and hence cannot be captured again.');
+    if (auth.status === 'VOIDED') throw unprocessable('AUTHORIZATION_VOIDED', 'A voided authorization cannot be captured or reauthorized. ');
+    if (auth.status === 'CAPTURED') throw unprocessable('AUTHORIZATION_ALREADY_CAPTURED', 'Authorization has previously been captured.');
     if (requested && requested.currency !== auth.currency) throw unprocessable('AUTH_CAPTURE_CURRENCY_MISMATCH', 'Currency of capture must be the same as currency of authorization.', '/amount/currency_code', requested.currency);
     const minor = requested?.minor ?? auth.minor - auth.capturedMinor;
     // PayPal allows capturing up to 115 % of the authorized amount.
-    if (auth.capturedMinor + minor > Math.floor(auth.minor * 1.15)) throw unprocessable('MAX_CAPTURE_AMOUNT_EXCEEDED', 'Capture amount exceeds allowable limit.', '/amount/value');
+    if (auth.capturedMinor + minor > Math.floor(auth.minor * 1.15)) throw unprocessable('MAX_CAPTURE_AMOUNT_EXCEEDED', 'Capture amount exceeds allowable limit. Please contact customer service or your account manager to request the change to your overage limit. The default overage limit is 115%, which allows the sum of all captures to be up to 115% of the order amount. The ability to over capture is subjected to regulatory approvals.', '/amount/value');
     const capture = payments.addCapture({
       orderId: auth.orderId, referenceId: auth.referenceId, authorizationId: auth.id, status: 'COMPLETED', currency: auth.currency, minor, finalCapture,
       ...(invoiceId ? { invoiceId } : {}), ...(auth.customId ? { customId: auth.customId } : {}),
