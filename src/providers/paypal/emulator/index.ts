@@ -89,6 +89,16 @@ export async function startPaypalEmulator(options: EmulatorOptions = {}): Promis
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
+  // PayPal takes `Content-Type: application/json` with an empty body (capture, void, send).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if ((body as string).trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(Object.assign(new Error('The request JSON is not well formed.'), { statusCode: 400 }), undefined);
+    }
+  });
   const debugIdOf = (req: FastifyRequest): string => (req as FastifyRequest & { debugId: string }).debugId;
 
   app.addHook('onRequest', async (req, reply) => {
