@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeClock, type Clock } from '../../core/clock.js';
 import { Transport } from '../../transport/transport.js';
 import type { AuditEntry } from '../../transport/types.js';
 import { failure } from '../../../test/helpers/hub-error.js';
@@ -14,7 +15,7 @@ import { approveAt, connectPaypal } from './test-utils.js';
 let emu: PaypalEmulator;
 const audit: AuditEntry[] = [];
 const transport = new Transport({ audit: (e) => audit.push(e) });
-const connect = (credentials: Partial<PaypalCredentials> = {}) => connectPaypal(emu, credentials, transport);
+const connect = (credentials: Partial<PaypalCredentials> = {}, clock?: Clock) => connectPaypal(emu, credentials, transport, clock);
 
 const key = () => randomUUID();
 const approve = (id: string) => approveAt(emu, 'orders', id);
@@ -140,6 +141,18 @@ describe('PayPal access tokens', () => {
     expect(expired).toMatchObject({ expired: expect.any(Number) });
     await expect(pp.getPayment(created.id)).resolves.toMatchObject({ id: created.id });
     expect(tokenCalls(pp.connectionId)).toBe(2);
+    await pp.getPayment(created.id);
+    expect(tokenCalls(pp.connectionId)).toBe(2);
+  });
+
+  it('fetches a new token a minute before expires_in runs out (9 hours at PayPal), not earlier', async () => {
+    const clock = fakeClock(Date.now());
+    const pp = connect({}, clock);
+    const created = await pp.createPayment(order(), { idempotencyKey: key() });
+    clock.advance(32_400_000 - 61_000);
+    await pp.getPayment(created.id);
+    expect(tokenCalls(pp.connectionId)).toBe(1);
+    clock.advance(2_000);
     await pp.getPayment(created.id);
     expect(tokenCalls(pp.connectionId)).toBe(2);
   });

@@ -5,7 +5,7 @@
  * @see ./emulator/index.ts
  */
 import { randomUUID } from 'node:crypto';
-import { systemClock } from '../../core/clock.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import type { PaymentsProvider } from '../../categories/payments/contract.js';
 import { Transport } from '../../transport/transport.js';
@@ -26,10 +26,10 @@ export interface TestPaypal extends PaymentsProvider {
  * @example
  * const pp = connectPaypal(emu); await pp.createPayment(input, { idempotencyKey: randomUUID() });
  */
-export function connectPaypal(emu: PaypalEmulator, credentials: Partial<PaypalCredentials> = {}, transport: Transport = new Transport()): TestPaypal {
+export function connectPaypal(emu: PaypalEmulator, credentials: Partial<PaypalCredentials> = {}, transport: Transport = new Transport(), clock: Clock = systemClock): TestPaypal {
   const connectionId = `conn_${randomUUID()}`;
   const connection = { id: connectionId, tenantId: 'ten_test', provider: 'paypal', mode: 'sandbox' as const, baseUrl: emu.url, credentials: { ...emu.credentials, ...credentials } };
-  const ctx: ProviderContext<PaypalCredentials> = { connection, http: transport.forConnection(paypalManifest, connection), clock: systemClock, logger: createLogger('silent') };
+  const ctx: ProviderContext<PaypalCredentials> = { connection, http: transport.forConnection(paypalManifest, connection), clock, logger: createLogger('silent') };
   return Object.assign(paypalPayments(ctx), { connectionId, call: paypalCaller(ctx) });
 }
 

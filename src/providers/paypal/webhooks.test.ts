@@ -82,6 +82,7 @@ describe('paypalWebhooks.verify on the emulator\'s signed deliveries', () => {
     const order = await pp.createPayment({ amount: 1234, currency: 'EUR', returnUrl: 'https://shop.example/r', hubId: 'pay_webhook' }, { idempotencyKey: randomUUID() });
     await approveAt(emu, 'orders', order.id);
     await pp.capturePayment(order.id, {}, { idempotencyKey: randomUUID() });
+    await pp.createRefund({ paymentId: order.id, amount: 234, currency: 'EUR', hubId: 're_webhook' }, { idempotencyKey: randomUUID() });
     await emu.drainWebhooks();
   });
   afterAll(async () => {
@@ -110,6 +111,14 @@ describe('paypalWebhooks.verify on the emulator\'s signed deliveries', () => {
     const [event] = paypalWebhooks.parse(capture().body, capture().headers);
     expect(event).toMatchObject({ type: 'payment.succeeded', ref: { hubId: 'pay_webhook' }, data: { amount: 1234, currency: 'EUR', status: 'COMPLETED' } });
     expect(event!.data.paymentId).toMatch(/^[A-Z0-9]{17}$/);
+  });
+
+  it('normalizes the refund delivery to refund.succeeded linking the capture', async () => {
+    const parsed = deliveries.flatMap((d) => paypalWebhooks.parse(d.body, d.headers));
+    const captured = parsed.find((e) => e.type === 'payment.succeeded')!;
+    const refunded = parsed.find((e) => e.type === 'refund.succeeded');
+    expect(refunded).toMatchObject({ data: { amount: 234, currency: 'EUR', captureId: captured.data.captureId, providerType: 'PAYMENT.CAPTURE.REFUNDED' } });
+    expect(parsed.map((e) => e.type)).not.toContain(undefined);
   });
 
   it('refuses the same delivery without the emulator trust (live mode), before fetching anything', async () => {
