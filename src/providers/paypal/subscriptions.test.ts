@@ -10,6 +10,7 @@ import { paypal } from './index.js';
 import { paypalCredentials, paypalManifest } from './manifest.js';
 import { paypalPayments } from './payments.js';
 import { approveAt, connectPaypal, type TestPaypal } from './test-utils.js';
+import { paypalEventToInbound } from './webhooks-normalize.js';
 
 let emu: PaypalEmulator;
 let pp: TestPaypal;
@@ -51,6 +52,15 @@ describe('PayPal subscriptions against the emulator', () => {
     const canceled = await pp.cancelSubscription(created.id, { atPeriodEnd: false, reason: 'moving away' }, { idempotencyKey: key() });
     expect(canceled).toMatchObject({ status: 'canceled', cancelAtPeriodEnd: false });
     expect(canceled.canceledAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+
+    // What the emulator announced about it, normalized.
+    const events = emu.events.map((e) => paypalEventToInbound(e as unknown as Record<string, unknown>)).filter((e) => e !== null && (e.data.subscriptionId === created.id));
+    expect(events.map((e) => e!.type)).toEqual(['subscription.created', 'subscription.updated', 'payment.succeeded', 'subscription.updated', 'subscription.canceled']);
+    expect(events[0]!.ref).toEqual({ hubId: 'sub_01test', providerObjectId: created.id });
+    const sale = events[2]!;
+    expect(sale).toMatchObject({ data: { amount: 2000, currency: 'USD', subscriptionId: created.id, providerType: 'PAYMENT.SALE.COMPLETED' } });
+    expect(sale.ref.hubId).toBeUndefined();
+    expect(events[4]!.data).toMatchObject({ priceId: plans[1], status: 'CANCELLED' });
   });
 
   it('refuses trials, customers and cancel at period end with capability_unsupported', async () => {
