@@ -16,4 +16,6 @@ export interface EmulatorContext {
   baseUrl(): string;
   /** Called when a PaymentIntent succeeds or fails (invoices follow their PaymentIntent). */
   onIntentSettled: ((pi: StripePaymentIntent, emit: Emit) => void)[];
+  /** Subscriptions being created (their first payment does not emit `customer.subscription.updated`). */
+  creating: Set<string>;
 }

@@ -66,7 +66,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const events = new StripeEventSender(webhookSecret, poster);
   const store = new StripeStore();
   let url = '';
-  const ctx: EmulatorContext = { store, methods: new PaymentMethods(store), accepted: [], baseUrl: () => url, onIntentSettled: [] };
+  const ctx: EmulatorContext = { store, methods: new PaymentMethods(store), accepted: [], baseUrl: () => url, onIntentSettled: [], creating: new Set() };
   followIntents(ctx);
 
   const withRequestId = <T>(reply: { header(k: string, v: string): T }) => reply.header('request-id', stripeId('req', 14));

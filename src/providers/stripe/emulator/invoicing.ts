@@ -137,7 +137,7 @@ export function markPaid(ctx: EmulatorContext, inv: StripeInvoice, emit: Emit, o
   if (sub && (sub.status === 'incomplete' || sub.status === 'past_due')) {
     const previous = { status: sub.status };
     sub.status = sub.trial_end && (sub.trial_end as number) > nowSec() ? 'trialing' : 'active';
-    emit('customer.subscription.updated', sub, previous);
+    if (!ctx.creating.has(sub.id)) emit('customer.subscription.updated', sub, previous);
   }
 }
 

@@ -205,8 +205,14 @@ export function subscriptionRoutes(route: Route, ctx: EmulatorContext): void {
     sub.items.url = `/v1/subscription_items?subscription=${sub.id}`;
     sub.items.data = prices.map((price, i) => newItem(sub, price, quantityOf(entries[i]!, i) ?? 1, entries[i]!.metadata));
     sub.items.total_count = sub.items.data.length;
-    call.emit('customer.subscription.created', sub);
-    firstInvoice(ctx, sub, customer, args, call);
+    // Announced once the first payment settled, with the status it ends in (as Stripe's event does).
+    ctx.creating.add(sub.id);
+    try {
+      firstInvoice(ctx, sub, customer, args, call);
+    } finally {
+      ctx.creating.delete(sub.id);
+      call.emit('customer.subscription.created', sub);
+    }
     return sub;
   });
 
