@@ -30,6 +30,11 @@ describe('mapPaypalError', () => {
     expect(err).toMatchObject({ code: 'payment_action_required', providerCode: issue, details: { nextAction: { type: 'approve' } } });
   });
 
+  it('names the payer-action link as the next action url when PayPal gives one', () => {
+    const body = { ...unprocessable('PAYER_ACTION_REQUIRED'), links: [{ href: 'https://www.sandbox.paypal.com/checkoutnow?token=5O19', rel: 'payer-action', method: 'GET' }] };
+    expect(mapPaypalError(answer(422, body)).details?.nextAction).toEqual({ type: 'approve', url: 'https://www.sandbox.paypal.com/checkoutnow?token=5O19' });
+  });
+
   it('falls back to the body debug_id for requestId', () => {
     expect(mapPaypalError(answer(422, unprocessable('ORDER_NOT_APPROVED'))).requestId).toBe('body-debug-id');
   });

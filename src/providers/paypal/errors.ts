@@ -31,6 +31,8 @@ export interface PaypalErrorBody {
   message: string;
   debugId?: string;
   details: PaypalErrorDetail[];
+  /** Where the payer must go, when PayPal says (`payer-action` / `approve` links). */
+  actionUrl?: string;
 }
 
 /** Issues that mean the payer's funding source refused the payment. */
@@ -69,7 +71,10 @@ export function paypalErrorBody(res: HttpResponse): PaypalErrorBody {
   const details = (Array.isArray(body.details) ? body.details : []).filter(
     (d): d is PaypalErrorDetail => typeof d === 'object' && d !== null && typeof (d as PaypalErrorDetail).issue === 'string',
   );
+  const links = Array.isArray(body.links) ? (body.links as { rel?: unknown; href?: unknown }[]) : [];
+  const action = links.find((l) => l?.rel === 'payer-action' || l?.rel === 'approve');
   return {
+    ...(typeof action?.href === 'string' ? { actionUrl: action.href } : {}),
     name: str(body.name) ?? str(body.error) ?? `HTTP_${res.status}`,
     message: str(body.message) ?? str(body.error_description) ?? (text.slice(0, 300) || `HTTP ${res.status}`),
     debugId: str(body.debug_id),
@@ -112,7 +117,7 @@ export function mapPaypalError(res: HttpResponse): HubError {
   if (action && (status === 422 || status === 400)) {
     return make('payment_action_required', `PayPal needs the payer first (${action.issue}): ${said}. Send the payer to the order's approvalUrl, then capture.`, {
       providerCode: action.issue,
-      details: { nextAction: { type: 'approve' } },
+      details: { nextAction: body.actionUrl ? { type: 'approve', url: body.actionUrl } : { type: 'approve' } },
     });
   }
   if (status === 400 || status === 422) {

@@ -44,13 +44,18 @@ export function paypalMoney(minor: number, currency: string, field = 'amount'): 
  *
  * @example
  * fromPaypalMoney({ currency_code: 'USD', value: '19.99' }) // { minor: 1999, currency: 'USD' }
+ * fromPaypalMoney({ currency_code: 'USD', value: '-3.00' }) // { minor: -300, currency: 'USD' }
  */
 export function fromPaypalMoney(v: unknown): { minor: number; currency: string } | undefined {
   const currency = str(at(v, 'currency_code')) ?? str(at(v, 'currency'));
   const value = at(v, 'value') ?? at(v, 'total');
   if (!currency || (typeof value !== 'string' && typeof value !== 'number')) return undefined;
+  // Reversals and discounts come negative ("-3.00"); toMinorUnits reads non-negative amounts only.
+  const text = String(value).trim();
+  const negative = text.startsWith('-');
   try {
-    return { minor: toMinorUnits(value, currency), currency: currency.toUpperCase() };
+    const minor = toMinorUnits(negative ? text.slice(1) : text, currency);
+    return { minor: negative ? -minor : minor, currency: currency.toUpperCase() };
   } catch {
     return undefined;
   }

@@ -137,6 +137,8 @@ export function paypalEventToInbound(event: Json): InboundEvent | null {
   const objectId = str(resource.id) ?? str(resource.dispute_id);
   if (!objectId) return null;
   const money = fromPaypalMoney(AMOUNT[mapping.money ?? 'default']!(resource));
+  // A reversal may state its amount negative; the event's amount is what went back.
+  if (money && money.minor < 0) money.minor = -money.minor;
   const data: Json = {};
   const parts: Json[] = [
     { objectId, amount: money?.minor, currency: money?.currency, status: str(resource.status) ?? str(resource.state) },
