@@ -1,7 +1,7 @@
 /**
  * One Stripe API call through the connection's transport: the secret key as a Bearer token, a
  * pinned `Stripe-Version` (answers keep the shape the connector reads whatever the account's
- * default version), form bodies for POST and DELETE, query strings for GET, and the
+ * default version), form bodies for POST, query strings for GET and DELETE, and the
  * idempotency key on every POST.
  *
  * @see https://docs.stripe.com/api/authentication
@@ -43,7 +43,8 @@ export const seg = (id: string): string => encodeURIComponent(id);
  */
 export function stripeClient(ctx: ProviderContext<StripeCredentials>): StripeClient {
   return async ({ method, path, params = {}, operation, options = {} }) => {
-    const hasBody = method === 'POST' || method === 'DELETE';
+    // As stripe-node does: DELETE parameters travel in the query string, like GET's.
+    const hasBody = method === 'POST';
     const form = hasBody ? toStripeForm(params) : undefined;
     const res = await ctx.http.request({
       method,

@@ -95,7 +95,12 @@ describe.skipIf(!haveSpec)('Stripe connector requests against the published Open
         const url = new URL(req.url ?? '/', 'http://local');
         const raw = Buffer.concat(chunks).toString('utf8');
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-        captured.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body: parseForm(raw), raw });
+        // The description documents DELETE parameters as a form body; stripe-node sends them in
+        // the query string, and Stripe reads either.
+        const deleteQuery = req.method === 'DELETE' && raw === '';
+        const form = deleteQuery ? url.search.slice(1) : raw;
+        const query = deleteQuery ? {} : Object.fromEntries(url.searchParams);
+        captured.push({ method: req.method ?? 'GET', path: url.pathname, query, headers, body: parseForm(form), raw: form });
         const body = answerFor(req.method ?? 'GET', url.pathname);
         res.writeHead('error' in (body as object) ? 404 : 200, { 'content-type': 'application/json', 'request-id': `req_${captured.length}` }).end(JSON.stringify(body));
       });
@@ -192,6 +197,8 @@ describe.skipIf(!haveSpec)('Stripe connector requests against the published Open
     expect(bodyOf('/v1/refunds', 1)).toEqual({ payment_intent: 'pi_1', metadata: { ticket: 'T-9', reason: 'damaged in transit', switchboard_id: 'rf_2' } });
     expect(bodyOf('/v1/subscriptions/sub_1')).toEqual({ items: [{ id: 'si_1', price: 'price_2' }] });
     expect(bodyOf('/v1/subscriptions/sub_1', 1)).toEqual({ cancel_at_period_end: 'true', cancellation_details: { comment: 'too expensive' } });
+    expect(bodyOf('/v1/subscriptions/sub_1', 2)).toEqual({ cancellation_details: { comment: 'fraud' } });
+    expect(captured.filter((r) => r.method === 'DELETE').map((r) => r.raw)).toEqual(['cancellation_details%5Bcomment%5D=fraud', '']);
     expect(bodyOf('/v1/invoices')).toMatchObject({ collection_method: 'send_invoice', days_until_due: '30', currency: 'eur' });
     expect(bodyOf('/v1/invoices/in_1/pay')).toEqual({ paid_out_of_band: 'true' });
     expect(captured.filter((r) => r.path === '/v1/invoices' && r.method === 'GET').map((r) => r.query)).toEqual([
