@@ -244,6 +244,15 @@ describe('Stripe through the transport', () => {
     expect(customer.id).toMatch(/^cus_/);
   });
 
+  it('replays a create under the same Idempotency-Key and refuses the key with other parameters', async () => {
+    const payments = connect(emu);
+    const once = key();
+    const first = await payments.createCustomer({ email: 'same@example.com' }, once);
+    expect((await payments.createCustomer({ email: 'same@example.com' }, once)).id).toBe(first.id);
+    const err = await failure(payments.createCustomer({ email: 'other@example.com' }, once));
+    expect(err).toMatchObject({ code: 'idempotency_conflict', providerStatus: 400, retryable: false });
+  });
+
   it('maps a wrong secret key to provider_auth_failed', async () => {
     const err = await failure(connect(emu, { secretKey: 'sk_test_wrongwrongwrong' }).getPayment('pi_x'));
     expect(err).toMatchObject({ code: 'provider_auth_failed', providerStatus: 401, failover: true, provider: 'stripe' });
