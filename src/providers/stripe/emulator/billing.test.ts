@@ -50,6 +50,10 @@ describe('subscriptions', () => {
     const invoice = sub.latest_invoice as Stripe.Invoice & { payment_intent: Stripe.PaymentIntent };
     expect(invoice).toMatchObject({ status: 'paid', amount_due: 6000, amount_paid: 6000, amount_remaining: 0, billing_reason: 'subscription_create' });
     expect(invoice.payment_intent.status).toBe('succeeded');
+    // API 2025-03-31+: the subscription under `parent`, the PaymentIntent under `payments`.
+    expect(invoice.parent?.subscription_details?.subscription).toBe(sub.id);
+    const viaPayments = await stripe.invoices.retrieve(invoice.id, { expand: ['payments.data.payment.payment_intent'] });
+    expect(viaPayments.payments?.data[0]).toMatchObject({ status: 'paid', payment: { type: 'payment_intent', payment_intent: { id: invoice.payment_intent.id } } });
     expect(invoice.lines.data[0]).toMatchObject({ amount: 6000, quantity: 2 });
   });
 

@@ -27,7 +27,7 @@ import type { Emit } from './router.js';
 export function newInvoice(ctx: EmulatorContext, customer: StripeCustomer, fields: Partial<StripeInvoice> & { currency: string }): StripeInvoice {
   const now = nowSec();
   const id = stripeId('in');
-  return ctx.store.put<StripeInvoice>({
+  const inv = ctx.store.put<StripeInvoice>({
     id,
     object: 'invoice',
     account_country: 'US',
@@ -62,7 +62,9 @@ export function newInvoice(ctx: EmulatorContext, customer: StripeCustomer, field
     number: null,
     paid: false,
     paid_out_of_band: false,
+    parent: null,
     payment_intent: null,
+    payments: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/invoice_payments?invoice=${id}` },
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     period_end: now,
     period_start: now,
@@ -81,6 +83,30 @@ export function newInvoice(ctx: EmulatorContext, customer: StripeCustomer, field
     webhooks_delivered_at: now,
     ...fields,
   });
+  linkParent(inv);
+  return inv;
+}
+
+/** Since API 2025-03-31 an invoice names its subscription under `parent` and its PaymentIntents under `payments`. */
+function linkParent(inv: StripeInvoice): void {
+  if (inv.subscription) inv.parent = { type: 'subscription_details', quote_details: null, subscription_details: { metadata: {}, subscription: inv.subscription } };
+}
+
+function paymentRecord(inv: StripeInvoice, pi: StripePaymentIntent): StripeObject {
+  return {
+    id: stripeId('inpay'),
+    object: 'invoice_payment',
+    amount_paid: null,
+    amount_requested: pi.amount,
+    created: nowSec(),
+    currency: pi.currency,
+    invoice: inv.id,
+    is_default: true,
+    livemode: false,
+    payment: { type: 'payment_intent', payment_intent: pi.id },
+    status: 'open',
+    status_transitions: { canceled_at: null, paid_at: null },
+  };
 }
 
 /** Recomputes `subtotal`, `total`, `amount_due` and `amount_remaining` from the lines. */
@@ -131,6 +157,10 @@ export function addLine(
 export function markPaid(ctx: EmulatorContext, inv: StripeInvoice, emit: Emit, outOfBand = false): void {
   Object.assign(inv, { status: 'paid', paid: true, paid_out_of_band: outOfBand, amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null });
   inv.status_transitions.paid_at = nowSec();
+  for (const record of (inv.payments as { data: StripeObject[] }).data) {
+    Object.assign(record, outOfBand ? { status: 'canceled' } : { status: 'paid', amount_paid: record.amount_requested });
+    (record.status_transitions as Record<string, number>)[outOfBand ? 'canceled_at' : 'paid_at'] = nowSec();
+  }
   emit('invoice.paid', inv);
   if (!outOfBand) emit('invoice.payment_succeeded', inv);
   const sub = inv.subscription ? ctx.store.get<StripeSubscription>(inv.subscription) : undefined;
@@ -168,6 +198,8 @@ export function finalize(ctx: EmulatorContext, inv: StripeInvoice, emit: Emit): 
   );
   ctx.accepted.push(pi);
   inv.payment_intent = pi.id;
+  inv.confirmation_secret = { client_secret: pi.client_secret, type: 'payment_intent' };
+  (inv.payments as { data: StripeObject[] }).data.push(paymentRecord(inv, pi));
   emit('payment_intent.created', pi);
 }
 

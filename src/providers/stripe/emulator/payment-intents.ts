@@ -23,6 +23,7 @@ const EDITABLE: Record<string, ParamKind> = {
   capture_method: 'string',
   payment_method: 'string',
   payment_method_types: 'strings',
+  allowed_payment_method_types: 'strings',
   payment_method_options: 'hash',
   receipt_email: 'string',
   setup_future_usage: 'string',
@@ -44,6 +45,7 @@ const CONFIRM: Record<string, ParamKind> = {
   capture_method: 'string',
   payment_method: 'string',
   payment_method_types: 'strings',
+  allowed_payment_method_types: 'strings',
   payment_method_options: 'hash',
   shipping: 'hash',
 };
@@ -74,7 +76,9 @@ function apply(ctx: EmulatorContext, pi: StripePaymentIntent, args: Args): void 
     throw stripeErrors.invalidValue('statement_descriptor', 'The statement descriptor must be at most 22 characters.');
   }
   if (args.has('capture_method')) pi.capture_method = args.str('capture_method') as StripePaymentIntent['capture_method'];
-  if (args.has('payment_method_types')) pi.payment_method_types = args.strs('payment_method_types');
+  // `allowed_payment_method_types` is the name since API 2026-10-28; older versions say `payment_method_types`.
+  const types = args.strs('allowed_payment_method_types') ?? args.strs('payment_method_types');
+  if (types) Object.assign(pi, { payment_method_types: types, allowed_payment_method_types: types });
   if (args.has('shipping')) pi.shipping = args.hash('shipping');
   pi.metadata = mergeMetadata(pi.metadata, args.meta());
   const pm = args.str('payment_method');

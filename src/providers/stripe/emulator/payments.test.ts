@@ -79,7 +79,8 @@ describe('PaymentIntents', () => {
   });
 
   it('goes requires_payment_method → requires_confirmation → succeeded in two steps', async () => {
-    const pi = await stripe.paymentIntents.create({ amount: 1500, currency: 'eur', payment_method_types: ['card'] });
+    const pi = await stripe.paymentIntents.create({ amount: 1500, currency: 'eur', allowed_payment_method_types: ['card'] });
+    expect(pi.payment_method_types).toEqual(['card']);
     expect(pi.status).toBe('requires_payment_method');
     const updated = await stripe.paymentIntents.update(pi.id, { payment_method: 'pm_card_mastercard', description: 'Order 7' });
     expect(updated.status).toBe('requires_confirmation');
