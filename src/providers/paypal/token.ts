@@ -26,6 +26,8 @@ interface CachedToken {
 }
 
 const cache = new Map<string, CachedToken>();
+/** Connections whose tokens are kept (least recently fetched out first). */
+const MAX_CACHED = 1000;
 
 function keyOf(ctx: ProviderContext<PaypalCredentials>): string {
   const { connection } = ctx;
@@ -72,7 +74,9 @@ export async function paypalAccessToken(ctx: ProviderContext<PaypalCredentials>,
     const fresh: CachedToken = { token: Promise.resolve(''), expiresAt: Infinity };
     fresh.token = requestToken(ctx, fresh, options.signal);
     fresh.token.catch(() => cache.get(key) === fresh && cache.delete(key));
+    cache.delete(key);
     cache.set(key, fresh);
+    while (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
     entry = fresh;
   }
   return entry.token;
