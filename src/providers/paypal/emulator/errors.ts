@@ -32,6 +32,15 @@ const MESSAGES = {
 
 export type PaypalErrorName = keyof typeof MESSAGES;
 
+/** Where an API words a common issue its own way (Orders v2, per its description). */
+const WORDING: Record<string, Record<string, string>> = {
+  'orders/v2': {
+    MISSING_REQUIRED_PARAMETER: 'A required parameter is missing.',
+    INVALID_PARAMETER_VALUE: 'A parameter value is not valid.',
+    INVALID_STRING_LENGTH: 'The value of a field is either too short or too long',
+  },
+};
+
 /** Which API's error catalogue an information link points at. */
 const docsFor = (url: string): string => {
   if (url.startsWith('/v2/checkout')) return 'orders/v2';
@@ -58,15 +67,17 @@ export class PaypalApiError extends Error {
 
   /** The wire body; `url` picks the docs page of the information links. */
   body(debugId: string, url: string): Record<string, unknown> {
-    const page = `https://developer.paypal.com/docs/api/${docsFor(url)}/`;
-    const links = this.details.length > 0
-      ? this.details.map((d) => ({ href: `${page}#error-${d.issue}`, rel: 'information_link', method: 'GET' }))
+    const api = docsFor(url);
+    const page = `https://developer.paypal.com/docs/api/${api}/`;
+    const details = this.details.map((d) => ({ ...d, description: WORDING[api]?.[d.issue] ?? d.description }));
+    const links = details.length > 0
+      ? details.map((d) => ({ href: `${page}#error-${d.issue}`, rel: 'information_link', method: 'GET' }))
       : [{ href: `${page}#error-${this.paypalName}`, rel: 'information_link', method: 'GET' }];
     return {
       name: this.paypalName,
       message: this.message,
       debug_id: debugId,
-      ...(this.details.length > 0 ? { details: this.details } : {}),
+      ...(details.length > 0 ? { details } : {}),
       links,
     };
   }

@@ -76,7 +76,8 @@ export function validateOrderCreate(body: Record<string, unknown>): OrderInput {
   if (body.intent !== 'CAPTURE' && body.intent !== 'AUTHORIZE') throw badValue('/intent', body.intent, 'The value of a field is invalid. Use CAPTURE or AUTHORIZE.');
   const units = body.purchase_units;
   if (units === undefined) throw missing('/purchase_units');
-  if (!Array.isArray(units) || units.length === 0) throw badValue('/purchase_units', JSON.stringify(units), 'purchase_units must be an array of 1 to 10 purchase units.');
+  if (!Array.isArray(units)) throw invalidRequest('INVALID_PARAMETER_SYNTAX', '/purchase_units', 'The value of a field does not conform to the expected format.');
+  if (units.length === 0) throw invalidRequest('INVALID_ARRAY_MIN_ITEMS', '/purchase_units', 'The number of items in an array parameter is too small.');
   if (units.length > 10) throw invalidRequest('INVALID_ARRAY_MAX_ITEMS', '/purchase_units', 'The number of items in an array parameter is too large.');
   const seen = new Set<string>();
   const purchaseUnits = units.map((unit: unknown, i): PurchaseUnit => {

@@ -25,7 +25,7 @@ export interface OrderRecord extends OrderInput {
   updateTime: string;
 }
 
-const PAYEE = { email_address: 'sb-merchant@business.example.com', merchant_id: 'SWBSANDBOX7QK' };
+const PAYEE = { email_address: 'sb-merchant@business.example.com', merchant_id: 'SWBSANDB7X2QK' };
 const ORDER_NOT_APPROVED = "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid `payment_source` in the request.";
 
 /**

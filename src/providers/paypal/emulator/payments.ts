@@ -135,7 +135,7 @@ export function registerDisputeControl(ctx: PaypalContext, payments: PaymentsSto
         gross_amount: formatMoney(capture.minor, capture.currency),
         ...(capture.invoiceId ? { invoice_number: capture.invoiceId } : {}),
         ...(capture.customId ? { custom: capture.customId } : {}),
-        seller: { merchant_id: 'SWBSANDBOX7QK' },
+        seller: { merchant_id: 'SWBSANDB7X2QK' },
       }],
       reason: req.body?.reason ?? 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED',
       status: 'OPEN',
