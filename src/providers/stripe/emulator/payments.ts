@@ -91,7 +91,7 @@ function fail(ctx: EmulatorContext, pi: StripePaymentIntent, pm: StripePaymentMe
   emit('charge.failed', charge);
   emit('payment_intent.payment_failed', pi);
   for (const hook of ctx.onIntentSettled) hook(pi, emit);
-  return new StripeApiError(402, { ...error, payment_intent: structuredClone(pi), request_log_url: null });
+  return new StripeApiError(402, { ...error, payment_intent: structuredClone(pi) });
 }
 
 /**

@@ -1,0 +1,249 @@
+/**
+ * What the official `stripe` client sends the emulator, and what the emulator answers, checked
+ * against Stripe's published OpenAPI description (`../shared/specs/stripe/stripe.openapi.json`,
+ * never copied in) with `openapi-backend`. A recording proxy between client and emulator keeps
+ * every exchange of a scenario covering the main operations.
+ *
+ * What the check needs (the description is written for Stripe's own tooling):
+ * - form values are strings, so request validation coerces them (`coerceTypes`) to the
+ *   integers and booleans the description declares; answers are validated without coercion;
+ * - the description puts `nullable: true` beside `anyOf` without a `type`, which Ajv refuses;
+ *   those schemas become `anyOf: [..., { enum: [null] }]`, and nullable enums list `null`;
+ * - every operation, GET and DELETE too, declares a (form) request body: an empty one is `{}`;
+ * - openapi-backend compiles each response schema fully dereferenced (20–30 s per operation
+ *   here), so answers are validated by an Ajv of the same class (taken from openapi-backend's
+ *   `customizeAjv`) that keeps the `$ref`s.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OpenAPIBackend, type Document } from 'openapi-backend';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseStripeForm } from './form.js';
+import { startStripeEmulator, type StripeEmulator } from './index.js';
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+const SPEC = resolve(repoRoot(), '../shared/specs/stripe/stripe.openapi.json');
+const haveSpec = existsSync(SPEC);
+if (!haveSpec) console.warn(`\n!!! Stripe spec conformance SKIPPED: ${SPEC} is absent (set CI=true to make this a failure) !!!\n`);
+
+it.runIf(!haveSpec && process.env.CI === 'true')('has the Stripe OpenAPI description in CI', () => {
+  expect.fail(`${SPEC} is missing: the spec conformance suite cannot run`);
+});
+
+/**
+ * In place: `{ anyOf, nullable: true }` (no `type`) → `{ anyOf: [..., { enum: [null] }] }`, and
+ * a nullable `enum` lists `null` (Ajv's `nullable` does not extend `enum`).
+ */
+function nullableForAjv(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(nullableForAjv);
+  if (node === null || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  for (const value of Object.values(obj)) nullableForAjv(value);
+  if (obj.nullable === true && Array.isArray(obj.enum) && !obj.enum.includes(null)) obj.enum.push(null);
+  if (obj.nullable !== true || obj.type !== undefined) return;
+  delete obj.nullable;
+  if (Array.isArray(obj.anyOf)) {
+    obj.anyOf.push({ enum: [null] });
+    return;
+  }
+  const copy = { ...obj };
+  for (const key of Object.keys(obj)) delete obj[key];
+  obj.anyOf = [copy, { enum: [null] }];
+}
+
+interface Exchange {
+  method: string;
+  path: string;
+  query: string;
+  body: string;
+  status: number;
+  answer: unknown;
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+interface AjvLike {
+  addSchema(schema: object, key: string): unknown;
+  compile(schema: object): Validate;
+}
+
+describe.skipIf(!haveSpec)('Stripe emulator against the published OpenAPI description', () => {
+  let api: OpenAPIBackend;
+  let ajv: AjvLike;
+  let emulator: StripeEmulator;
+  let proxy: Server;
+  let stripe: Stripe;
+  const exchanges: Exchange[] = [];
+
+  beforeAll(async () => {
+    const definition = JSON.parse(readFileSync(SPEC, 'utf8')) as Document;
+    nullableForAjv(definition);
+    let AjvClass: (new (opts: object) => AjvLike) | undefined;
+    api = new OpenAPIBackend({
+      definition: structuredClone(definition),
+      quick: true,
+      validate: true,
+      ajvOpts: { strict: false, coerceTypes: true, logger: false },
+      customizeAjv: (original) => {
+        AjvClass ??= original.constructor as new (opts: object) => AjvLike;
+        return original;
+      },
+    });
+    await api.init();
+    api.matchOperation({ method: 'GET', path: '/v1/customers', headers: {} });
+    api.validateRequest({ method: 'GET', path: '/v1/customers', headers: {}, query: {} });
+    if (!AjvClass) throw new Error('openapi-backend did not hand out its Ajv');
+    ajv = new AjvClass({ strict: false, logger: false, allErrors: true });
+    ajv.addSchema(definition as object, 'stripe');
+
+    emulator = await startStripeEmulator({ eventDelayMs: 0 });
+    const target = new URL(emulator.url);
+    proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (c: Buffer) => parts.push(c));
+          answer.on('end', () => {
+            const raw = Buffer.concat(parts);
+            const [path, query = ''] = (req.url ?? '').split('?') as [string, string?];
+            exchanges.push({ method: req.method!, path, query, body: body.toString('utf8'), status: answer.statusCode!, answer: JSON.parse(raw.toString('utf8')) });
+            res.writeHead(answer.statusCode!, answer.headers).end(raw);
+          });
+        });
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    stripe = new Stripe(emulator.credentials.secretKey, { host: '127.0.0.1', port: (proxy.address() as { port: number }).port, protocol: 'http', maxNetworkRetries: 0 });
+    await scenario(stripe, emulator);
+  });
+  afterAll(async () => {
+    await new Promise((r) => proxy?.close(r));
+    await emulator?.close();
+  });
+
+  it('every request matches an operation of the description and validates', () => {
+    expect(exchanges.length).toBeGreaterThan(40);
+    const problems: string[] = [];
+    for (const x of exchanges) {
+      const req = { method: x.method, path: x.path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: parseStripeForm(x.query) as Record<string, string>, body: parseStripeForm(x.body) };
+      const operation = api.matchOperation(req);
+      if (!operation) {
+        problems.push(`${x.method} ${x.path}: no operation`);
+        continue;
+      }
+      const result = api.validateRequest(req, operation);
+      if (!result.valid) problems.push(`${operation.operationId} ${x.body || x.query}: ${JSON.stringify(result.errors)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('every answer validates against the response schema for its status', () => {
+    const problems: string[] = [];
+    const statuses = new Set<number>();
+    const validators = new Map<string, Validate>();
+    for (const x of exchanges) {
+      const operation = api.matchOperation({ method: x.method, path: x.path, headers: {} })!;
+      const code = operation.responses?.[String(x.status)] ? String(x.status) : 'default';
+      const pointer = `stripe#/paths/${operation.path.replace(/~/g, '~0').replace(/\//g, '~1')}/${x.method.toLowerCase()}/responses/${code}/content/application~1json/schema`;
+      let validate = validators.get(pointer);
+      if (!validate) validators.set(pointer, (validate = ajv.compile({ $ref: pointer })));
+      statuses.add(x.status);
+      if (!validate(x.answer)) problems.push(`${operation.operationId} ${x.status}: ${JSON.stringify(validate.errors).slice(0, 600)}`);
+    }
+    expect(problems).toEqual([]);
+    expect([...statuses].sort()).toEqual([200, 400, 402, 404]);
+  });
+});
+
+/** The main operations, as a connector would call them (successes and Stripe's errors). */
+async function scenario(stripe: Stripe, emulator: StripeEmulator): Promise<void> {
+  const ignore = (p: Promise<unknown>) => p.catch(() => undefined);
+  const customer = await stripe.customers.create({ email: 'spec@example.com', name: 'Spec', metadata: { tenant: 't1' } });
+  await stripe.customers.retrieve(customer.id);
+  await stripe.customers.list({ email: 'spec@example.com', limit: 5 });
+  const visa = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+  await stripe.paymentMethods.attach('pm_card_mastercard', { customer: customer.id });
+  await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: visa.id }, description: 'updated' });
+  await stripe.customers.listPaymentMethods(customer.id, { type: 'card' });
+  await stripe.paymentMethods.list({ customer: customer.id, type: 'card' });
+  await stripe.paymentMethods.retrieve(visa.id);
+
+  const paid = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: visa.id, confirm: true, expand: ['latest_charge'], metadata: { order: '1' } });
+  await stripe.paymentIntents.retrieve(paid.id);
+  await stripe.paymentIntents.update(paid.id, { description: 'Order 1' });
+  await ignore(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true }));
+  const twoStep = await stripe.paymentIntents.create({ amount: 1500, currency: 'eur', payment_method_types: ['card'] } as Stripe.PaymentIntentCreateParams);
+  await ignore(stripe.paymentIntents.confirm(twoStep.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }));
+  await stripe.paymentIntents.confirm(twoStep.id, { payment_method: 'pm_card_visa', return_url: 'https://shop.example/r' });
+  const secure = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', automatic_payment_methods: { enabled: true, allow_redirects: 'never' } });
+  await stripe.paymentIntents.confirm(secure.id, { payment_method: 'pm_card_authenticationRequired', return_url: 'https://shop.example/r' });
+  const manual = await stripe.paymentIntents.create({ amount: 5000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
+  await stripe.paymentIntents.capture(manual.id, { amount_to_capture: 4000 });
+  const toCancel = await stripe.paymentIntents.create({ amount: 900, currency: 'usd' });
+  await stripe.paymentIntents.cancel(toCancel.id, { cancellation_reason: 'requested_by_customer' });
+  await ignore(stripe.paymentIntents.cancel(paid.id));
+  await ignore(stripe.paymentIntents.create({ amount: 10, currency: 'usd' }));
+  await stripe.paymentIntents.list({ limit: 3 });
+  await stripe.paymentIntents.list({ customer: customer.id, limit: 2, starting_after: paid.id });
+
+  const refund = await stripe.refunds.create({ payment_intent: manual.id, amount: 1000, reason: 'requested_by_customer', metadata: { why: 'test' } });
+  await stripe.refunds.create({ charge: paid.latest_charge && typeof paid.latest_charge !== 'string' ? paid.latest_charge.id : String(paid.latest_charge) });
+  await ignore(stripe.refunds.create({ payment_intent: paid.id }));
+  await stripe.refunds.retrieve(refund.id);
+  await stripe.refunds.list({ payment_intent: manual.id });
+  await stripe.charges.retrieve(String(manual.latest_charge));
+
+  const product = await stripe.products.create({ name: 'Spec plan', description: 'For the spec' });
+  await stripe.products.retrieve(product.id);
+  await stripe.products.list({ limit: 10 });
+  const monthly = await stripe.prices.create({ product: product.id, unit_amount: 1200, currency: 'usd', recurring: { interval: 'month', interval_count: 1 } });
+  const yearly = await stripe.prices.create({ product_data: { name: 'Spec yearly' }, unit_amount: 12_000, currency: 'usd', recurring: { interval: 'year' } });
+  await stripe.prices.retrieve(monthly.id);
+  await stripe.prices.list({ product: product.id });
+
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], metadata: { plan: 'm' }, expand: ['latest_invoice'] });
+  await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], trial_period_days: 7, default_payment_method: visa.id });
+  await stripe.subscriptions.retrieve(sub.id);
+  await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0]!.id, price: yearly.id }], proration_behavior: 'create_prorations' });
+  await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });
+  await stripe.subscriptions.list({ customer: customer.id, status: 'all' });
+  await stripe.subscriptions.cancel(sub.id);
+
+  const draft = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 14, description: 'Spec invoice' });
+  await stripe.invoiceItems.create({ customer: customer.id, invoice: draft.id, amount: 5000, currency: 'usd', description: 'Work' });
+  await stripe.invoiceItems.create({ customer: customer.id, invoice: draft.id, price: monthly.id, quantity: 2 } as Stripe.InvoiceItemCreateParams);
+  await stripe.invoices.retrieve(draft.id);
+  await stripe.invoices.finalizeInvoice(draft.id);
+  await stripe.invoices.sendInvoice(draft.id);
+  await stripe.invoices.pay(draft.id, { paid_out_of_band: true });
+  const charged = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
+  await stripe.invoiceItems.create({ customer: customer.id, invoice: charged.id, amount: 700, currency: 'usd' });
+  await stripe.invoices.finalizeInvoice(charged.id);
+  await stripe.invoices.pay(charged.id);
+  const voided = await stripe.invoices.create({ customer: customer.id });
+  await stripe.invoiceItems.create({ customer: customer.id, invoice: voided.id, amount: 300, currency: 'usd' });
+  await stripe.invoices.finalizeInvoice(voided.id);
+  await stripe.invoices.voidInvoice(voided.id);
+  const scrap = await stripe.invoices.create({ customer: customer.id });
+  await stripe.invoices.del(scrap.id);
+  await stripe.invoices.list({ customer: customer.id, status: 'paid', limit: 5 });
+  await stripe.invoiceItems.list({ customer: customer.id });
+  await ignore(stripe.invoices.retrieve('in_missing'));
+
+  const events = await stripe.events.list({ limit: 5 });
+  await stripe.events.retrieve(events.data[0]!.id);
+  await stripe.paymentMethods.detach(visa.id);
+  const gone = await stripe.customers.create({});
+  await stripe.customers.del(gone.id);
+  expect(emulator.accepted.length).toBeGreaterThan(5);
+}
