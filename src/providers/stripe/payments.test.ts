@@ -8,8 +8,10 @@ import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import type { PaymentsProvider } from '../../categories/payments/contract.js';
 import { Transport } from '../../transport/transport.js';
+import type { AuditEntry } from '../../transport/types.js';
 import type { Emulator, ProviderContext } from '../types.js';
 import { failure } from '../../../test/helpers/hub-error.js';
+import { startStripeEmulator } from './emulator/index.js';
 import { stripe } from './index.js';
 import type { StripeCredentials } from './manifest.js';
 
@@ -18,11 +20,11 @@ let seq = 0;
 /** A fresh idempotency key per call, as the service derives one per hub request. */
 const key = () => ({ idempotencyKey: `test-${process.pid}-${++seq}` });
 
-function connect(emulator: Emulator, credentials: Partial<StripeCredentials> = {}): PaymentsProvider {
+function connect(emulator: Emulator, credentials: Partial<StripeCredentials> = {}, audit?: (entry: AuditEntry) => void): PaymentsProvider {
   const conn = { id: 'c1', tenantId: 't', provider: 'stripe', mode: 'sandbox' as const, baseUrl: emulator.url, credentials: { ...(emulator.credentials as StripeCredentials), ...credentials } };
   const ctx: ProviderContext<StripeCredentials> = {
     connection: conn,
-    http: new Transport({ random: () => 0.5 }).forConnection(stripe.manifest, conn),
+    http: new Transport({ random: () => 0.5, audit }).forConnection(stripe.manifest, conn),
     clock: systemClock,
     logger: createLogger('silent'),
   };
@@ -66,6 +68,14 @@ describe('Stripe customers and payment methods', () => {
     expect(detached.id).toBe(mc.id);
     expect(detached.customerId).toBeUndefined();
     expect((await payments.listPaymentMethods(created.id)).map((m) => m.id)).toEqual([visa.id]);
+  });
+
+  it('treats a deleted customer as not_found', async () => {
+    const payments = connect(emu);
+    const gone = await payments.createCustomer({ email: 'gone@example.com' }, key());
+    const res = await fetch(`${emu.url}/v1/customers/${gone.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${emu.credentials.secretKey}` } });
+    expect(res.status).toBe(200);
+    expect(await failure(payments.getCustomer(gone.id))).toMatchObject({ code: 'not_found', provider: 'stripe' });
   });
 
   it('maps an unknown customer to not_found', async () => {
@@ -251,6 +261,25 @@ describe('Stripe through the transport', () => {
     expect((await payments.createCustomer({ email: 'same@example.com' }, once)).id).toBe(first.id);
     const err = await failure(payments.createCustomer({ email: 'other@example.com' }, once));
     expect(err).toMatchObject({ code: 'idempotency_conflict', providerStatus: 400, retryable: false });
+  });
+
+  it('waits out a 409 while the first request under the key still runs, then gets its answer', async () => {
+    const slow = await startStripeEmulator({ processingDelayMs: 100 });
+    try {
+      const attempts: AuditEntry[] = [];
+      const payments = connect(slow, {}, (e) => attempts.push(e));
+      const same = key();
+      const input = { amount: 900, currency: 'USD', paymentMethodId: 'pm_card_visa', hubId: 'pay_twice' };
+      const [a, b] = await Promise.all([payments.createPayment(input, same), payments.createPayment(input, same)]);
+      expect(a.id).toBe(b.id);
+      expect(slow.accepted.length).toBe(1);
+      // The second request met the running first one (409 idempotency_in_progress) and was retried.
+      const conflicts = attempts.filter((e) => e.status === 409);
+      expect(conflicts.length).toBeGreaterThan(0);
+      expect(conflicts.every((e) => e.errorCode === 'idempotency_in_progress')).toBe(true);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('maps a wrong secret key to provider_auth_failed', async () => {
