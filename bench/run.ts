@@ -13,43 +13,20 @@
  * 3. Outgoing webhook deliveries per second to a local receiver vs the receiver alone
  *    (`bench/deliveries.ts`; on SQLite, and PostgreSQL too with `BENCH_DATABASE_URL`).
  * 4. SSE fan-out: 100 subscribers on `/api/v1/events/stream` vs a bare SSE server (`bench/sse.ts`).
+ * 5. Payment create (`POST /api/v1/payments`: validation, exact money, payment row + recovery job
+ *    committed before the call, Stripe connector, row update) vs a direct form POST of the same
+ *    PaymentIntent to the Stripe emulator (`bench/payments.ts`).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { createHub } from '../src/hub.js';
 import { benchDeliveries } from './deliveries.js';
+import { CONNECTIONS, SECONDS, load, row } from './measure.js';
+import { benchPayments } from './payments.js';
 import { benchSse } from './sse.js';
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = 32;
-
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(options: autocannon.Options): Promise<Result> {
-  const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, workers: 1, ...options });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
-}
-
-function row(name: string, subject: Result, baseline: Result): string {
-  const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
-  return [
-    name.padEnd(34),
-    `${subject.rps.toFixed(0).padStart(7)} req/s vs ${baseline.rps.toFixed(0).padStart(7)}  (x${ratio(subject.rps, baseline.rps)})`,
-    `p50 ${subject.p50}ms vs ${baseline.p50}ms (x${ratio(subject.p50, baseline.p50)})`,
-    `p99 ${subject.p99}ms vs ${baseline.p99}ms (x${ratio(subject.p99, baseline.p99)})`,
-    subject.errors + subject.non2xx + baseline.errors + baseline.non2xx > 0 ? `  !! errors=${subject.errors}/${baseline.errors} non2xx=${subject.non2xx}/${baseline.non2xx}` : '',
-  ].join('  ');
-}
 
 /** Let the webhooks of the previous run settle, so one run's backlog does not load the next. */
 async function settle(hub: Awaited<ReturnType<typeof createHub>>): Promise<void> {
@@ -131,6 +108,9 @@ async function main(): Promise<void> {
 
   // 4. SSE fan-out to 100 subscribers vs a bare SSE server.
   await benchSse({ subscribers: 100 });
+
+  // 5. payment create through the hub vs a direct call to the Stripe emulator.
+  await benchPayments();
 }
 
 main().catch((err: unknown) => {

@@ -14,6 +14,8 @@ import { BulkSender } from './categories/email/bulk.js';
 import { EmailService } from './categories/email/service.js';
 import { TemplateStore } from './categories/email/template-store.js';
 import { applyEmailEvents } from './categories/email/tracking.js';
+import { PaymentsService } from './categories/payments/service.js';
+import { applyPaymentEvents } from './categories/payments/tracking.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { loadConfig, type HubConfig } from './core/config.js';
 import { HubError } from './core/errors.js';
@@ -52,6 +54,8 @@ export interface Hub {
   connections: ConnectionManager;
   apiKeys: ApiKeyStore;
   email: EmailService;
+  /** Payments, refunds, customers, subscriptions, invoices (Stripe, PayPal). */
+  payments: PaymentsService;
   bulk: BulkSender;
   templates: TemplateStore;
   inbox: WebhookInbox;
@@ -82,6 +86,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const emailIds = providersOf('email').map((p) => p.manifest.id);
   const unknown = config.emailProviders.filter((p) => !emailIds.includes(p));
   if (unknown.length > 0) throw new HubError('config_invalid', `EMAIL_PROVIDERS: unknown provider(s) ${unknown.join(', ')}; known: ${emailIds.join(', ')}`);
+  const paymentIds = providersOf('payments').map((p) => p.manifest.id);
+  const unknownPay = config.paymentProviders.filter((p) => !paymentIds.includes(p));
+  if (unknownPay.length > 0) throw new HubError('config_invalid', `PAYMENT_PROVIDERS: unknown provider(s) ${unknownPay.join(', ')}; known: ${paymentIds.join(', ')}`);
 
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const registry = new Registry();
@@ -107,15 +114,19 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     },
   });
   const queue = new Queue(store, { clock, logger, concurrency: config.queueConcurrency, pollMs: config.queuePollMs, leaseMs: config.queueLeaseMs });
-  const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, providers: config.emailProviders });
+  const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, providers: [...config.emailProviders, ...config.paymentProviders] });
   await connections.start();
   const templates = new TemplateStore(store, clock);
   const email = new EmailService({ store, queue, connections, templates, clock, logger, chain: config.emailProviders, defaultFrom: config.emailFrom });
+  const payments = new PaymentsService({ store, queue, connections, clock, logger, chain: config.paymentProviders });
   const bulk = new BulkSender({ store, queue, templates, suppressions: email.suppressions, clock, maxRecipients: config.bulkMaxRecipients });
   const inbox = new WebhookInbox({ store, queue, connections, clock, logger, registry, toleranceSec: config.webhookToleranceSec });
   const events = new EventStore(store, clock);
   inbox.addSink(async (provider, inbound) => {
     await applyEmailEvents(store, clock, provider, inbound, events);
+  });
+  inbox.addSink(async (provider, inbound) => {
+    await applyPaymentEvents(store, clock, payments.records, provider, inbound, events);
   });
   const apiKeys = new ApiKeyStore(store, clock);
   if (config.apiKey) await apiKeys.ensure(config.apiKey);
@@ -130,6 +141,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     connections,
     apiKeys,
     email,
+    payments,
     bulk,
     templates,
     inbox,

@@ -41,6 +41,7 @@ const schema = z.object({
   MOCK_EXTERNAL_APIS: bool.default(false),
   EMAIL_PROVIDERS: list.default(['sendgrid', 'mailgun', 'smtp']),
   EMAIL_FROM: z.email('must be an email address').optional(),
+  PAYMENT_PROVIDERS: list.default(['stripe', 'paypal']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
@@ -74,6 +75,8 @@ export interface HubConfig {
   forceSandbox: boolean;
   emailProviders: string[];
   emailFrom?: string;
+  /** Payment providers; the first is the default of provider-agnostic routes (`PAYMENT_PROVIDERS`). */
+  paymentProviders: string[];
   logLevel: HubEnv['LOG_LEVEL'];
   webhookToleranceSec: number;
   queueConcurrency: number;
@@ -137,6 +140,7 @@ export function loadConfig(
     forceSandbox: e.MOCK_EXTERNAL_APIS || e.NODE_ENV === 'test',
     emailProviders: e.EMAIL_PROVIDERS,
     emailFrom: e.EMAIL_FROM,
+    paymentProviders: e.PAYMENT_PROVIDERS,
     logLevel: e.LOG_LEVEL,
     webhookToleranceSec: e.WEBHOOK_TOLERANCE_SECONDS,
     queueConcurrency: e.QUEUE_CONCURRENCY,

@@ -3,12 +3,14 @@
  */
 import { HubError } from '../core/errors.js';
 import { mailgun } from './mailgun/index.js';
+import { paypal } from './paypal/index.js';
 import { sendgrid } from './sendgrid/index.js';
 import { smtp } from './smtp/index.js';
+import { stripe } from './stripe/index.js';
 import type { Category, ProviderDefinition } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
-export const PROVIDERS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp];
+export const PROVIDERS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, stripe, paypal];
 
 const byId = new Map(PROVIDERS.map((p) => [p.manifest.id, p]));
 

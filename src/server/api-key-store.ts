@@ -9,7 +9,7 @@ import { DEFAULT_TENANT } from '../connections/connections.js';
 import type { Store } from '../store/store.js';
 import { generateApiKey, hashApiKey } from '../vault/api-keys.js';
 
-export const SCOPES = ['email:send', 'email:read', 'email:admin', 'connections:read', 'connections:write', 'jobs:read', 'events:read', 'webhooks:read', 'webhooks:write', 'admin'] as const;
+export const SCOPES = ['email:send', 'email:read', 'email:admin', 'payments:write', 'payments:read', 'connections:read', 'connections:write', 'jobs:read', 'events:read', 'webhooks:read', 'webhooks:write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKeyInfo {

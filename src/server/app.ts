@@ -15,6 +15,8 @@ import { connectionRoutes } from './routes/v1/connections.js';
 import { emailRoutes } from './routes/v1/email.js';
 import { healthRoutes } from './routes/v1/health.js';
 import { jobRoutes } from './routes/v1/jobs.js';
+import { paymentGuideRoutes } from './routes/v1/payments-guide.js';
+import { paymentRoutes } from './routes/v1/payments.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 declare module 'fastify' {
@@ -25,6 +27,8 @@ declare module 'fastify' {
     /** Scope the route needs; absent on public routes. */
     scope?: string;
     public?: boolean;
+    /** `service`: the route's service handles `Idempotency-Key` itself (payments). */
+    idempotency?: 'service';
   }
 }
 
@@ -79,6 +83,8 @@ export async function buildServer(hub: Hub): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(hub));
   await app.register(emailRoutes(hub));
+  await app.register(paymentRoutes(hub));
+  await app.register(paymentGuideRoutes(hub));
   await app.register(jobRoutes(hub));
   await app.register(connectionRoutes(hub));
   await app.register(webhookRoutes(hub));

@@ -28,6 +28,8 @@ export function registerIdempotency(app: FastifyInstance, store: Store, clock: C
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
     const key = req.headers[HEADER];
     if (req.method !== 'POST' || typeof key !== 'string' || !req.principal) return;
+    // Payments keep their own keys (stored with the payment, sent to the provider): see categories/payments.
+    if (req.routeOptions.config.idempotency === 'service') return;
     if (key.length < 1 || key.length > 255) {
       throw new HubError('validation_failed', 'Idempotency-Key: must be 1 to 255 characters', { errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 characters' }] });
     }

@@ -69,16 +69,15 @@ export function paypalCaller(ctx: ProviderContext<PaypalCredentials>): PaypalCal
 function orderBody(input: CreatePaymentInput): Json {
   if (input.customerId) throw unsupported('customerId on payments', 'PayPal orders have no customer object; the payer logs in at approvalUrl.');
   if (input.paymentMethodId) throw unsupported('paymentMethodId on payments', 'the payer chooses the funding source at approvalUrl.');
-  if (!input.returnUrl) throw new HubError('validation_failed', 'returnUrl: PayPal needs the URL the payer returns to after approving the order.', { errors: [{ field: 'returnUrl', message: 'is required for PayPal' }] });
   const unit: Json = { amount: paypalMoney(input.amount, input.currency), custom_id: input.hubId, reference_id: 'default' };
   if (input.description) unit.description = input.description.slice(0, 127);
+  const intent = input.captureMethod === 'manual' ? 'AUTHORIZE' : 'CAPTURE';
+  // Without a return URL (PayPal's JS buttons approve in a popup) the order carries no payment
+  // source, and PayPal answers the classic `approve` link.
+  if (!input.returnUrl) return { intent, purchase_units: [unit] };
   const context: Json = { return_url: input.returnUrl, cancel_url: input.cancelUrl ?? input.returnUrl, user_action: 'PAY_NOW' };
   if (input.receiptEmail) context.email_address = input.receiptEmail;
-  return {
-    intent: input.captureMethod === 'manual' ? 'AUTHORIZE' : 'CAPTURE',
-    purchase_units: [unit],
-    payment_source: { paypal: { experience_context: context } },
-  };
+  return { intent, purchase_units: [unit], payment_source: { paypal: { experience_context: context } } };
 }
 
 function toRefund(refund: Json, paymentId: string): Refund {

@@ -31,7 +31,12 @@ export interface StripeCall {
 /** Calls Stripe and answers the parsed JSON object (errors are thrown by the transport). */
 export type StripeClient = (call: StripeCall) => Promise<Json>;
 
-/** A path segment from an id the caller gave (ids never contain `/`, but a typo must not change the path). */
+/**
+ * A path segment from an id the caller gave (ids never contain `/`, but a typo must not change the path).
+ *
+ * @example
+ * seg('pi_1/../x') // 'pi_1%2F..%2Fx'
+ */
 export const seg = (id: string): string => encodeURIComponent(id);
 
 /**

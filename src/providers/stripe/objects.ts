@@ -25,10 +25,22 @@ export type Json = Record<string, unknown>;
 
 const PROVIDER = 'stripe';
 
+/**
+ * A plain JSON object (not null, not an array).
+ *
+ * @example
+ * isObject({ id: 'pi_1' }) // true
+ */
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const int = (v: unknown): number | undefined => (Number.isSafeInteger(v) ? (v as number) : undefined);
-/** An id, whether Stripe sent it as a string or as an expanded object. */
+/**
+ * An id, whether Stripe sent it as a string or as an expanded object.
+ *
+ * @example
+ * idOf('cus_1') // 'cus_1'
+ * idOf({ id: 'cus_1', object: 'customer' }) // 'cus_1'
+ */
 export const idOf = (v: unknown): string | undefined => str(v) ?? (isObject(v) ? str(v.id) : undefined);
 const upper = (v: unknown): string => str(v)?.toUpperCase() ?? '';
 const iso = (sec: unknown): string | undefined => (int(sec) === undefined ? undefined : new Date((sec as number) * 1000).toISOString());
@@ -200,7 +212,12 @@ export function toSubscription(sub: Json): Subscription {
   };
 }
 
-/** The subscription item id of a subscription's first item (to change its price). */
+/**
+ * The subscription item id of a subscription's first item (to change its price).
+ *
+ * @example
+ * firstItemId({ items: { data: [{ id: 'si_1', price: { id: 'price_1' } }] } }) // 'si_1'
+ */
 export function firstItemId(sub: Json): string | undefined {
   return idOf(listData(sub.items)[0]);
 }

@@ -20,7 +20,12 @@ import type { StripeParams } from './form.js';
 import type { StripeCredentials } from './manifest.js';
 import { toCustomer, toPayment, toPaymentMethod, toRefund, type Json } from './objects.js';
 
-/** What the Stripe connector supports: everything but PayPal's approval redirect. */
+/**
+ * What the Stripe connector supports: everything but PayPal's approval redirect.
+ *
+ * @example
+ * STRIPE_PAYMENTS_CAPABILITIES.has('manual-capture') // true
+ */
 export const STRIPE_PAYMENTS_CAPABILITIES: ReadonlySet<PaymentsCapability> = new Set<PaymentsCapability>([
   'customers',
   'payment-methods',

@@ -1,0 +1,81 @@
+/**
+ * No double charge, in one process: the same Idempotency-Key answers the same payment; a
+ * connection dropped after the provider processed the charge is retried with the same provider
+ * key, and the provider (its emulator) holds exactly one charge.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, type TestHub } from './helpers/hub.js';
+
+let t: TestHub;
+beforeAll(async () => {
+  t = await startTestHub();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const G = '/api/v1/integrations/payments';
+const emulator = (id: 'stripe' | 'paypal') => t.hub.connections.emulator(id)!;
+const count = (id: 'stripe' | 'paypal') => emulator(id).accepted.length;
+
+describe.each(['stripe', 'paypal'] as const)('%s', (provider) => {
+  it('the same Idempotency-Key answers the same payment; the provider made one', async () => {
+    const before = count(provider);
+    const body = { provider, amount: '30.00', currency: 'USD', returnUrl: 'https://shop.example/ok' };
+    const headers = { 'idempotency-key': `same-${provider}` };
+    const a = await t.api('/api/v1/payments', { body, headers });
+    const b = await t.api('/api/v1/payments', { body, headers });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.body.id).toBe(a.body.id);
+    expect(b.body.providerPaymentId).toBe(a.body.providerPaymentId);
+    expect(count(provider)).toBe(before + 1);
+  });
+
+  it('the same key with another body is a 409 idempotency_conflict', async () => {
+    const headers = { 'idempotency-key': `conflict-${provider}` };
+    expect((await t.api('/api/v1/payments', { body: { provider, amount: '1.00', currency: 'USD' }, headers })).status).toBe(201);
+    const other = await t.api('/api/v1/payments', { body: { provider, amount: '2.00', currency: 'USD' }, headers });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('idempotency_conflict');
+  });
+
+  it.each([
+    ['with the caller\'s key', { 'idempotency-key': `drop-${provider}` }],
+    ['without a key (a generated one)', {}],
+  ])('a connection dropped after the provider processed the charge is retried without a second charge (%s)', async (_label, headers) => {
+    const before = count(provider);
+    emulator(provider).chaos.dropAfterAcceptNext = 1;
+    const res = await t.api('/api/v1/payments', { body: { provider, amount: '77.00', currency: 'USD' }, headers });
+    expect(res.status).toBe(201);
+    expect(count(provider)).toBe(before + 1);
+    expect(res.body.providerPaymentId).toBe((emulator(provider).accepted.at(-1) as { id: string }).id);
+  });
+});
+
+it('when every attempt drops, the hub answers a retryable 5xx, and the caller\'s retry gets the one payment', async () => {
+  const before = count('stripe');
+  const body = { amount: '15.00', currency: 'USD' };
+  const headers = { 'idempotency-key': 'drop-all' };
+  emulator('stripe').chaos.dropAfterAcceptNext = 10;
+  const failed = await t.api(`${G}/stripe/intent`, { body, headers });
+  emulator('stripe').chaos.dropAfterAcceptNext = 0;
+  expect(failed.status).toBeGreaterThanOrEqual(500);
+  expect(failed.body.retryable).toBe(true);
+  const retried = await t.api(`${G}/stripe/intent`, { body, headers });
+  expect(retried.status).toBe(200);
+  expect(count('stripe')).toBe(before + 1);
+  expect(retried.body.paymentIntentId).toBe((emulator('stripe').accepted.at(-1) as { id: string }).id);
+});
+
+it('a refund retried with the same key refunds once', async () => {
+  const p = await t.api('/api/v1/payments', { body: { provider: 'stripe', amount: '40.00', currency: 'USD', paymentMethodId: 'pm_card_visa' } });
+  expect(p.body.status).toBe('succeeded');
+  const headers = { 'idempotency-key': 'refund-once' };
+  emulator('stripe').chaos.dropAfterAcceptNext = 1;
+  const a = await t.api('/api/v1/payments/refunds', { body: { paymentId: p.body.id, amount: '5.00' }, headers });
+  const b = await t.api('/api/v1/payments/refunds', { body: { paymentId: p.body.id, amount: '5.00' }, headers });
+  expect(a.status).toBe(201);
+  expect(b.body.id).toBe(a.body.id);
+  expect((await t.api(`/api/v1/payments/${p.body.id}?refresh=true`)).body).toMatchObject({ amountRefunded: 500, status: 'partially_refunded' });
+});
