@@ -32,14 +32,20 @@ const MESSAGES = {
 
 export type PaypalErrorName = keyof typeof MESSAGES;
 
-/** Where an API words a common issue its own way (Orders v2, per its description). */
-const WORDING: Record<string, Record<string, string>> = {
-  'orders/v2': {
+/** Where an operation words a common issue its own way (Orders v2, per its description). */
+const WORDING: [RegExp, Record<string, string>][] = [
+  [/^POST \/v2\/checkout\/orders$/, {
     MISSING_REQUIRED_PARAMETER: 'A required parameter is missing.',
     INVALID_PARAMETER_VALUE: 'A parameter value is not valid.',
     INVALID_STRING_LENGTH: 'The value of a field is either too short or too long',
-  },
-};
+  }],
+  [/^POST \/v2\/checkout\/orders\/[^/]+\/(?:capture|authorize)$/, {
+    MISSING_REQUIRED_PARAMETER: 'A required field / parameter is missing',
+    INVALID_PARAMETER_VALUE: 'A parameter value is not valid.',
+    INVALID_STRING_LENGTH: 'The value of a field is either too short or too long',
+  }],
+  [/^PATCH \/v2\/checkout\/orders\/[^/]+$/, { INVALID_STRING_LENGTH: 'The value of a field is either too short or too long' }],
+];
 
 /** Which API's error catalogue an information link points at. */
 const docsFor = (url: string): string => {
@@ -65,11 +71,12 @@ export class PaypalApiError extends Error {
     super(MESSAGES[paypalName]);
   }
 
-  /** The wire body; `url` picks the docs page of the information links. */
-  body(debugId: string, url: string): Record<string, unknown> {
-    const api = docsFor(url);
-    const page = `https://developer.paypal.com/docs/api/${api}/`;
-    const details = this.details.map((d) => ({ ...d, description: WORDING[api]?.[d.issue] ?? d.description }));
+  /** The wire body; `url` picks the docs page of the information links and, with `method`, the wording. */
+  body(debugId: string, url: string, method = 'GET'): Record<string, unknown> {
+    const page = `https://developer.paypal.com/docs/api/${docsFor(url)}/`;
+    const route = `${method} ${url.split('?')[0]}`;
+    const wording = WORDING.find(([pattern]) => pattern.test(route))?.[1] ?? {};
+    const details = this.details.map((d) => ({ ...d, description: wording[d.issue] ?? d.description }));
     const links = details.length > 0
       ? details.map((d) => ({ href: `${page}#error-${d.issue}`, rel: 'information_link', method: 'GET' }))
       : [{ href: `${page}#error-${this.paypalName}`, rel: 'information_link', method: 'GET' }];

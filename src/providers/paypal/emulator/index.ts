@@ -114,7 +114,7 @@ export async function startPaypalEmulator(options: EmulatorOptions = {}): Promis
   });
 
   app.setErrorHandler((err: FastifyError | PaypalApiError, req, reply) => {
-    if (err instanceof PaypalApiError) return reply.code(err.status).send(err.body(debugIdOf(req), req.url));
+    if (err instanceof PaypalApiError) return reply.code(err.status).send(err.body(debugIdOf(req), req.url, req.method));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return reply.code(415).send({ name: 'UNSUPPORTED_MEDIA_TYPE', message: 'The server does not support the request payload\'s media type.', debug_id: debugIdOf(req), links: [] });
     }

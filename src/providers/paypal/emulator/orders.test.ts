@@ -119,6 +119,29 @@ describe('checkout', () => {
     expect((await pp.call('GET', `/v2/checkout/orders/${res.body.id}`)).body.status).toBe('CREATED');
   });
 
+  it('PATCH changes the amount and invoice_id before capture, and is refused after', async () => {
+    const { body } = await pp.call('POST', '/v2/checkout/orders', orderBody('10.00'));
+    const unit = "/purchase_units/@reference_id=='default'";
+    const patched = await pp.call('PATCH', `/v2/checkout/orders/${body.id}`, [
+      { op: 'replace', path: `${unit}/amount`, value: { currency_code: 'USD', value: '12.50' } },
+      { op: 'add', path: `${unit}/invoice_id`, value: 'INV-P1' },
+    ]);
+    expect(patched.status).toBe(204);
+    const page = await fetch(`${emulator.url}/checkoutnow?token=${body.id}`).then(readAnswer);
+    expect(page.text).toContain('12.50 USD');
+    const bad = await pp.call('PATCH', `/v2/checkout/orders/${body.id}`, [{ op: 'replace', path: `${unit}/amount`, value: { currency_code: 'USD', value: '1.234' } }]);
+    expect(bad.body.details[0].issue).toBe('DECIMAL_PRECISION');
+    expect((await pp.call('PATCH', `/v2/checkout/orders/${body.id}`, [{ op: 'replace', path: "/purchase_units/@reference_id=='nope'/amount", value: {} }])).body.details[0].issue).toBe('REFERENCE_ID_NOT_FOUND');
+    expect((await pp.call('PATCH', `/v2/checkout/orders/${body.id}`, [{ op: 'replace', path: `${unit}/payee`, value: {} }])).body.details[0].issue).toBe('FIELD_NOT_PATCHABLE');
+    expect((await pp.call('PATCH', `/v2/checkout/orders/${body.id}`, [{ op: 'add', path: `${unit}/invoice_id`, value: 'X' }])).body.details[0].issue).toBe('INVALID_PATCH_OPERATION');
+    await fetch(`${emulator.url}/__emulator/orders/${body.id}/approve`, { method: 'POST' });
+    const captured = await pp.call('POST', `/v2/checkout/orders/${body.id}/capture`);
+    expect(captured.body.purchase_units[0].payments.captures[0]).toMatchObject({ amount: { value: '12.50' }, invoice_id: 'INV-P1' });
+    const late = await pp.call('PATCH', `/v2/checkout/orders/${body.id}`, [{ op: 'remove', path: `${unit}/invoice_id` }]);
+    expect(late.status).toBe(422);
+    expect(late.body.details[0].issue).toBe('ORDER_ALREADY_COMPLETED');
+  });
+
   it('refuses to capture before approval (ORDER_NOT_APPROVED)', async () => {
     const { body } = await pp.call('POST', '/v2/checkout/orders', orderBody());
     const res = await pp.call('POST', `/v2/checkout/orders/${body.id}/capture`);

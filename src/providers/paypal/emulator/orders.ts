@@ -1,5 +1,5 @@
 /**
- * Orders v2: create, get, approve (through `/checkoutnow`), capture and authorize, with PayPal's
+ * Orders v2: create, get, patch, approve (through `/checkoutnow`), capture and authorize, with PayPal's
  * statuses (CREATED | PAYER_ACTION_REQUIRED → APPROVED → COMPLETED) and HATEOAS links.
  *
  * @see https://developer.paypal.com/docs/api/orders/v2/
@@ -10,6 +10,7 @@ import { notFound, unprocessable } from './errors.js';
 import { objectBody, optionalString, paypalTime, wantsRepresentation, type Link, type PaypalContext, type SandboxPayer } from './context.js';
 import { describeIssue, mockedIssue } from './mock-response.js';
 import { formatMoney } from './money.js';
+import { applyOrderPatch } from './orders-patch.js';
 import { validateOrderCreate, type OrderInput, type PurchaseUnit } from './orders-validate.js';
 import type { PaymentsStore } from './payments-model.js';
 import { paypalId } from './signing.js';
@@ -119,7 +120,9 @@ export function registerOrders(ctx: PaypalContext, payments: PaymentsStore): Map
     orders.set(order.id, order);
     ctx.accepted.push(render(order));
     ctx.approvals.set(order.id, {
-      title: `Pay ${order.purchaseUnits.map((pu) => `${formatMoney(pu.minor, pu.currency).value} ${pu.currency}`).join(' + ')} to ${order.brandName ?? 'Switchboard Sandbox Store'}`,
+      get title() {
+        return `Pay ${order.purchaseUnits.map((pu) => `${formatMoney(pu.minor, pu.currency).value} ${pu.currency}`).join(' + ')} to ${order.brandName ?? 'Switchboard Sandbox Store'}`;
+      },
       approve: (payer) => approve(order, payer),
       cancel: () => {
         const target = new URL(order.cancelUrl ?? `${ctx.baseUrl()}/checkoutnow/done`);
@@ -132,6 +135,14 @@ export function registerOrders(ctx: PaypalContext, payments: PaymentsStore): Map
   });
 
   ctx.app.get<{ Params: { id: string } }>('/v2/checkout/orders/:id', async (req) => render(find(req.params.id)));
+
+  ctx.app.patch<{ Params: { id: string } }>('/v2/checkout/orders/:id', async (req, reply) => {
+    const o = find(req.params.id);
+    if (o.status === 'COMPLETED') throw unprocessable('ORDER_ALREADY_COMPLETED', 'The order cannot be patched after it is completed.');
+    const next = applyOrderPatch(o, req.body);
+    Object.assign(o, { intent: next.intent, purchaseUnits: next.purchaseUnits, updateTime: paypalTime() });
+    return reply.code(204).send();
+  });
 
   const settle = (req: FastifyRequest<{ Params: { id: string } }>, action: 'CAPTURE' | 'AUTHORIZE'): OrderRecord => {
     const o = find(req.params.id);

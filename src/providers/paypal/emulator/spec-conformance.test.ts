@@ -132,11 +132,14 @@ describe.skipIf(!haveSpecs)('PayPal emulator against the published OpenAPI descr
         items: [{ name: 'Mug', quantity: '2', unit_amount: { currency_code: 'USD', value: '10.00' } }],
       }],
     }, { prefer: 'return=representation' });
+    await call('PATCH', `/v2/checkout/orders/${minimal.body.id}`, [{ op: 'replace', path: "/purchase_units/@reference_id=='default'/description", value: 'Blue mug' }]);
+    await call('PATCH', `/v2/checkout/orders/${minimal.body.id}`, [{ op: 'replace', path: "/purchase_units/@reference_id=='default'/amount", value: { currency_code: 'USD', value: '1.001' } }]);
     await call('POST', `/v2/checkout/orders/${minimal.body.id}/capture`, {});
     await fetch(`${emulator.url}/__emulator/orders/${minimal.body.id}/approve`, { method: 'POST' });
     await call('GET', `/v2/checkout/orders/${minimal.body.id}`);
     const captured = await call('POST', `/v2/checkout/orders/${minimal.body.id}/capture`, {}, { prefer: 'return=representation' });
     await call('POST', `/v2/checkout/orders/${minimal.body.id}/capture`, {});
+    await call('PATCH', `/v2/checkout/orders/${minimal.body.id}`, [{ op: 'remove', path: "/purchase_units/@reference_id=='default'/description" }]);
     const captureId = captured.body.purchase_units[0].payments.captures[0].id as string;
     await call('GET', `/v2/payments/captures/${captureId}`);
     const refund = await call('POST', `/v2/payments/captures/${captureId}/refund`, { amount: { currency_code: 'USD', value: '5.00' }, note_to_payer: 'Partial', invoice_id: `R-${Date.now()}` }, { prefer: 'return=representation' });
@@ -235,7 +238,7 @@ describe.skipIf(!haveSpecs)('PayPal emulator against the published OpenAPI descr
   it('covered the main answers, success and error', () => {
     const seen = new Set(log.map((x) => `${match(x)!.op.operationId} ${x.answer.status}`));
     for (const expected of [
-      'orders.create 201', 'orders.get 200', 'orders.capture 201', 'orders.capture 422', 'orders.create 400', 'orders.create 422', 'orders.get 404',
+      'orders.create 201', 'orders.get 200', 'orders.patch 204', 'orders.patch 422', 'orders.capture 201', 'orders.capture 422', 'orders.create 400', 'orders.create 422', 'orders.get 404',
       'captures.refund 201', 'captures.refund 422', 'captures.get 200', 'refunds.get 200', 'authorizations.capture 201',
       'subscriptions.create 201', 'subscriptions.get 200', 'plans.create 201',
       'invoices.create 201', 'invoices.get 200', 'invoices.list 200',
