@@ -13,7 +13,7 @@ import type { FormObject } from './form.js';
 import { LIST_PARAMS, listPage } from './lists.js';
 import { nowSec, stripeId, type StripeObject, type StripePrice } from './objects.js';
 import { mergeMetadata, type ParamKind } from './params.js';
-import type { Call, Route } from './router.js';
+import type { Route } from './router.js';
 
 const INTERVALS = ['day', 'week', 'month', 'year'];
 /** Stripe's cap: one year of intervals (3 years since 2024 for some; the emulator keeps one). */
@@ -21,7 +21,7 @@ const MAX_COUNT: Record<string, number> = { day: 365, week: 52, month: 12, year:
 
 const PRODUCT: Record<string, ParamKind> = { name: 'string', description: 'string', metadata: 'metadata', active: 'boolean', images: 'strings', url: 'string', statement_descriptor: 'string', unit_label: 'string', tax_code: 'string' };
 
-function newProduct(call: Call, data: FormObject | Record<string, unknown>): StripeObject {
+function newProduct(data: FormObject | Record<string, unknown>): StripeObject {
   if (typeof data.name !== 'string' || data.name === '') throw stripeErrors.missing('name');
   const now = nowSec();
   return {
@@ -67,7 +67,7 @@ export function catalogRoutes(route: Route, ctx: EmulatorContext): void {
   route('POST', '/v1/products', { params: { ...PRODUCT, id: 'string', default_price_data: 'hash' }, required: ['name'] }, (call) => {
     const values = { ...call.args.values };
     if (values.id !== undefined && store.get(values.id as string)) throw invalidRequest('resource_already_exists', 'Product already exists.', 'id');
-    const product = store.put(newProduct(call, values));
+    const product = store.put(newProduct(values));
     call.emit('product.created', product);
     return product;
   });
@@ -96,7 +96,7 @@ export function catalogRoutes(route: Route, ctx: EmulatorContext): void {
       const currency = checkCurrency(args.str('currency')!);
       const productData = args.hash('product_data');
       if (!args.has('product') && !productData) throw stripeErrors.missing('product');
-      const productId = productData ? store.put(newProduct(call, productData)).id : store.find('product', args.str('product')!, 'product').id;
+      const productId = productData ? store.put(newProduct(productData)).id : store.find('product', args.str('product')!, 'product').id;
       const unitAmount = args.int('unit_amount') ?? (args.has('unit_amount_decimal') ? Math.round(Number(args.str('unit_amount_decimal'))) : undefined);
       if (unitAmount === undefined) throw stripeErrors.missing('unit_amount');
       const recurring = recurringOf(args.hash('recurring'));

@@ -6,6 +6,7 @@
  */
 import type { EmulatorContext } from './context.js';
 import { invalidRequest } from './errors.js';
+import { previousAttributes } from './events.js';
 import type { FormObject } from './form.js';
 import { LIST_PARAMS, listPage } from './lists.js';
 import { nowSec, stripeId, type StripeCustomer, type StripePaymentMethod } from './objects.js';
@@ -57,13 +58,6 @@ function apply(ctx: EmulatorContext, customer: StripeCustomer, args: Args): void
   setDefaultMethod(ctx, customer, args.hash('invoice_settings'));
 }
 
-/** Top-level fields of `before` that differ in `after` (an event's `previous_attributes`). */
-export function changed(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(before)) if (JSON.stringify(v) !== JSON.stringify(after[k])) out[k] = v;
-  return out;
-}
-
 /** Routes: `/v1/customers…`. */
 export function customerRoutes(route: Route, ctx: EmulatorContext): void {
   const { store } = ctx;
@@ -108,13 +102,17 @@ export function customerRoutes(route: Route, ctx: EmulatorContext): void {
     return customer;
   });
 
-  route('GET', '/v1/customers/:id', { params: {} }, (call) => store.find('customer', call.path.id!));
+  // A deleted customer is still retrievable, as a stub.
+  route('GET', '/v1/customers/:id', { params: {} }, (call) => {
+    const found = store.get<StripeCustomer>(call.path.id!);
+    return found?.deleted === true ? { id: found.id, object: 'customer', deleted: true } : store.find('customer', call.path.id!);
+  });
 
   route('POST', '/v1/customers/:id', { params: { ...FIELDS, default_source: 'string' } }, (call) => {
     const customer = store.find<StripeCustomer>('customer', call.path.id!);
     const before = structuredClone(customer);
     apply(ctx, customer, call.args);
-    const previous = changed(before, customer);
+    const previous = previousAttributes(before, customer);
     if (Object.keys(previous).length > 0) call.emit('customer.updated', customer, previous);
     return customer;
   });

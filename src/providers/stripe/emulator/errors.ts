@@ -52,7 +52,7 @@ export const stripeErrors = {
   invalidValue: (param: string, message: string) => new StripeApiError(400, { type: 'invalid_request_error', message, param }, false),
   empty: (param: string) =>
     invalidRequest('parameter_invalid_empty', `You passed an empty string for '${param}'. We assume empty values are an attempt to unset a parameter; however '${param}' cannot be unset. You should remove '${param}' from your request or supply a non-empty value.`, param, 400, false),
-  invalidEnum: (param: string, value: string, allowed: readonly string[]) =>
+  invalidEnum: (param: string, _value: string, allowed: readonly string[]) =>
     new StripeApiError(400, { type: 'invalid_request_error', message: `Invalid ${param}: must be one of ${allowed.join(', ')}`, param }, false),
   currency: (value: string) =>
     new StripeApiError(400, { type: 'invalid_request_error', message: `Invalid currency: ${value.toLowerCase()}. Stripe currently supports these currencies: usd, eur, gbp, jpy, …`, param: 'currency' }, false),
@@ -91,6 +91,8 @@ export const stripeErrors = {
       false,
     ),
   badApiKey: (given: string) => new StripeApiError(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${maskKey(given)}` }, false),
+  publishableKey: () =>
+    new StripeApiError(401, { type: 'invalid_request_error', message: 'This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.' }, false),
   unrecognizedUrl: (method: string, path: string) =>
     new StripeApiError(
       404,

@@ -13,6 +13,19 @@ import { nowSec, stripeId } from './objects.js';
 /** The API version the emulator reports when a request names none. */
 export const EMULATOR_API_VERSION = '2025-09-30.clover';
 
+/**
+ * The top-level fields of `before` that differ in `after`: an `*.updated` event's
+ * `data.previous_attributes`.
+ *
+ * @example
+ * previousAttributes({ name: 'A', email: 'a@x' }, { name: 'B', email: 'a@x' }) // { name: 'A' }
+ */
+export function previousAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(before)) if (JSON.stringify(v) !== JSON.stringify(after[k])) out[k] = v;
+  return out;
+}
+
 /** One Stripe event as delivered. */
 export interface StripeEvent {
   id: string;
@@ -64,7 +77,11 @@ export class StripeEventSender {
     };
     this.sent.push(event);
     const body = JSON.stringify(event);
-    this.poster.post(body, { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': this.signatureHeader(body) });
+    this.poster.post(body, {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+      'stripe-signature': this.signatureHeader(body),
+    });
     return event;
   }
 

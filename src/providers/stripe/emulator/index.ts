@@ -77,7 +77,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
         error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.', doc_url: 'https://stripe.com/docs/error-codes/rate-limit' },
       }),
   });
-  const route = createRouter({ app, secretKey, store, events, idempotency: new IdempotencyStore(), chaos, processingDelayMs: options.processingDelayMs });
+  const route = createRouter({ app, secretKey, publishableKey, store, events, idempotency: new IdempotencyStore(), chaos, processingDelayMs: options.processingDelayMs });
   customerRoutes(route, ctx);
   paymentMethodRoutes(route, ctx);
   paymentIntentRoutes(route, ctx);

@@ -78,7 +78,10 @@ export function readParams(body: FormObject | undefined, spec: ParamSpec): Param
     const allowed = spec.enums?.[name];
     if (allowed && !allowed.includes(out[name] as string)) throw stripeErrors.invalidEnum(name, String(out[name]), allowed);
   }
-  for (const name of spec.required ?? []) if (out[name] === undefined) throw stripeErrors.missing(name);
+  for (const name of spec.required ?? []) {
+    if (out[name] === undefined) throw stripeErrors.missing(name);
+    if (out[name] === '') throw stripeErrors.empty(name);
+  }
   return out;
 }
 

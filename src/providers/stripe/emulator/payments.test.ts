@@ -38,7 +38,8 @@ describe('customers and PaymentMethods', () => {
     const listed = await stripe.customers.list({ email });
     expect(listed.data.map((c) => c.id)).toEqual([created.id]);
     expect(await stripe.customers.del(created.id)).toMatchObject({ id: created.id, deleted: true });
-    await expect(stripe.customers.retrieve(created.id)).rejects.toMatchObject({ type: 'StripeInvalidRequestError', code: 'resource_missing', statusCode: 404 });
+    expect(await stripe.customers.retrieve(created.id)).toMatchObject({ id: created.id, deleted: true });
+    await expect(stripe.customers.update(created.id, { name: 'x' })).rejects.toMatchObject({ type: 'StripeInvalidRequestError', code: 'resource_missing', statusCode: 404 });
   });
 
   it('attaches test tokens as new PaymentMethods, lists both ways, sets the default and detaches', async () => {

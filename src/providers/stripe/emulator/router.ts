@@ -39,6 +39,7 @@ export type Route = (method: Method, path: string, spec: ParamSpec, handler: Han
 export interface RouterDeps {
   app: FastifyInstance;
   secretKey: string;
+  publishableKey: string;
   store: StripeStore;
   events: StripeEventSender;
   idempotency: IdempotencyStore;
@@ -117,7 +118,7 @@ export function createRouter(deps: RouterDeps): Route {
         reply.header('request-id', requestId);
         const given = apiKeyOf(req);
         if (given === undefined) return fail(reply, stripeErrors.noApiKey());
-        if (given !== deps.secretKey) return fail(reply, stripeErrors.badApiKey(given));
+        if (given !== deps.secretKey) return fail(reply, given === deps.publishableKey ? stripeErrors.publishableKey() : stripeErrors.badApiKey(given));
         if (method === 'POST' && req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body) || /json/i.test(header(req, 'content-type') ?? ''))) {
           return fail(reply, stripeErrors.invalidValue('body', 'Invalid request: Stripe takes application/x-www-form-urlencoded bodies (metadata[key]=value), not JSON.'));
         }

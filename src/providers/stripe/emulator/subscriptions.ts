@@ -9,14 +9,16 @@
  * @see https://docs.stripe.com/billing/subscriptions/prorations
  */
 import type { EmulatorContext } from './context.js';
-import { changed } from './customers.js';
 import { invalidRequest, StripeApiError, stripeErrors } from './errors.js';
+import { previousAttributes } from './events.js';
 import type { FormObject } from './form.js';
 import { addLine, finalize, includePendingItems, newInvoice, payInvoice } from './invoicing.js';
 import { LIST_PARAMS, listPage } from './lists.js';
-import { nowSec, stripeId, type StripeCustomer, type StripeObject, type StripePrice, type StripeSubscription, type StripeSubscriptionItem } from './objects.js';
+import { nowSec, stripeId, type StripeCustomer, type StripeSubscription } from './objects.js';
 import { mergeMetadata, type Args, type ParamKind } from './params.js';
 import type { Call, Route } from './router.js';
+import { updateSubscription } from './subscription-changes.js';
+import { addInterval, checkDefaultMethod, itemAmount, newItem, productName, quantityOf, recurringPrice } from './subscription-items.js';
 
 const SHARED: Record<string, ParamKind> = {
   items: 'list',
@@ -37,61 +39,6 @@ const ENUMS = {
   proration_behavior: ['create_prorations', 'none', 'always_invoice'],
   collection_method: ['charge_automatically', 'send_invoice'],
 };
-
-/** `start` plus `count` intervals, calendar-aware for months and years (UTC). */
-export function addInterval(start: number, interval: string, count: number): number {
-  if (interval === 'day') return start + count * 86_400;
-  if (interval === 'week') return start + count * 7 * 86_400;
-  const d = new Date(start * 1000);
-  if (interval === 'month') d.setUTCMonth(d.getUTCMonth() + count);
-  else d.setUTCFullYear(d.getUTCFullYear() + count);
-  return Math.floor(d.getTime() / 1000);
-}
-
-const productName = (ctx: EmulatorContext, price: StripePrice) => String(ctx.store.get(price.product)?.name ?? price.product);
-const itemAmount = (item: StripeSubscriptionItem) => (item.price.unit_amount ?? 0) * item.quantity;
-
-/** A recurring price in the subscription's currency, or Stripe's 400. */
-function recurringPrice(ctx: EmulatorContext, id: unknown, index: number, currency?: string): StripePrice {
-  if (typeof id !== 'string') throw stripeErrors.missing(`items[${index}][price]`);
-  const price = ctx.store.find<StripePrice>('price', id, `items[${index}][price]`);
-  if (!price.recurring) throw invalidRequest('parameter_invalid', 'The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.', `items[${index}][price]`);
-  if (currency && price.currency !== currency) throw invalidRequest('parameter_invalid', `The price's currency (${price.currency}) must match the subscription's currency (${currency}).`, `items[${index}][price]`);
-  return price;
-}
-
-function quantityOf(entry: FormObject, index: number): number | undefined {
-  if (entry.quantity === undefined) return undefined;
-  if (typeof entry.quantity !== 'string' || !/^\d+$/.test(entry.quantity)) throw stripeErrors.invalidInteger(`items[${index}][quantity]`, entry.quantity);
-  return Number(entry.quantity);
-}
-
-function newItem(sub: StripeSubscription, price: StripePrice, quantity: number, metadata: unknown): StripeSubscriptionItem {
-  return {
-    id: stripeId('si', 14),
-    object: 'subscription_item',
-    billing_thresholds: null,
-    created: nowSec(),
-    current_period_end: sub.current_period_end,
-    current_period_start: sub.current_period_start,
-    discounts: [],
-    metadata: (metadata as Record<string, string> | undefined) ?? {},
-    price: structuredClone(price),
-    quantity,
-    subscription: sub.id,
-    tax_rates: [],
-  };
-}
-
-/** The subscription's default PaymentMethod, checked to belong to its customer. */
-function checkDefaultMethod(ctx: EmulatorContext, customer: StripeCustomer, id: string | undefined): string | null {
-  if (!id) return null;
-  const pm = ctx.methods.resolve(id, 'default_payment_method');
-  if (pm.customer !== customer.id) {
-    throw invalidRequest('resource_missing', `The customer does not have a payment method with the ID ${id}. The payment method must be attached to the customer.`, 'default_payment_method');
-  }
-  return pm.id;
-}
 
 /** Makes, finalizes and (for automatic collection) pays the first invoice of `sub`. */
 function firstInvoice(ctx: EmulatorContext, sub: StripeSubscription, customer: StripeCustomer, args: Args, call: Call): void {
@@ -223,7 +170,7 @@ export function subscriptionRoutes(route: Route, ctx: EmulatorContext): void {
     if (sub.status === 'canceled') throw invalidRequest('resource_missing', `A canceled subscription can only update its cancellation_details and metadata.`);
     const before = structuredClone(sub);
     updateSubscription(ctx, sub, call);
-    const previous = changed(before, sub);
+    const previous = previousAttributes(before, sub);
     if (Object.keys(previous).length > 0) call.emit('customer.subscription.updated', sub, previous);
     return sub;
   });
@@ -258,78 +205,3 @@ export function subscriptionRoutes(route: Route, ctx: EmulatorContext): void {
   });
 }
 
-/** Applies an update: items (price, quantity, new, deleted) with prorations, cancellation at period end, fields. */
-function updateSubscription(ctx: EmulatorContext, sub: StripeSubscription, call: Call): void {
-  const { args } = call;
-  const now = nowSec();
-  const behavior = args.str('proration_behavior') ?? 'create_prorations';
-  const prorations: { amount: number; description: string; price: StripePrice }[] = [];
-  const left = Math.max(0, sub.current_period_end - now) / Math.max(1, sub.current_period_end - sub.current_period_start);
-  ((args.list('items') ?? []) as FormObject[]).forEach((entry, i) => {
-    const existing = typeof entry.id === 'string' ? sub.items.data.find((it) => it.id === entry.id) : undefined;
-    if (typeof entry.id === 'string' && !existing) throw stripeErrors.noSuch('subscription item', entry.id, `items[${i}][id]`);
-    if (existing && entry.deleted === 'true') {
-      prorations.push({ amount: -Math.round(itemAmount(existing) * left), description: `Unused time on ${productName(ctx, existing.price)}`, price: existing.price });
-      sub.items.data = sub.items.data.filter((it) => it !== existing);
-      return;
-    }
-    const price = entry.price === undefined && existing ? existing.price : recurringPrice(ctx, entry.price, i, sub.currency as string);
-    const quantity = quantityOf(entry, i) ?? existing?.quantity ?? 1;
-    if (existing) {
-      if (existing.price.id === price.id && existing.quantity === quantity) return;
-      prorations.push({ amount: -Math.round(itemAmount(existing) * left), description: `Unused time on ${existing.quantity} × ${productName(ctx, existing.price)}`, price: existing.price });
-      Object.assign(existing, { price: structuredClone(price), quantity });
-      prorations.push({ amount: Math.round(itemAmount(existing) * left), description: `Remaining time on ${quantity} × ${productName(ctx, price)}`, price });
-    } else {
-      const item = newItem(sub, price, quantity, entry.metadata);
-      sub.items.data.push(item);
-      prorations.push({ amount: Math.round(itemAmount(item) * left), description: `Remaining time on ${quantity} × ${productName(ctx, price)}`, price });
-    }
-  });
-  sub.items.total_count = sub.items.data.length;
-  if (args.has('cancel_at_period_end')) {
-    const atEnd = args.bool('cancel_at_period_end')!;
-    Object.assign(sub, { cancel_at_period_end: atEnd, cancel_at: atEnd ? sub.current_period_end : null, canceled_at: atEnd ? now : null });
-    sub.cancellation_details = { comment: null, feedback: null, reason: atEnd ? 'cancellation_requested' : null };
-  }
-  if (args.has('default_payment_method')) sub.default_payment_method = checkDefaultMethod(ctx, ctx.store.get<StripeCustomer>(sub.customer)!, args.nullable('default_payment_method') ?? undefined);
-  if (args.has('description')) sub.description = args.nullable('description');
-  if (args.has('collection_method')) sub.collection_method = args.str('collection_method');
-  if (args.has('days_until_due')) sub.days_until_due = args.int('days_until_due');
-  if (args.str('trial_end') === 'now' && sub.status === 'trialing') Object.assign(sub, { status: 'active', trial_end: now });
-  sub.metadata = mergeMetadata(sub.metadata, args.meta());
-  if (behavior === 'none' || sub.status === 'trialing' || prorations.length === 0) return;
-  for (const p of prorations) {
-    ctx.store.put<StripeObject>({
-      id: stripeId('ii'),
-      object: 'invoiceitem',
-      amount: p.amount,
-      currency: sub.currency,
-      customer: sub.customer,
-      date: now,
-      description: p.description,
-      discountable: false,
-      discounts: [],
-      invoice: null,
-      livemode: false,
-      metadata: {},
-      period: { start: now, end: sub.current_period_end },
-      price: structuredClone(p.price),
-      proration: true,
-      quantity: 1,
-      subscription: sub.id,
-      tax_rates: [],
-      test_clock: null,
-      unit_amount: p.amount,
-      unit_amount_decimal: String(p.amount),
-    });
-  }
-  if (behavior !== 'always_invoice') return;
-  const customer = ctx.store.get<StripeCustomer>(sub.customer)!;
-  const inv = newInvoice(ctx, customer, { currency: sub.currency as string, subscription: sub.id, billing_reason: 'subscription_update', collection_method: sub.collection_method as 'charge_automatically' });
-  includePendingItems(ctx, inv);
-  sub.latest_invoice = inv.id;
-  call.emit('invoice.created', inv);
-  finalize(ctx, inv, call.emit);
-  if (inv.status === 'open' && sub.collection_method === 'charge_automatically') payInvoice(ctx, inv, { offSession: true }, call.emit);
-}

@@ -31,6 +31,8 @@ describe('keys, parameters and answers', () => {
     const err = await clientFor(wrong).customers.list().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     expect((err as Error).message).toMatch(/^Invalid API Key provided: sk_test_\*+abcd$/);
+    const publishable = await clientFor(emulator.credentials.publishableKey).customers.list().catch((e: Error) => e);
+    expect((publishable as Error).message).toMatch(/publishable API key/);
     const none = await fetch(`${emulator.url}/v1/customers`);
     expect(none.status).toBe(401);
     expect(none.headers.get('request-id')).toMatch(/^req_/);
@@ -48,6 +50,7 @@ describe('keys, parameters and answers', () => {
     ['amount=2000&currency=usd&colour=red', 'parameter_unknown', 'colour'],
     ['amount=2000', 'parameter_missing', 'currency'],
     ['amount=lots&currency=usd', 'parameter_invalid_integer', 'amount'],
+    ['amount=2000&currency=', 'parameter_invalid_empty', 'currency'],
   ])('answers %s with %s', async (body, code, param) => {
     const res = await post('/v1/payment_intents', body);
     expect(res.status).toBe(400);
