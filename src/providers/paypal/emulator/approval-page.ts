@@ -12,7 +12,12 @@ import type { PaypalContext, SandboxPayer } from './context.js';
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** The sandbox buyer; the payer id is stable per emulator instance. */
+/**
+ * The sandbox buyer; the payer id is stable per seed (one per emulator instance).
+ *
+ * @example
+ * sandboxPayer('client-id').payer_id // 'QYR5Z8XDVJNXQ'-like: 13 characters
+ */
 export function sandboxPayer(seed: string): SandboxPayer {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   const digest = createHash('sha256').update(seed).digest();

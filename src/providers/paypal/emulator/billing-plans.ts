@@ -73,7 +73,12 @@ function readCycles(value: unknown): BillingCycle[] {
   return cycles.sort((a, b) => a.sequence - b.sequence);
 }
 
-/** Plans on the wire (the stored minor units stay inside). */
+/**
+ * Plans on the wire (the stored minor units stay inside).
+ *
+ * @example
+ * renderPlan(ctx, plan).links[0].rel // 'self'
+ */
 export const renderPlan = (ctx: PaypalContext, p: PlanRecord) => ({
   id: p.id,
   product_id: p.product_id,

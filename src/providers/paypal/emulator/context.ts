@@ -64,13 +64,28 @@ interface Stored {
   at: number;
 }
 
-/** `Prefer: return=representation` asked for (PayPal's default is minimal). */
+/**
+ * `Prefer: return=representation` asked for (PayPal's default is minimal).
+ *
+ * @example
+ * const body = wantsRepresentation(req) ? render(order) : { id, status, links };
+ */
 export const wantsRepresentation = (req: FastifyRequest): boolean => /return=representation/i.test(String(req.headers.prefer ?? ''));
 
-/** `Prefer: return=minimal` asked for explicitly. */
+/**
+ * `Prefer: return=minimal` asked for explicitly.
+ *
+ * @example
+ * wantsMinimal(req) // true for `Prefer: return=minimal`
+ */
 export const wantsMinimal = (req: FastifyRequest): boolean => /return=minimal/i.test(String(req.headers.prefer ?? ''));
 
-/** ISO 8601 UTC without milliseconds, as PayPal writes times (`2026-12-01T10:49:33Z`). */
+/**
+ * ISO 8601 UTC without milliseconds, as PayPal writes times.
+ *
+ * @example
+ * paypalTime(Date.UTC(2026, 11, 1, 10, 49, 33)) // '2026-12-01T10:49:33Z'
+ */
 export const paypalTime = (ms = Date.now()): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 /**
@@ -115,7 +130,12 @@ export function installIdempotency(app: FastifyInstance, chaos: ChaosSettings): 
   };
 }
 
-/** Reads a JSON object body (absent: `{}`) or throws PayPal's 400 MALFORMED_REQUEST_JSON. */
+/**
+ * Reads a JSON object body (absent: `{}`) or throws PayPal's 400 MALFORMED_REQUEST_JSON.
+ *
+ * @example
+ * const body = objectBody(req);
+ */
 export function objectBody(req: FastifyRequest): Record<string, unknown> {
   const body = req.body;
   if (body === undefined || body === null) return {};
@@ -123,7 +143,12 @@ export function objectBody(req: FastifyRequest): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** The string at `obj[key]`, or undefined; anything else, or longer than `max`, is a 400 at `pointer`. */
+/**
+ * The string at `obj[key]`, or undefined; anything else, or longer than `max`, is a 400 at `pointer`.
+ *
+ * @example
+ * optionalString(body, 'custom_id', '/purchase_units/0/custom_id', 127)
+ */
 export function optionalString(obj: Record<string, unknown>, key: string, pointer: string, max = 2048): string | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
@@ -132,7 +157,12 @@ export function optionalString(obj: Record<string, unknown>, key: string, pointe
   return v;
 }
 
-/** The object at `obj[key]` (absent: `{}`); anything else is a 400 at `pointer`. */
+/**
+ * The object at `obj[key]` (absent: `{}`); anything else is a 400 at `pointer`.
+ *
+ * @example
+ * optionalObject(body, 'application_context', '/application_context').return_url
+ */
 export function optionalObject(obj: Record<string, unknown>, key: string, pointer: string): Record<string, unknown> {
   const v = obj[key];
   if (v === undefined || v === null) return {};

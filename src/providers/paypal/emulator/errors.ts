@@ -90,7 +90,12 @@ export class PaypalApiError extends Error {
   }
 }
 
-/** A lower-case hex id like PayPal's `debug_id` (`f9c2a87e3b1d0`). */
+/**
+ * A lower-case hex id like PayPal's `debug_id`.
+ *
+ * @example
+ * newDebugId() // 'f9c2a87e3b1d0'
+ */
 export const newDebugId = (): string => randomBytes(7).toString('hex').slice(0, 13);
 
 /**
@@ -105,11 +110,21 @@ export function invalidRequest(issue: string, field: string, description: string
   ]);
 }
 
-/** 400 MISSING_REQUIRED_PARAMETER for a body field (JSON pointer). */
+/**
+ * 400 MISSING_REQUIRED_PARAMETER for a body field (JSON pointer).
+ *
+ * @example
+ * throw missing('/intent');
+ */
 export const missing = (field: string): PaypalApiError =>
   invalidRequest('MISSING_REQUIRED_PARAMETER', field, 'A required field / parameter is missing.');
 
-/** 400 INVALID_PARAMETER_VALUE for a body field. */
+/**
+ * 400 INVALID_PARAMETER_VALUE for a body field.
+ *
+ * @example
+ * throw badValue('/intent', 'SALE');
+ */
 export const badValue = (field: string, value: unknown, description = 'The value of a field is invalid.'): PaypalApiError =>
   invalidRequest('INVALID_PARAMETER_VALUE', field, description, value);
 
@@ -125,14 +140,24 @@ export function unprocessable(issue: string, description: string, field?: string
   ]);
 }
 
-/** 404 RESOURCE_NOT_FOUND naming the path parameter, as PayPal does (`INVALID_RESOURCE_ID`). */
+/**
+ * 404 RESOURCE_NOT_FOUND naming the path parameter, as PayPal does (`INVALID_RESOURCE_ID`).
+ *
+ * @example
+ * throw notFound(req.params.id, 'capture_id');
+ */
 export function notFound(value: string, field = 'id'): PaypalApiError {
   return new PaypalApiError(404, 'RESOURCE_NOT_FOUND', [
     { field, value, location: 'path', issue: 'INVALID_RESOURCE_ID', description: 'Specified resource ID does not exist. Please check the resource ID and try again.' },
   ]);
 }
 
-/** The fixed bodies of the chaos answers and of a missing or wrong bearer token. */
+/**
+ * The fixed bodies of the chaos answers and of a missing or wrong bearer token.
+ *
+ * @example
+ * reply.code(401).send(fixedError('AUTHENTICATION_FAILURE', debugId));
+ */
 export const fixedError = (name: 'INTERNAL_SERVER_ERROR' | 'RATE_LIMIT_REACHED' | 'AUTHENTICATION_FAILURE', debugId: string) => ({
   name,
   message: MESSAGES[name],

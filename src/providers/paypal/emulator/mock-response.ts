@@ -8,7 +8,12 @@
 import type { FastifyRequest } from 'fastify';
 import { badValue } from './errors.js';
 
-/** Descriptions PayPal gives for the issues most used in negative tests. */
+/**
+ * Descriptions PayPal gives for the issues most used in negative tests.
+ *
+ * @example
+ * ISSUE_DESCRIPTIONS.INSTRUMENT_DECLINED
+ */
 export const ISSUE_DESCRIPTIONS: Record<string, string> = {
   INSTRUMENT_DECLINED: 'The instrument presented  was either declined by the processor or bank, or it can\'t be used for this payment.',
   PAYER_ACTION_REQUIRED: 'Payer needs to perform the following action before proceeding with payment.',
@@ -39,5 +44,10 @@ export function mockedIssue(req: FastifyRequest): string | undefined {
   throw badValue('PayPal-Mock-Response', raw, 'The PayPal-Mock-Response header is not {"mock_application_codes":"<ISSUE>"}.');
 }
 
-/** The description for a mocked issue. */
+/**
+ * The description for a mocked issue.
+ *
+ * @example
+ * describeIssue('TRANSACTION_REFUSED') // 'The request was refused.'
+ */
 export const describeIssue = (issue: string): string => ISSUE_DESCRIPTIONS[issue] ?? `Mocked ${issue} (PayPal-Mock-Response).`;

@@ -21,7 +21,12 @@ export interface Money {
   value: string;
 }
 
-/** Decimals of a currency PayPal supports (2 when unknown). */
+/**
+ * Decimals of a currency PayPal supports (2 when unknown).
+ *
+ * @example
+ * decimalsOf('JPY') // 0
+ */
 export const decimalsOf = (currency: string): number => CURRENCIES[currency] ?? 2;
 
 /**

@@ -57,7 +57,13 @@ export interface AuthorizationRecord {
   expirationTime: string;
 }
 
-/** Every payment object of one emulator instance. */
+/**
+ * Every payment object of one emulator instance.
+ *
+ * @example
+ * const payments = new PaymentsStore(ctx);
+ * const capture = payments.addCapture({ orderId, referenceId: 'default', status: 'COMPLETED', currency: 'USD', minor: 1000, finalCapture: true });
+ */
 export class PaymentsStore {
   readonly captures = new Map<string, CaptureRecord>();
   readonly refunds = new Map<string, RefundRecord>();

@@ -80,7 +80,12 @@ export async function createPaypalSigner(now = Date.now()): Promise<PaypalSigner
   };
 }
 
-/** PayPal's event id: `WH-<17>-<17>`. */
+/**
+ * PayPal's event id.
+ *
+ * @example
+ * newEventId() // 'WH-58D329510W468432D-8HN650336L201105X'
+ */
 export const newEventId = (): string => `WH-${paypalId(17)}-${paypalId(17)}`;
 
 /**

@@ -22,7 +22,12 @@ export interface PaypalSession {
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
 }
 
-/** Reads an answer into {@link Answer}. */
+/**
+ * Reads an answer into {@link Answer}.
+ *
+ * @example
+ * const page = await fetch(approveHref).then(readAnswer);
+ */
 export async function readAnswer(res: Response): Promise<Answer> {
   const text = await res.text();
   let body: unknown = text;
@@ -93,7 +98,12 @@ export async function startReceiver(): Promise<{ url: string; received: Received
   };
 }
 
-/** A minimal one-unit CAPTURE order body. */
+/**
+ * A minimal one-unit CAPTURE order body.
+ *
+ * @example
+ * await pp.call('POST', '/v2/checkout/orders', orderBody('1500', 'JPY'));
+ */
 export const orderBody = (value = '10.00', currency = 'USD', extra: Record<string, unknown> = {}) => ({
   intent: 'CAPTURE',
   purchase_units: [{ reference_id: 'default', amount: { currency_code: currency, value }, ...extra }],
