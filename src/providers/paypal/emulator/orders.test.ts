@@ -142,6 +142,21 @@ describe('checkout', () => {
     expect(late.body.details[0].issue).toBe('ORDER_ALREADY_COMPLETED');
   });
 
+  it('refuses a second payment for the same invoice_id (DUPLICATE_INVOICE_ID), as PayPal accounts do by default', async () => {
+    const invoiceId = `dup-${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { body } = await pp.call('POST', '/v2/checkout/orders', orderBody('4.00', 'USD', { invoice_id: invoiceId }));
+      await fetch(`${emulator.url}/__emulator/orders/${body.id}/approve`, { method: 'POST' });
+      ids.push(body.id);
+    }
+    expect((await pp.call('POST', `/v2/checkout/orders/${ids[0]}/capture`)).status).toBe(201);
+    const second = await pp.call('POST', `/v2/checkout/orders/${ids[1]}/capture`);
+    expect(second.status).toBe(422);
+    expect(second.body.details[0].issue).toBe('DUPLICATE_INVOICE_ID');
+    expect((await pp.call('GET', `/v2/checkout/orders/${ids[1]}`)).body.status).toBe('APPROVED');
+  });
+
   it('refuses to capture before approval (ORDER_NOT_APPROVED)', async () => {
     const { body } = await pp.call('POST', '/v2/checkout/orders', orderBody());
     const res = await pp.call('POST', `/v2/checkout/orders/${body.id}/capture`);

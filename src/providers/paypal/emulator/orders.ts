@@ -169,6 +169,9 @@ export function registerOrders(ctx: PaypalContext, payments: PaymentsStore): Map
       ctx.emit('PAYMENT.CAPTURE.DENIED', 'capture', `A ${formatMoney(pu.minor, pu.currency).value} ${pu.currency} capture payment was denied`, payments.renderCapture(denied, { standalone: true }));
     }
     if (issue) throw unprocessable(issue, describeIssue(issue));
+    // PayPal accounts block a second payment for the same invoice_id by default.
+    const taken = new Set([...payments.captures.values()].filter((c) => c.status !== 'DECLINED' && c.invoiceId).map((c) => c.invoiceId));
+    if (o.purchaseUnits.some((pu) => pu.invoice_id && taken.has(pu.invoice_id))) throw unprocessable('DUPLICATE_INVOICE_ID', describeIssue('DUPLICATE_INVOICE_ID'));
     for (const pu of o.purchaseUnits) {
       const c = payments.addCapture({ orderId: o.id, status: 'COMPLETED', currency: pu.currency, minor: pu.minor, finalCapture: true, ...ids(pu) });
       o.captureIds.push(c.id);
