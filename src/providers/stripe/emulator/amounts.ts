@@ -33,7 +33,12 @@ export function checkCurrency(value: string): string {
   return currency;
 }
 
-/** `$0.50` for 50 usd, `¥50` for 50 jpy. */
+/**
+ * `$0.50` for 50 usd, `¥50` for 50 jpy.
+ *
+ * @example
+ * formatAmount(50, 'usd') // '$0.50'
+ */
 export function formatAmount(amount: number, currency: string): string {
   const major = ZERO_DECIMAL.has(currency) ? String(amount) : (amount / 100).toFixed(2);
   return `${SYMBOL[currency] ?? ''}${major}`;

@@ -4,6 +4,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from './index.js';
+import { addInterval } from './subscription-items.js';
 
 let emulator: StripeEmulator;
 let stripe: Stripe;
@@ -40,6 +41,15 @@ describe('products and prices', () => {
 });
 
 describe('subscriptions', () => {
+  it('bills calendar months, pinning the 31st to the month’s last day', () => {
+    const at = (iso: string) => Date.parse(iso) / 1000;
+    expect(addInterval(at('2025-01-31T10:00:00Z'), 'month', 1)).toBe(at('2025-02-28T10:00:00Z'));
+    expect(addInterval(at('2024-01-31T10:00:00Z'), 'month', 1)).toBe(at('2024-02-29T10:00:00Z'));
+    expect(addInterval(at('2024-02-29T00:00:00Z'), 'year', 1)).toBe(at('2025-02-28T00:00:00Z'));
+    expect(addInterval(at('2025-11-15T00:00:00Z'), 'month', 3)).toBe(at('2026-02-15T00:00:00Z'));
+    expect(addInterval(at('2025-01-01T00:00:00Z'), 'week', 2)).toBe(at('2025-01-15T00:00:00Z'));
+  });
+
   it('starts active and pays its first invoice with the customer’s default PaymentMethod', async () => {
     const customer = await payingCustomer();
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], metadata: { seat: 'x' }, expand: ['latest_invoice.payment_intent'] });
@@ -70,6 +80,9 @@ describe('subscriptions', () => {
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], expand: ['latest_invoice'] });
     expect(sub.status).toBe('incomplete');
     expect((sub.latest_invoice as Stripe.Invoice).status).toBe('open');
+    const strict = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], payment_behavior: 'error_if_incomplete' }).catch((e: unknown) => e);
+    expect(strict).toBeInstanceOf(Stripe.errors.StripeCardError);
+    expect((await stripe.subscriptions.list({ customer: customer.id, status: 'all' })).data.map((s) => s.id)).toEqual([sub.id]);
     const bare = await stripe.customers.create({});
     await expect(stripe.subscriptions.create({ customer: bare.id, items: [{ price: monthly.id }] })).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     const pending = await stripe.subscriptions.create({ customer: bare.id, items: [{ price: monthly.id }], payment_behavior: 'default_incomplete' });

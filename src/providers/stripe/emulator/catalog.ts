@@ -60,7 +60,12 @@ function recurringOf(hash: FormObject | undefined): StripePrice['recurring'] {
   return { aggregate_usage: null, interval: interval as 'month', interval_count: count, meter: null, trial_period_days: null, usage_type: typeof hash.usage_type === 'string' ? hash.usage_type : 'licensed' };
 }
 
-/** Routes: `/v1/products…`, `/v1/prices…`. */
+/**
+ * Routes: `/v1/products…`, `/v1/prices…`.
+ *
+ * @example
+ * catalogRoutes(createRouter(deps), ctx); // POST /v1/prices product_data[name]=Pro&unit_amount=900&currency=usd&recurring[interval]=month
+ */
 export function catalogRoutes(route: Route, ctx: EmulatorContext): void {
   const { store } = ctx;
 

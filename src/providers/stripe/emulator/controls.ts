@@ -19,7 +19,12 @@ import type { Emit, Route } from './router.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Routes: `/v1/events…`. */
+/**
+ * Routes: `/v1/events…`.
+ *
+ * @example
+ * eventRoutes(route, events); // GET /v1/events?type=payment_intent.*
+ */
 export function eventRoutes(route: Route, events: StripeEventSender): void {
   route('GET', '/v1/events', { params: { ...LIST_PARAMS, type: 'string', types: 'strings', delivery_success: 'boolean' } }, (call) => {
     const type = call.args.str('type');
@@ -37,7 +42,12 @@ export function eventRoutes(route: Route, events: StripeEventSender): void {
   });
 }
 
-/** Test controls under `/__emulator/` and the 3-D Secure page. */
+/**
+ * Test controls under `/__emulator/` and the 3-D Secure page.
+ *
+ * @example
+ * controlRoutes(app, ctx, events); // POST /__emulator/payment_intents/pi_123/authenticate {"outcome":"fail"}
+ */
 export function controlRoutes(app: FastifyInstance, ctx: EmulatorContext, events: StripeEventSender): void {
   const emit: Emit = (type, object, previous) => events.emit(type, object, {}, previous);
   const fail = (err: unknown) => {

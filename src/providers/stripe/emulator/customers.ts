@@ -58,7 +58,12 @@ function apply(ctx: EmulatorContext, customer: StripeCustomer, args: Args): void
   setDefaultMethod(ctx, customer, args.hash('invoice_settings'));
 }
 
-/** Routes: `/v1/customers…`. */
+/**
+ * Routes: `/v1/customers…`.
+ *
+ * @example
+ * customerRoutes(route, ctx); // POST /v1/customers email=a@example.com&metadata[tenant]=acme
+ */
 export function customerRoutes(route: Route, ctx: EmulatorContext): void {
   const { store } = ctx;
   route('POST', '/v1/customers', { params: { ...FIELDS, payment_method: 'string' } }, (call: Call) => {

@@ -20,6 +20,9 @@ export interface StripeErrorBody {
 /**
  * An error the emulator answers as Stripe would. `replayable` is false for parameter errors,
  * which Stripe rejects before the endpoint runs and so never stores under an idempotency key.
+ *
+ * @example
+ * throw new StripeApiError(402, { type: 'card_error', code: 'card_declined', message: 'Your card was declined.' });
  */
 export class StripeApiError extends Error {
   constructor(
@@ -33,7 +36,12 @@ export class StripeApiError extends Error {
 
 const doc = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
 
-/** Stripe's invalid_request_error with a code (and param). */
+/**
+ * Stripe's invalid_request_error with a code (and param).
+ *
+ * @example
+ * invalidRequest('resource_missing', "No such customer: 'cus_x'", 'customer', 404)
+ */
 export function invalidRequest(code: string, message: string, param?: string, status = 400, replayable = true): StripeApiError {
   return new StripeApiError(status, { type: 'invalid_request_error', code, message, ...(param ? { param } : {}), doc_url: doc(code) }, replayable);
 }
@@ -106,7 +114,12 @@ export const stripeErrors = {
     }, false),
 };
 
-/** Masks a key as Stripe does in its 401 message: prefix, asterisks, last four. */
+/**
+ * Masks a key as Stripe does in its 401 message: prefix, asterisks, last four.
+ *
+ * @example
+ * maskKey('sk_test_1234567890abcd') // 'sk_test_**********abcd'
+ */
 export function maskKey(key: string): string {
   const prefix = /^(sk|pk|rk)_(test|live)_/.exec(key)?.[0] ?? '';
   return `${prefix}${'*'.repeat(Math.max(4, key.length - prefix.length - 4))}${key.slice(-4)}`;

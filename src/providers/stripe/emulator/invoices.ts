@@ -28,7 +28,12 @@ const INVOICE: Record<string, ParamKind> = {
 };
 const ENUMS = { collection_method: ['charge_automatically', 'send_invoice'], pending_invoice_items_behavior: ['include', 'exclude'] };
 
-/** Routes: `/v1/invoices…`, `/v1/invoiceitems…`. */
+/**
+ * Routes: `/v1/invoices…`, `/v1/invoiceitems…`.
+ *
+ * @example
+ * invoiceRoutes(route, ctx); // POST /v1/invoices/in_123/pay paid_out_of_band=true
+ */
 export function invoiceRoutes(route: Route, ctx: EmulatorContext): void {
   const { store } = ctx;
   const find = (id: string) => store.find<StripeInvoice>('invoice', id);

@@ -23,7 +23,12 @@ import {
 import { confirmIntent, newPaymentIntent } from './payments.js';
 import type { Emit } from './router.js';
 
-/** A new draft invoice for `customer` (stored; `invoice.created` is the caller's). */
+/**
+ * A new draft invoice for `customer` (stored; `invoice.created` is the caller's).
+ *
+ * @example
+ * const inv = newInvoice(ctx, customer, { currency: 'usd', collection_method: 'send_invoice', days_until_due: 30 });
+ */
 export function newInvoice(ctx: EmulatorContext, customer: StripeCustomer, fields: Partial<StripeInvoice> & { currency: string }): StripeInvoice {
   const now = nowSec();
   const id = stripeId('in');
@@ -109,7 +114,12 @@ function paymentRecord(inv: StripeInvoice, pi: StripePaymentIntent): StripeObjec
   };
 }
 
-/** Recomputes `subtotal`, `total`, `amount_due` and `amount_remaining` from the lines. */
+/**
+ * Recomputes `subtotal`, `total`, `amount_due` and `amount_remaining` from the lines.
+ *
+ * @example
+ * inv.lines.data.pop(); recompute(inv); // totals follow the remaining lines
+ */
 export function recompute(inv: StripeInvoice): void {
   const total = inv.lines.data.reduce((sum, line) => sum + line.amount, 0);
   Object.assign(inv, { subtotal: total, subtotal_excluding_tax: total, total, total_excluding_tax: total, amount_due: Math.max(0, total) });
@@ -117,7 +127,12 @@ export function recompute(inv: StripeInvoice): void {
   inv.amount_remaining = inv.status === 'paid' ? 0 : inv.amount_due - inv.amount_paid;
 }
 
-/** Adds one line (an invoice item or a subscription item) and recomputes the totals. */
+/**
+ * Adds one line (an invoice item or a subscription item) and recomputes the totals.
+ *
+ * @example
+ * addLine(inv, { amount: 5000, description: 'Work', quantity: 1, price: null, period: { start: now, end: now }, type: 'invoiceitem' });
+ */
 export function addLine(
   inv: StripeInvoice,
   line: { amount: number; description: string | null; quantity: number; price: StripePrice | null; period: { start: number; end: number }; type: 'invoiceitem' | 'subscription'; proration?: boolean; invoiceItem?: string; subscription?: string; subscriptionItem?: string; metadata?: Record<string, string> },
@@ -153,7 +168,12 @@ export function addLine(
   return item;
 }
 
-/** Marks `inv` paid (by its PaymentIntent or out of band) and activates an incomplete subscription. */
+/**
+ * Marks `inv` paid (by its PaymentIntent or out of band) and activates an incomplete subscription.
+ *
+ * @example
+ * markPaid(ctx, inv, call.emit, true); // paid_out_of_band
+ */
 export function markPaid(ctx: EmulatorContext, inv: StripeInvoice, emit: Emit, outOfBand = false): void {
   Object.assign(inv, { status: 'paid', paid: true, paid_out_of_band: outOfBand, amount_paid: inv.amount_due, amount_remaining: 0, next_payment_attempt: null });
   inv.status_transitions.paid_at = nowSec();
@@ -174,6 +194,9 @@ export function markPaid(ctx: EmulatorContext, inv: StripeInvoice, emit: Emit, o
 /**
  * Finalizes a draft: `open` with a number, hosted URL and a PaymentIntent for `amount_due`; an
  * invoice with nothing due is paid at once, as Stripe does.
+ *
+ * @example
+ * finalize(ctx, inv, call.emit); // inv.status: 'open', inv.number: 'ABCD1234-0001'
  */
 export function finalize(ctx: EmulatorContext, inv: StripeInvoice, emit: Emit): void {
   if (inv.status !== 'draft') throw invalidRequest('invoice_unexpected_state', `This invoice is already finalized, you can't re-finalize a non-draft invoice.`);
@@ -220,6 +243,9 @@ function methodFor(ctx: EmulatorContext, inv: StripeInvoice, given: string | und
 /**
  * Attempts payment of an open invoice through its PaymentIntent; a decline throws the 402 after
  * `invoice.payment_failed`.
+ *
+ * @example
+ * payInvoice(ctx, inv, { offSession: true }, call.emit); // or throws the 402 card error
  */
 export function payInvoice(ctx: EmulatorContext, inv: StripeInvoice, options: { paymentMethod?: string; offSession: boolean }, emit: Emit): void {
   if (inv.status === 'paid') throw invalidRequest('invoice_unexpected_state', 'Invoice is already paid');
@@ -231,7 +257,12 @@ export function payInvoice(ctx: EmulatorContext, inv: StripeInvoice, options: { 
   confirmIntent(ctx, pi, { offSession: options.offSession, returnUrl: undefined }, emit);
 }
 
-/** Invoices follow their PaymentIntent: paid when it succeeds, `invoice.payment_failed` when an attempt fails. */
+/**
+ * Invoices follow their PaymentIntent: paid when it succeeds, `invoice.payment_failed` when an attempt fails.
+ *
+ * @example
+ * followIntents(ctx); // once, when the emulator starts
+ */
 export function followIntents(ctx: EmulatorContext): void {
   ctx.onIntentSettled.push((pi, emit) => {
     const inv = typeof pi.invoice === 'string' ? ctx.store.get<StripeInvoice>(pi.invoice) : undefined;
@@ -241,7 +272,12 @@ export function followIntents(ctx: EmulatorContext): void {
   });
 }
 
-/** Attaches the customer's pending invoice items (no invoice yet, same currency) to `inv`. */
+/**
+ * Attaches the customer's pending invoice items (no invoice yet, same currency) to `inv`.
+ *
+ * @example
+ * includePendingItems(ctx, inv); // pending_invoice_items_behavior=include
+ */
 export function includePendingItems(ctx: EmulatorContext, inv: StripeInvoice): void {
   for (const item of ctx.store.all<StripeObject>('invoiceitem', (ii) => ii.customer === inv.customer && ii.invoice === null && ii.currency === inv.currency)) {
     item.invoice = inv.id;

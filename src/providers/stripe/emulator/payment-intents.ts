@@ -97,7 +97,12 @@ function confirm(ctx: EmulatorContext, pi: StripePaymentIntent, args: Args, emit
   confirmIntent(ctx, pi, { returnUrl: args.str('return_url'), offSession: offSession || args.bool('error_on_requires_action') === true }, emit);
 }
 
-/** Routes: `/v1/payment_intents…`. */
+/**
+ * Routes: `/v1/payment_intents…`.
+ *
+ * @example
+ * paymentIntentRoutes(route, ctx); // POST /v1/payment_intents amount=2000&currency=usd&payment_method=pm_card_visa&confirm=true
+ */
 export function paymentIntentRoutes(route: Route, ctx: EmulatorContext): void {
   const { store } = ctx;
   const find = (id: string) => store.find<StripePaymentIntent>('payment_intent', id);

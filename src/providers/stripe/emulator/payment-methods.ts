@@ -104,7 +104,12 @@ export class PaymentMethods {
   }
 }
 
-/** Routes: `/v1/payment_methods/…` and `GET /v1/customers/:id/payment_methods`. */
+/**
+ * Routes: `/v1/payment_methods/…` and `GET /v1/customers/:id/payment_methods`.
+ *
+ * @example
+ * paymentMethodRoutes(route, ctx); // POST /v1/payment_methods/pm_card_visa/attach customer=cus_123
+ */
 export function paymentMethodRoutes(route: Route, ctx: EmulatorContext): void {
   const { store, methods } = ctx;
   route('GET', '/v1/payment_methods/:id', { params: {} }, (call) => methods.resolve(call.path.id!, 'payment_method'));

@@ -58,7 +58,12 @@ function newCharge(pi: StripePaymentIntent, pm: StripePaymentMethod, failure?: {
   };
 }
 
-/** The card payment succeeds: captured now, or authorized for a manual capture. */
+/**
+ * The card payment succeeds: captured now, or authorized for a manual capture.
+ *
+ * @example
+ * succeed(ctx, pi, pm, emit); // pi.status: 'succeeded' (or 'requires_capture' for manual capture)
+ */
 export function succeed(ctx: EmulatorContext, pi: StripePaymentIntent, pm: StripePaymentMethod, emit: Emit): void {
   const charge = ctx.store.put(newCharge(pi, pm));
   Object.assign(pi, { latest_charge: charge.id, last_payment_error: null, next_action: null });
@@ -139,7 +144,12 @@ export function completeAuthentication(ctx: EmulatorContext, pi: StripePaymentIn
   for (const hook of ctx.onIntentSettled) hook(pi, emit);
 }
 
-/** The fields of a new PaymentIntent; `fields` override the defaults. */
+/**
+ * The fields of a new PaymentIntent; `fields` override the defaults.
+ *
+ * @example
+ * store.put(newPaymentIntent({ amount: 2000, currency: 'usd', customer: 'cus_123' }))
+ */
 export function newPaymentIntent(fields: Pick<StripePaymentIntent, 'amount' | 'currency'> & Partial<StripePaymentIntent>): StripePaymentIntent {
   const id = stripeId('pi');
   return {

@@ -15,7 +15,12 @@ import type { Route } from './router.js';
 
 const REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
 
-/** Routes: `/v1/refunds…`. */
+/**
+ * Routes: `/v1/refunds…`.
+ *
+ * @example
+ * refundRoutes(route, ctx); // POST /v1/refunds payment_intent=pi_123&amount=500
+ */
 export function refundRoutes(route: Route, ctx: EmulatorContext): void {
   const { store } = ctx;
 

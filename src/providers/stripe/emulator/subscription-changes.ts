@@ -15,7 +15,12 @@ import { mergeMetadata } from './params.js';
 import type { Call } from './router.js';
 import { checkDefaultMethod, itemAmount, newItem, productName, quantityOf, recurringPrice } from './subscription-items.js';
 
-/** Applies an update: items (price, quantity, new, deleted) with prorations, cancellation at period end, fields. */
+/**
+ * Applies an update: items (price, quantity, new, deleted) with prorations, cancellation at period end, fields.
+ *
+ * @example
+ * updateSubscription(ctx, sub, call); // items[0][id]=si_1&items[0][price]=price_2&proration_behavior=always_invoice
+ */
 export function updateSubscription(ctx: EmulatorContext, sub: StripeSubscription, call: Call): void {
   const { args } = call;
   const now = nowSec();

@@ -78,7 +78,12 @@ function firstInvoice(ctx: EmulatorContext, sub: StripeSubscription, customer: S
   }
 }
 
-/** Routes: `/v1/subscriptions…`. */
+/**
+ * Routes: `/v1/subscriptions…`.
+ *
+ * @example
+ * subscriptionRoutes(route, ctx); // POST /v1/subscriptions customer=cus_1&items[0][price]=price_1&trial_period_days=14
+ */
 export function subscriptionRoutes(route: Route, ctx: EmulatorContext): void {
   const { store } = ctx;
   const find = (id: string) => store.find<StripeSubscription>('subscription', id);
@@ -156,10 +161,14 @@ export function subscriptionRoutes(route: Route, ctx: EmulatorContext): void {
     ctx.creating.add(sub.id);
     try {
       firstInvoice(ctx, sub, customer, args, call);
+    } catch (err) {
+      // error_if_incomplete: the payment failed, so there is no subscription.
+      store.delete(sub.id);
+      throw err;
     } finally {
       ctx.creating.delete(sub.id);
-      call.emit('customer.subscription.created', sub);
     }
+    call.emit('customer.subscription.created', sub);
     return sub;
   });
 
