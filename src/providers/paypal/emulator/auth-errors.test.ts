@@ -26,6 +26,7 @@ describe('OAuth2', () => {
     expect(res.body.app_id).toMatch(/^APP-/);
     expect(res.body.scope).toContain('https://uri.paypal.com/services/payments/refund');
     expect(typeof res.body.nonce).toBe('string');
+    expect(res.headers.get('paypal-debug-id')).toMatch(/^[0-9a-f]{13}$/);
     expect(emulator.credentials).toEqual({ clientId: expect.any(String), clientSecret: expect.any(String), mode: 'sandbox' });
   });
 

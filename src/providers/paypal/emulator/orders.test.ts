@@ -231,6 +231,22 @@ describe('idempotency (PayPal-Request-Id)', () => {
     expect(without.body.details[0].issue).toBe('ORDER_ALREADY_CAPTURED');
   });
 
+  it('a refund retried with the same id is replayed, not refunded twice', async () => {
+    const { body } = await pp.call('POST', '/v2/checkout/orders', orderBody('20.00'));
+    await fetch(`${emulator.url}/__emulator/orders/${body.id}/approve`, { method: 'POST' });
+    const captureId = (await pp.call('POST', `/v2/checkout/orders/${body.id}/capture`)).body.purchase_units[0].payments.captures[0].id;
+    const headers = { 'paypal-request-id': `refund-${captureId}` };
+    const refund = { amount: { currency_code: 'USD', value: '5.00' } };
+    const first = await pp.call('POST', `/v2/payments/captures/${captureId}/refund`, refund, headers);
+    const second = await pp.call('POST', `/v2/payments/captures/${captureId}/refund`, refund, headers);
+    expect(second.body.id).toBe(first.body.id);
+    expect(second.headers.get('paypal-debug-id')).not.toBe(first.headers.get('paypal-debug-id'));
+    const capture = await pp.call('GET', `/v2/payments/captures/${captureId}`);
+    expect(capture.body.status).toBe('PARTIALLY_REFUNDED');
+    const third = await pp.call('POST', `/v2/payments/captures/${captureId}/refund`, {});
+    expect(third.body.amount.value).toBe('15.00');
+  });
+
   it('a dropped order create is found again with the same id', async () => {
     const before = emulator.accepted.length;
     emulator.chaos.dropAfterAcceptNext = 1;
