@@ -39,7 +39,7 @@ function canonical(value: unknown): string {
 /** Checks a caller's key: 1..255 printable characters. */
 export function checkCallerKey(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
-  if (key.length < 1 || key.length > 255 || /[\x00-\x1f]/.test(key)) {
+  if (key.length < 1 || key.length > 255 || [...key].some((c) => c.charCodeAt(0) < 0x20)) {
     throw new HubError('validation_failed', 'Idempotency-Key: must be 1 to 255 printable characters', { errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable characters' }] });
   }
   return key;

@@ -17,7 +17,7 @@ import { getProvider } from '../../providers/registry.js';
 import type { ResolvedConnection } from '../../providers/types.js';
 import { enqueue, type Queue } from '../../queue/queue.js';
 import type { Store } from '../../store/store.js';
-import type { PaymentsCapability, PaymentsProvider } from './contract.js';
+import type { Payment, PaymentsCapability, PaymentsProvider } from './contract.js';
 import { checkCallerKey, keyConflict, providerKey, requestHash } from './keys.js';
 import { PaymentObjects } from './objects.js';
 import { parseAmount } from './money.js';
@@ -184,7 +184,7 @@ export class PaymentsService {
     paymentId: string,
     operation: string,
     options: PaymentCallOptions,
-    call: (p: PaymentsProvider, providerPaymentId: string, key: string) => Promise<import('./contract.js').Payment>,
+    call: (p: PaymentsProvider, providerPaymentId: string, key: string) => Promise<Payment>,
   ): Promise<PaymentView> {
     const row = await this.records.find(tenantId, paymentId);
     if (!row.provider_payment_id) throw new HubError('conflict', `Payment ${row.id} was not created at ${row.provider} (status ${row.status}); create it again`);
