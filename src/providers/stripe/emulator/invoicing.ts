@@ -88,13 +88,19 @@ export function newInvoice(ctx: EmulatorContext, customer: StripeCustomer, field
     webhooks_delivered_at: now,
     ...fields,
   });
-  linkParent(inv);
+  linkParent(ctx, inv);
   return inv;
 }
 
-/** Since API 2025-03-31 an invoice names its subscription under `parent` and its PaymentIntents under `payments`. */
-function linkParent(inv: StripeInvoice): void {
-  if (inv.subscription) inv.parent = { type: 'subscription_details', quote_details: null, subscription_details: { metadata: {}, subscription: inv.subscription } };
+/**
+ * Since API 2025-03-31 an invoice names its subscription under `parent` (with a snapshot of its
+ * metadata) and its PaymentIntents under `payments`.
+ */
+function linkParent(ctx: EmulatorContext, inv: StripeInvoice): void {
+  const sub = inv.subscription ? ctx.store.get<StripeSubscription>(inv.subscription) : undefined;
+  if (!sub) return;
+  inv.parent = { type: 'subscription_details', quote_details: null, subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id } };
+  inv.subscription_details = { metadata: { ...sub.metadata } };
 }
 
 function paymentRecord(inv: StripeInvoice, pi: StripePaymentIntent): StripeObject {

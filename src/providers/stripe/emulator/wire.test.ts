@@ -6,6 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InboundEvent } from '../../types.js';
+import { stripeWebhooks } from '../webhooks.js';
 import { startStripeEmulator, type StripeEmulator } from './index.js';
 
 let emulator: StripeEmulator;
@@ -146,6 +148,8 @@ describe('events', () => {
   let receiver: Server;
   const received: Stripe.Event[] = [];
   const rejected: string[] = [];
+  /** What the hub's own verifier and normalizer make of the same deliveries. */
+  const normalized: InboundEvent[] = [];
 
   beforeAll(async () => {
     receiver = createServer((req, res) => {
@@ -153,7 +157,11 @@ describe('events', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         try {
-          received.push(stripe.webhooks.constructEvent(Buffer.concat(chunks), String(req.headers['stripe-signature']), emulator.webhookSecret));
+          const rawBody = Buffer.concat(chunks);
+          received.push(stripe.webhooks.constructEvent(rawBody, String(req.headers['stripe-signature']), emulator.webhookSecret));
+          const headers = { 'stripe-signature': String(req.headers['stripe-signature']) };
+          stripeWebhooks.verify({ rawBody, headers, secrets: [emulator.webhookSecret], now: Date.now(), toleranceSec: 300 });
+          normalized.push(...stripeWebhooks.parse(rawBody, headers));
           res.writeHead(200).end();
         } catch (err) {
           rejected.push((err as Error).message);
@@ -186,6 +194,9 @@ describe('events', () => {
     for (const type of ['customer.created', 'payment_intent.created', 'payment_intent.requires_action', 'charge.succeeded', 'payment_intent.succeeded', 'refund.created', 'charge.refunded', 'charge.dispute.created']) {
       expect(types).toContain(type);
     }
+    const hubTypes = normalized.filter((e) => e.data.paymentId === pi.id).map((e) => e.type);
+    expect(hubTypes).toEqual(expect.arrayContaining(['payment.requires_action', 'payment.succeeded', 'refund.succeeded']));
+    expect(normalized.find((e) => e.type === 'dispute.created')?.data).toMatchObject({ amount: 3000, currency: 'USD' });
     const created = received.find((e) => e.type === 'customer.created')!;
     expect(created.request).toMatchObject({ idempotency_key: 'evt-cus' });
     const listed = await stripe.events.list({ type: 'payment_intent.*', limit: 100 });
@@ -197,7 +208,7 @@ describe('events', () => {
     const customer = await stripe.customers.create({});
     const pm = await stripe.paymentMethods.attach('pm_card_authenticationRequired', { customer: customer.id });
     const price = await stripe.prices.create({ product_data: { name: 'Box' }, unit_amount: 900, currency: 'eur', recurring: { interval: 'week', interval_count: 2 } });
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: pm.id, expand: ['latest_invoice.payment_intent'] });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: pm.id, metadata: { switchboard_id: 'sub_hub_1' }, expand: ['latest_invoice.payment_intent'] });
     expect(sub.status).toBe('incomplete');
     const pi = (sub.latest_invoice as unknown as { payment_intent: Stripe.PaymentIntent }).payment_intent;
     expect(pi.status).toBe('requires_action');
@@ -207,5 +218,7 @@ describe('events', () => {
     const update = received.find((e) => e.type === 'customer.subscription.updated' && (e.data.object as Stripe.Subscription).id === sub.id);
     expect(update?.data.previous_attributes).toMatchObject({ status: 'incomplete' });
     expect(received.some((e) => e.type === 'invoice.paid' && (e.data.object as Stripe.Invoice).id === (sub.latest_invoice as Stripe.Invoice).id)).toBe(true);
+    // The hub finds its own subscription id on the invoice (parent.subscription_details.metadata).
+    expect(normalized.find((e) => e.type === 'invoice.paid' && e.ref.providerObjectId === (sub.latest_invoice as Stripe.Invoice).id)?.ref.hubId).toBe('sub_hub_1');
   });
 });
