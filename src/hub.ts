@@ -118,7 +118,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   await connections.start();
   const templates = new TemplateStore(store, clock);
   const email = new EmailService({ store, queue, connections, templates, clock, logger, chain: config.emailProviders, defaultFrom: config.emailFrom });
-  const payments = new PaymentsService({ store, queue, connections, clock, logger, chain: config.paymentProviders });
+  const payments = new PaymentsService({ store, queue, connections, clock, logger, chain: config.paymentProviders, recoveryMs: config.paymentRecoveryMs });
   const bulk = new BulkSender({ store, queue, templates, suppressions: email.suppressions, clock, maxRecipients: config.bulkMaxRecipients });
   const inbox = new WebhookInbox({ store, queue, connections, clock, logger, registry, toleranceSec: config.webhookToleranceSec });
   const events = new EventStore(store, clock);

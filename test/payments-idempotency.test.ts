@@ -8,7 +8,7 @@ import { startTestHub, type TestHub } from './helpers/hub.js';
 
 let t: TestHub;
 beforeAll(async () => {
-  t = await startTestHub();
+  t = await startTestHub({ PAYMENT_RECOVERY_SECONDS: '1' });
 });
 afterAll(async () => {
   await t?.close();
@@ -78,4 +78,18 @@ it('a refund retried with the same key refunds once', async () => {
   expect(a.status).toBe(201);
   expect(b.body.id).toBe(a.body.id);
   expect((await t.api(`/api/v1/payments/${p.body.id}?refresh=true`)).body).toMatchObject({ amountRefunded: 500, status: 'partially_refunded' });
+});
+
+it('a create nobody heard back from is recovered by the job with its stored key: recorded, still one charge', async () => {
+  const before = count('stripe');
+  emulator('stripe').chaos.dropAfterAcceptNext = 10;
+  const failed = await t.api('/api/v1/payments', { body: { provider: 'stripe', amount: '16.00', currency: 'USD' } });
+  emulator('stripe').chaos.dropAfterAcceptNext = 0;
+  expect(failed.status).toBeGreaterThanOrEqual(500);
+  const id = failed.body.details.paymentId as string;
+  expect(id).toMatch(/^pay_/);
+  expect((await t.api(`/api/v1/payments/${id}`)).body.status).toBe('creating');
+  await expect.poll(async () => (await t.api(`/api/v1/payments/${id}`)).body.status, { timeout: 15_000, interval: 200 }).toBe('requires_payment_method');
+  expect(count('stripe')).toBe(before + 1);
+  expect((await t.api(`/api/v1/payments/${id}`)).body.providerPaymentId).toBe((emulator('stripe').accepted.at(-1) as { id: string }).id);
 });

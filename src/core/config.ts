@@ -42,6 +42,7 @@ const schema = z.object({
   EMAIL_PROVIDERS: list.default(['sendgrid', 'mailgun', 'smtp']),
   EMAIL_FROM: z.email('must be an email address').optional(),
   PAYMENT_PROVIDERS: list.default(['stripe', 'paypal']),
+  PAYMENT_RECOVERY_SECONDS: z.coerce.number().int().min(1, 'must be at least 1').default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
@@ -77,6 +78,8 @@ export interface HubConfig {
   emailFrom?: string;
   /** Payment providers; the first is the default of provider-agnostic routes (`PAYMENT_PROVIDERS`). */
   paymentProviders: string[];
+  /** A payment create whose outcome is unknown (the process died, every attempt dropped) is re-sent after this long. */
+  paymentRecoveryMs: number;
   logLevel: HubEnv['LOG_LEVEL'];
   webhookToleranceSec: number;
   queueConcurrency: number;
@@ -141,6 +144,7 @@ export function loadConfig(
     emailProviders: e.EMAIL_PROVIDERS,
     emailFrom: e.EMAIL_FROM,
     paymentProviders: e.PAYMENT_PROVIDERS,
+    paymentRecoveryMs: e.PAYMENT_RECOVERY_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     webhookToleranceSec: e.WEBHOOK_TOLERANCE_SECONDS,
     queueConcurrency: e.QUEUE_CONCURRENCY,

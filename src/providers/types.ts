@@ -128,7 +128,10 @@ export interface ChaosSettings {
   /** Answer the next N requests with 429 and `Retry-After: retryAfterSec`. */
   rateLimitNext: number;
   retryAfterSec: number;
-  /** Accept (and keep) the next N messages, then destroy the socket without answering. */
+  /**
+   * Accept (and keep) the next N messages, then destroy the socket without answering. Emulators
+   * that replay idempotent requests drop a replayed answer too (the work stays done once).
+   */
   dropAfterAcceptNext: number;
 }
 

@@ -24,8 +24,6 @@ import { parseAmount } from './money.js';
 import { PaymentRecords, type PaymentView, type RefundView } from './records.js';
 import { capturePaymentInput, confirmPaymentInput, createPaymentInput, refundInput, type CreatePaymentRequest, type RefundRequest } from './schemas.js';
 
-/** A recovery job re-drives a create this long after it began, in case the process died mid-call. */
-const RECOVERY_DELAY_MS = 2 * 60_000;
 export const RECOVER_PAYMENT_JOB = 'payments.recover';
 
 export interface PaymentsServiceOptions {
@@ -36,6 +34,8 @@ export interface PaymentsServiceOptions {
   logger: Logger;
   /** Provider ids (`PAYMENT_PROVIDERS`); the first is the default. */
   chain: string[];
+  /** A recovery job re-sends a create whose outcome is unknown this long after it began (default 2 min). */
+  recoveryMs?: number;
 }
 
 /** Per call: the caller's `Idempotency-Key`. */
@@ -110,7 +110,7 @@ export class PaymentsService {
           idempotencyKey: callerKey ?? `gen_${id}`, providerKey: providerKey(tenantId, callerKey, first, 'payments.create'), requestHash: hash, request: v,
         });
         if (!inserted) return undefined; // a concurrent request with the same key won the insert
-        await enqueue(trx, { type: RECOVER_PAYMENT_JOB, payload: { paymentId: id }, runAt: now + RECOVERY_DELAY_MS }, now);
+        await enqueue(trx, { type: RECOVER_PAYMENT_JOB, payload: { paymentId: id }, runAt: now + (this.o.recoveryMs ?? 120_000) }, now);
         return this.records.byId(tenantId, id, trx);
       })) ??
       (await this.records.byKey(tenantId, callerKey!));
@@ -138,9 +138,14 @@ export class PaymentsService {
           this.o.logger.warn({ paymentId, provider: providerId, code: e.code }, 'payments: failing over');
           continue;
         }
+        if (!e.retryable) {
+          await this.records.recordFailed(row.id, e);
+          throw e;
+        }
         // Uncertain (timeout, dropped connection): keep `creating`; a retry or the recovery job re-sends the same key.
-        if (!e.retryable) await this.records.recordFailed(row.id, e);
-        throw e;
+        throw new HubError(e.code, `${e.message} Payment ${row.id} is kept: retry with the same Idempotency-Key, or it is re-sent with its key and recorded by itself (GET /api/v1/payments/${row.id}).`, {
+          provider: e.provider, providerCode: e.providerCode, providerStatus: e.providerStatus, requestId: e.requestId, retryAfter: e.retryAfter, cause: e, details: { ...e.details, paymentId: row.id },
+        });
       }
     }
     throw new HubError('not_configured', 'No payment provider is configured: set PAYMENT_PROVIDERS');

@@ -112,6 +112,8 @@ export function installIdempotency(app: FastifyInstance, chaos: ChaosSettings): 
       stored.delete(key);
       return;
     }
+    // The answer to a replay can be lost on the way back too (chaos), the work staying done.
+    if (hit.status < 300 && dropIfChaos(chaos, reply)) return reply;
     // PayPal answers a replayed create or capture with 200 instead of 201, same body.
     reply.code(hit.status === 201 ? 200 : hit.status);
     return hit.body === undefined ? reply.send() : reply.send(hit.body);

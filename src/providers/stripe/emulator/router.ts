@@ -129,6 +129,8 @@ export function createRouter(deps: RouterDeps): Route {
           try {
             const replay = idempotency.begin(key, { endpoint: `${method} ${req.url.split('?')[0]}`, params: canonicalParams(form) });
             if (replay) {
+              // The answer to a replay can be lost on the way back too (chaos).
+              if (replay.status < 300 && dropIfChaos(chaos, reply)) return reply;
               reply.header('idempotent-replayed', 'true').header('original-request', replay.requestId);
               return reply.code(replay.status).send(replay.body);
             }
