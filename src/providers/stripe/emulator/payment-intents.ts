@@ -85,6 +85,17 @@ function apply(ctx: EmulatorContext, pi: StripePaymentIntent, args: Args): void 
   if (pm) setPaymentMethod(ctx, pi, pm);
 }
 
+/** Confirming with automatic (Dashboard) payment methods that may redirect needs a `return_url`. */
+function checkReturnUrl(pi: StripePaymentIntent, args: Args): void {
+  const apm = pi.automatic_payment_methods as { enabled: boolean; allow_redirects: string } | null;
+  if (apm?.enabled && apm.allow_redirects !== 'never' && !args.has('return_url')) {
+    throw stripeErrors.invalidValue(
+      'return_url',
+      "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don't want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.",
+    );
+  }
+}
+
 /** Confirms after checking the state and the PaymentMethod, as `/confirm` and `confirm=true` do. */
 function confirm(ctx: EmulatorContext, pi: StripePaymentIntent, args: Args, emit: Parameters<typeof confirmIntent>[3]): void {
   if (!CONFIRMABLE.includes(pi.status)) {
@@ -93,6 +104,7 @@ function confirm(ctx: EmulatorContext, pi: StripePaymentIntent, args: Args, emit
   if (!pi.payment_method) {
     throw stripeErrors.unexpectedState("You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.");
   }
+  checkReturnUrl(pi, args);
   const offSession = args.has('off_session') && args.str('off_session') !== 'false';
   confirmIntent(ctx, pi, { returnUrl: args.str('return_url'), offSession: offSession || args.bool('error_on_requires_action') === true }, emit);
 }
@@ -113,7 +125,9 @@ export function paymentIntentRoutes(route: Route, ctx: EmulatorContext): void {
     { params: { ...EDITABLE, ...CONFIRM, confirm: 'boolean', automatic_payment_methods: 'hash', confirmation_method: 'string' }, required: ['amount', 'currency'], enums: { ...ENUMS, confirmation_method: ['automatic', 'manual'] } },
     (call) => {
       const { args } = call;
-      const apm = args.hash('automatic_payment_methods');
+      // Since API 2023-08-16, a PaymentIntent without payment method types takes the Dashboard's (automatic) ones.
+      const explicitTypes = args.has('payment_method_types') || args.has('allowed_payment_method_types');
+      const apm = args.hash('automatic_payment_methods') ?? (explicitTypes ? undefined : { enabled: 'true' });
       const pi = newPaymentIntent({
         amount: args.int('amount')!,
         currency: checkCurrency(args.str('currency')!),
@@ -122,6 +136,7 @@ export function paymentIntentRoutes(route: Route, ctx: EmulatorContext): void {
       });
       if (args.has('customer')) pi.customer = store.find<StripeCustomer>('customer', args.str('customer')!, 'customer').id;
       apply(ctx, pi, args);
+      if (args.bool('confirm') === true) checkReturnUrl(pi, args);
       store.put(pi);
       ctx.accepted.push(pi);
       call.emit('payment_intent.created', pi);

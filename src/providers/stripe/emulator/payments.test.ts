@@ -7,6 +7,9 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from './index.js';
 
+/** Card payments confirmed server-side without a return URL (no redirect-based methods). */
+const CARD_ONLY = { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } };
+
 let emulator: StripeEmulator;
 let stripe: Stripe;
 
@@ -72,11 +75,19 @@ describe('customers and PaymentMethods', () => {
 
 describe('PaymentIntents', () => {
   it('succeeds with pm_card_visa and makes a charge; expand[] gives the charge object', async () => {
-    const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, metadata: { order: '42' }, expand: ['latest_charge'] });
+    const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, ...CARD_ONLY, metadata: { order: '42' }, expand: ['latest_charge'] });
     expect(pi).toMatchObject({ status: 'succeeded', amount_received: 2000, metadata: { order: '42' } });
     const charge = pi.latest_charge as Stripe.Charge;
     expect(charge).toMatchObject({ object: 'charge', status: 'succeeded', captured: true, amount_captured: 2000, payment_intent: pi.id });
     expect(emulator.accepted.at(-1)?.id).toBe(pi.id);
+  });
+
+  it('needs a return_url to confirm with automatic payment methods that may redirect, as Stripe does', async () => {
+    const before = emulator.accepted.length;
+    await expect(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true })).rejects.toMatchObject({ param: 'return_url', statusCode: 400 });
+    expect(emulator.accepted.length).toBe(before);
+    const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, return_url: 'https://shop.example/done' });
+    expect(pi).toMatchObject({ status: 'succeeded', automatic_payment_methods: { enabled: true } });
   });
 
   it('goes requires_payment_method → requires_confirmation → succeeded in two steps', async () => {
@@ -91,7 +102,7 @@ describe('PaymentIntents', () => {
   });
 
   it('declines pm_card_chargeDeclined and insufficient funds with Stripe’s card error', async () => {
-    const err = await cardError(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true }));
+    const err = await cardError(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, ...CARD_ONLY }));
     expect(err).toMatchObject({ statusCode: 402, code: 'card_declined', decline_code: 'generic_decline' });
     expect(err.payment_intent?.status).toBe('requires_payment_method');
     expect(err.payment_intent?.last_payment_error?.decline_code).toBe('generic_decline');
@@ -99,7 +110,7 @@ describe('PaymentIntents', () => {
     const pi = await stripe.paymentIntents.retrieve(err.payment_intent!.id, { expand: ['latest_charge'] });
     expect((pi.latest_charge as Stripe.Charge).status).toBe('failed');
 
-    const funds = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd' });
+    const funds = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', ...CARD_ONLY });
     const e2 = await cardError(stripe.paymentIntents.confirm(funds.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }));
     expect(e2.decline_code).toBe('insufficient_funds');
     // Another card may be tried on the same PaymentIntent.
@@ -115,19 +126,19 @@ describe('PaymentIntents', () => {
     const done = await fetch(`${emulator.url}/__emulator/payment_intents/${pi.id}/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"outcome":"succeed"}' });
     expect(((await done.json()) as { status: string }).status).toBe('succeeded');
 
-    const sdk = await stripe.paymentIntents.create({ amount: 5000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true });
+    const sdk = await stripe.paymentIntents.create({ amount: 5000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true, ...CARD_ONLY });
     expect(sdk.next_action?.type).toBe('use_stripe_sdk');
     const form = await fetch(`${emulator.url}/__emulator/payment_intents/${sdk.id}/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"outcome":"fail"}' });
     expect(form.status).toBe(200);
     const failed = await stripe.paymentIntents.retrieve(sdk.id);
     expect(failed).toMatchObject({ status: 'requires_payment_method', last_payment_error: { code: 'payment_intent_authentication_failure' } });
 
-    const offSession = await cardError(stripe.paymentIntents.create({ amount: 5000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true, off_session: true }));
+    const offSession = await cardError(stripe.paymentIntents.create({ amount: 5000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true, ...CARD_ONLY, off_session: true }));
     expect(offSession.code).toBe('authentication_required');
   });
 
   it('captures part of a manual authorization, then refunds partly and fully', async () => {
-    const pi = await stripe.paymentIntents.create({ amount: 10_000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
+    const pi = await stripe.paymentIntents.create({ amount: 10_000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true, ...CARD_ONLY });
     expect(pi).toMatchObject({ status: 'requires_capture', amount_capturable: 10_000 });
     await expect(stripe.paymentIntents.capture(pi.id, { amount_to_capture: 20_000 })).rejects.toMatchObject({ code: 'amount_too_large' });
     const captured = await stripe.paymentIntents.capture(pi.id, { amount_to_capture: 8000 });
@@ -146,10 +157,10 @@ describe('PaymentIntents', () => {
   });
 
   it('cancels with a reason, and refuses to cancel a succeeded one', async () => {
-    const pi = await stripe.paymentIntents.create({ amount: 700, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
+    const pi = await stripe.paymentIntents.create({ amount: 700, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true, ...CARD_ONLY });
     const canceled = await stripe.paymentIntents.cancel(pi.id, { cancellation_reason: 'abandoned' });
     expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
-    const done = await stripe.paymentIntents.create({ amount: 700, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    const done = await stripe.paymentIntents.create({ amount: 700, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, ...CARD_ONLY });
     await expect(stripe.paymentIntents.cancel(done.id)).rejects.toMatchObject({ code: 'payment_intent_unexpected_state' });
   });
 

@@ -165,6 +165,8 @@ describe.skipIf(!haveSpec)('Stripe emulator against the published OpenAPI descri
   });
 });
 
+const CARD_ONLY = { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } };
+
 /** The main operations, as a connector would call them (successes and Stripe's errors). */
 async function scenario(stripe: Stripe, emulator: StripeEmulator): Promise<void> {
   const ignore = (p: Promise<unknown>) => p.catch(() => undefined);
@@ -178,16 +180,16 @@ async function scenario(stripe: Stripe, emulator: StripeEmulator): Promise<void>
   await stripe.paymentMethods.list({ customer: customer.id, type: 'card' });
   await stripe.paymentMethods.retrieve(visa.id);
 
-  const paid = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: visa.id, confirm: true, expand: ['latest_charge'], metadata: { order: '1' } });
+  const paid = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: visa.id, confirm: true, ...CARD_ONLY, expand: ['latest_charge'], metadata: { order: '1' } });
   await stripe.paymentIntents.retrieve(paid.id);
   await stripe.paymentIntents.update(paid.id, { description: 'Order 1' });
-  await ignore(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true }));
+  await ignore(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, ...CARD_ONLY }));
   const twoStep = await stripe.paymentIntents.create({ amount: 1500, currency: 'eur', payment_method_types: ['card'] } as Stripe.PaymentIntentCreateParams);
   await ignore(stripe.paymentIntents.confirm(twoStep.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }));
   await stripe.paymentIntents.confirm(twoStep.id, { payment_method: 'pm_card_visa', return_url: 'https://shop.example/r' });
   const secure = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', automatic_payment_methods: { enabled: true, allow_redirects: 'never' } });
   await stripe.paymentIntents.confirm(secure.id, { payment_method: 'pm_card_authenticationRequired', return_url: 'https://shop.example/r' });
-  const manual = await stripe.paymentIntents.create({ amount: 5000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
+  const manual = await stripe.paymentIntents.create({ amount: 5000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true, ...CARD_ONLY });
   await stripe.paymentIntents.capture(manual.id, { amount_to_capture: 4000 });
   const toCancel = await stripe.paymentIntents.create({ amount: 900, currency: 'usd' });
   await stripe.paymentIntents.cancel(toCancel.id, { cancellation_reason: 'requested_by_customer' });

@@ -10,6 +10,7 @@ import type { InboundEvent } from '../../types.js';
 import { stripeWebhooks } from '../webhooks.js';
 import { startStripeEmulator, type StripeEmulator } from './index.js';
 
+const CARD_ONLY = { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } };
 let emulator: StripeEmulator;
 let stripe: Stripe;
 const clientFor = (key: string, emu = emulator) => new Stripe(key, { host: '127.0.0.1', port: Number(new URL(emu.url).port), protocol: 'http', maxNetworkRetries: 0 });
@@ -85,7 +86,7 @@ describe('idempotent requests', () => {
   });
 
   it('stores card errors (replayed) but not parameter errors (the key stays usable)', async () => {
-    const declined = () => stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true }, { idempotencyKey: 'idem-402' });
+    const declined = () => stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, ...CARD_ONLY }, { idempotencyKey: 'idem-402' });
     const e1 = (await declined().catch((e: unknown) => e)) as Stripe.errors.StripeCardError;
     const e2 = (await declined().catch((e: unknown) => e)) as Stripe.errors.StripeCardError;
     expect(e1).toBeInstanceOf(Stripe.errors.StripeCardError);
