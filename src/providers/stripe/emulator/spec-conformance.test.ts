@@ -163,6 +163,22 @@ describe.skipIf(!haveSpec)('Stripe emulator against the published OpenAPI descri
     expect(problems).toEqual([]);
     expect([...statuses].sort()).toEqual([200, 400, 402, 404]);
   });
+
+  it('every event and the object it carries validate (webhook payloads, disputes included)', async () => {
+    await fetch(`${emulator.url}/__emulator/disputes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payment_intent: emulator.accepted[0]!.id }) });
+    const event = ajv.compile({ $ref: 'stripe#/components/schemas/event' });
+    const problems: string[] = [];
+    const kinds = new Set<string>();
+    for (const e of emulator.events) {
+      const object = e.data.object as { object: string };
+      kinds.add(object.object);
+      const schema = ajv.compile({ $ref: `stripe#/components/schemas/${object.object}` });
+      if (!event(JSON.parse(JSON.stringify(e)))) problems.push(`${e.type}: ${JSON.stringify(event.errors).slice(0, 400)}`);
+      if (!schema(object)) problems.push(`${e.type} ${object.object}: ${JSON.stringify(schema.errors).slice(0, 400)}`);
+    }
+    expect(problems).toEqual([]);
+    expect([...kinds].sort()).toEqual(expect.arrayContaining(['charge', 'customer', 'dispute', 'invoice', 'payment_intent', 'refund', 'subscription']));
+  });
 });
 
 const CARD_ONLY = { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } };
