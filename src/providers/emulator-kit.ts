@@ -4,7 +4,7 @@
  * that delivers signed webhooks back to the hub.
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { NO_CHAOS, type ChaosSettings } from './types.js';
+import { NO_CHAOS, type ChaosSettings, type Emulator } from './types.js';
 
 export interface ChaosReplies {
   /** Answer for a simulated server error (the vendor's 5xx shape). */
@@ -99,4 +99,24 @@ export class WebhookPoster {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
   }
+}
+
+/**
+ * The webhook and lifecycle part of an {@link Emulator} every HTTP emulator shares: where its
+ * signed events go, waiting for them, and closing the poster then the server.
+ *
+ * @example
+ * return { url, credentials, chaos, accepted, ...webhookControls(poster, app) };
+ */
+export function webhookControls(poster: WebhookPoster, app: FastifyInstance): Pick<Emulator, 'setWebhookTarget' | 'close'> & { drainWebhooks(): Promise<void> } {
+  return {
+    setWebhookTarget(target) {
+      poster.target = target;
+    },
+    drainWebhooks: () => poster.drain(),
+    async close() {
+      await poster.close();
+      await app.close();
+    },
+  };
 }

@@ -90,22 +90,9 @@ export const providerOnly = z.object({ provider });
 export const listInvoicesQuery = z.object({ provider, customerId: id.optional(), limit: z.coerce.number().int().min(1).max(100).default(20), after: z.string().optional() });
 
 /** The integrations guide's `/stripe/intent` body. */
-export const stripeIntentInput = z.object({
-  amount,
-  amountMinor,
-  currency,
-  description: z.string().max(1000).optional(),
-  metadata,
-  customerId: id.optional(),
-  captureMethod: z.enum(['automatic', 'manual']).optional(),
-});
+export const stripeIntentInput = createPaymentInput.pick({ amount: true, amountMinor: true, currency: true, description: true, metadata: true, customerId: true, captureMethod: true });
 export const stripeConfirmInput = z.object({ paymentIntentId: id, paymentMethodId: id, returnUrl: z.url('must be an absolute URL').optional() });
-export const paypalCreateInput = z.object({
-  amount,
-  amountMinor,
-  currency,
-  description: z.string().max(127).optional(),
-  returnUrl: z.url('must be an absolute URL').optional(),
-  cancelUrl: z.url('must be an absolute URL').optional(),
-});
+export const paypalCreateInput = createPaymentInput
+  .pick({ amount: true, amountMinor: true, currency: true, returnUrl: true, cancelUrl: true })
+  .extend({ description: z.string().max(127, 'PayPal keeps at most 127 characters').optional() });
 export const paypalExecuteInput = z.object({ paymentId: id });

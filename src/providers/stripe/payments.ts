@@ -134,9 +134,10 @@ export function stripePayments(ctx: ProviderContext<StripeCredentials>): Payment
         // Stripe accepts `return_url` only together with `confirm=true`.
         return_url: withMethod ? input.returnUrl : undefined,
         ...(withMethod ? { payment_method: input.paymentMethodId, confirm: true } : {}),
-        // Dashboard-enabled methods. Confirming at once without a return URL, Stripe refuses
-        // unless redirect-based methods are ruled out (3-D Secure still works without redirects).
-        automatic_payment_methods: withMethod && input.returnUrl === undefined ? { enabled: true, allow_redirects: 'never' } : { enabled: true },
+        // Dashboard-enabled methods. Without a return URL, Stripe refuses a server-side confirm
+        // unless redirect-based methods are ruled out (3-D Secure still works without redirects),
+        // so a payment created without one takes no redirect methods.
+        automatic_payment_methods: input.returnUrl === undefined ? { enabled: true, allow_redirects: 'never' } : { enabled: true },
       };
       return toPayment(await call({ method: 'POST', path: '/v1/payment_intents', params, operation: 'payments.createPayment', options }));
     },

@@ -190,8 +190,8 @@ describe.skipIf(!haveSpec)('Stripe connector requests against the published Open
       capture_method: 'manual', receipt_email: 'a@example.com', return_url: 'https://shop.example/back', payment_method: 'pm_1', confirm: 'true',
       automatic_payment_methods: { enabled: 'true' },
     });
-    expect(bodyOf('/v1/payment_intents', 1)).toEqual({ amount: '500', currency: 'jpy', metadata: { switchboard_id: 'pay_2' }, automatic_payment_methods: { enabled: 'true' } });
-    // Confirmed at once without a return URL: redirect-based methods are ruled out.
+    // Without a return URL (created here, confirmed later or at once): redirect-based methods are ruled out.
+    expect(bodyOf('/v1/payment_intents', 1)).toEqual({ amount: '500', currency: 'jpy', metadata: { switchboard_id: 'pay_2' }, automatic_payment_methods: { enabled: 'true', allow_redirects: 'never' } });
     expect(bodyOf('/v1/payment_intents', 2)).toMatchObject({ payment_method: 'pm_1', confirm: 'true', automatic_payment_methods: { enabled: 'true', allow_redirects: 'never' } });
     expect(bodyOf('/v1/payment_intents/pi_1/capture')).toEqual({ amount_to_capture: '1500' });
     expect(bodyOf('/v1/refunds', 1)).toEqual({ payment_intent: 'pi_1', metadata: { ticket: 'T-9', reason: 'damaged in transit', switchboard_id: 'rf_2' } });

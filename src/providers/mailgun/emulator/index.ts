@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createEmulatorApp, dropIfChaos, listenLoopback, WebhookPoster } from '../../emulator-kit.js';
+import { createEmulatorApp, dropIfChaos, listenLoopback, webhookControls, WebhookPoster } from '../../emulator-kit.js';
 import type { Emulator, EmulatorOptions } from '../../types.js';
 import { buildMessageEvents, signedWebhookBody, type MailgunEventData } from './events.js';
 import { readMailgunForm, validateMailgunForm, type MailgunStoredMessage } from './form.js';
@@ -156,14 +156,7 @@ export async function startMailgunEmulator(options: MailgunEmulatorOptions = {})
     chaos,
     accepted,
     events,
-    setWebhookTarget(target) {
-      poster.target = target;
-    },
     drain: () => poster.drain(),
-    drainWebhooks: () => poster.drain(),
-    async close() {
-      await poster.close();
-      await app.close();
-    },
+    ...webhookControls(poster, app),
   };
 }

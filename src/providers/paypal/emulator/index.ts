@@ -10,7 +10,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyRequest } from 'fastify';
-import { createEmulatorApp, listenLoopback, WebhookPoster } from '../../emulator-kit.js';
+import { createEmulatorApp, listenLoopback, webhookControls, WebhookPoster } from '../../emulator-kit.js';
 import type { Emulator, EmulatorOptions } from '../../types.js';
 import { registerApprovalPage, sandboxPayer } from './approval-page.js';
 import { registerBilling } from './billing.js';
@@ -182,13 +182,6 @@ export async function startPaypalEmulator(options: EmulatorOptions = {}): Promis
     chaos,
     accepted,
     events,
-    setWebhookTarget(target) {
-      poster.target = target;
-    },
-    drainWebhooks: () => poster.drain(),
-    async close() {
-      await poster.close();
-      await app.close();
-    },
+    ...webhookControls(poster, app),
   };
 }

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { createEmulatorApp, dropIfChaos, listenLoopback, WebhookPoster } from '../../emulator-kit.js';
+import { createEmulatorApp, dropIfChaos, listenLoopback, webhookControls, WebhookPoster } from '../../emulator-kit.js';
 import type { Emulator, EmulatorOptions } from '../../types.js';
 import type { SendgridMail } from '../email.js';
 import { buildSendgridEvents, createSendgridEventSigner, serializeSendgridEvents } from './events.js';
@@ -114,13 +114,6 @@ export async function startSendgridEmulator(options: EmulatorOptions = {}): Prom
     webhookSecret: signer.publicKey,
     chaos,
     accepted,
-    setWebhookTarget(target) {
-      poster.target = target;
-    },
-    drainWebhooks: () => poster.drain(),
-    async close() {
-      await poster.close();
-      await app.close();
-    },
+    ...webhookControls(poster, app),
   };
 }

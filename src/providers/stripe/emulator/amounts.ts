@@ -17,7 +17,15 @@ const MINIMUM: Record<string, number> = {
   inr: 50, jpy: 50, mxn: 1000, myr: 200, nok: 300, nzd: 50, pln: 200, ron: 200, sek: 300, sgd: 50, thb: 1000,
 };
 
-const OTHERS = ['ars', 'clp', 'cny', 'cop', 'egp', 'idr', 'ils', 'krw', 'ngn', 'php', 'pyg', 'sar', 'try', 'twd', 'uah', 'vnd', 'zar', 'bif', 'djf', 'gnf', 'kmf', 'mga', 'rwf', 'ugx', 'vuv', 'xaf', 'xof', 'xpf'];
+/**
+ * Stripe's three-decimal currencies: amounts in thousandths, but charges must end in 0 (Stripe
+ * rounds to the hundredth for card networks).
+ *
+ * @see https://docs.stripe.com/currencies#three-decimal
+ */
+export const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+
+const OTHERS = ['bhd', 'jod', 'kwd', 'omr', 'tnd', 'ars', 'clp', 'cny', 'cop', 'egp', 'idr', 'ils', 'krw', 'ngn', 'php', 'pyg', 'sar', 'try', 'twd', 'uah', 'vnd', 'zar', 'bif', 'djf', 'gnf', 'kmf', 'mga', 'rwf', 'ugx', 'vuv', 'xaf', 'xof', 'xpf'];
 const SUPPORTED = new Set([...Object.keys(MINIMUM), ...OTHERS]);
 const SYMBOL: Record<string, string> = { usd: '$', eur: '€', gbp: '£', jpy: '¥' };
 
@@ -40,7 +48,7 @@ export function checkCurrency(value: string): string {
  * formatAmount(50, 'usd') // '$0.50'
  */
 export function formatAmount(amount: number, currency: string): string {
-  const major = ZERO_DECIMAL.has(currency) ? String(amount) : (amount / 100).toFixed(2);
+  const major = ZERO_DECIMAL.has(currency) ? String(amount) : THREE_DECIMAL.has(currency) ? (amount / 1000).toFixed(3) : (amount / 100).toFixed(2);
   return `${SYMBOL[currency] ?? ''}${major}`;
 }
 
@@ -54,4 +62,7 @@ export function checkChargeAmount(amount: number, currency: string, param = 'amo
   if (amount > 99_999_999) throw invalidRequest('amount_too_large', `Amount must be no more than ${formatAmount(99_999_999, currency)} ${currency}`, param, 400, false);
   const minimum = MINIMUM[currency] ?? 50;
   if (amount < minimum) throw stripeErrors.amountTooSmall(formatAmount(minimum, currency), currency);
+  if (THREE_DECIMAL.has(currency) && amount % 10 !== 0) {
+    throw invalidRequest('invalid_amount', `Invalid amount: ${currency} amounts must be a multiple of 10 (the last of the three decimals is 0).`, param, 400, false);
+  }
 }
