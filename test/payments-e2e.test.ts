@@ -125,6 +125,16 @@ describe.each([
     const res = await t.api('/api/v1/payments/customers', { body: { provider: 'paypal', email: 'ann@example.com' } });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('capability_unsupported');
+    const spec = await t.api('/api/v1/openapi.json');
+    expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/api/v1/payments', '/api/v1/payments/refunds', '/api/v1/integrations/payments/stripe/intent', '/api/v1/integrations/payments/paypal/create', '/api/v1/integrations/payments/{paymentId}/status']));
+    expect(spec.body.paths['/api/v1/payments'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('amountMinor');
+  });
+
+  it('API keys need the payments scopes', async () => {
+    const { key } = await t.hub.apiKeys.create({ name: 'reader', scopes: ['payments:read'] });
+    expect((await t.as(key, '/api/v1/payments/capabilities')).status).toBe(200);
+    const denied = await t.as(key, `${G}/stripe/intent`, { amount: '1.00', currency: 'USD' });
+    expect(denied).toMatchObject({ status: 403, body: { code: 'forbidden' } });
   });
 
   it('Stripe customers, payment methods, a subscription with a trial, and an invoice paid out of band', async () => {
