@@ -9,7 +9,7 @@
  * @see https://docs.stripe.com/testing
  */
 import { randomBytes } from 'node:crypto';
-import { createEmulatorApp, listenLoopback, WebhookPoster } from '../../emulator-kit.js';
+import { createEmulatorApp, listenLoopback, WebhookPoster, webhookControls } from '../../emulator-kit.js';
 import type { Emulator, EmulatorOptions } from '../../types.js';
 import { catalogRoutes } from './catalog.js';
 import type { EmulatorContext } from './context.js';
@@ -97,13 +97,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     accepted: ctx.accepted,
     store,
     events: events.sent,
-    setWebhookTarget(target) {
-      poster.target = target;
-    },
+    ...webhookControls(poster, app),
     drainWebhooks: () => poster.drain(),
-    async close() {
-      await poster.close();
-      await app.close();
-    },
   };
 }
