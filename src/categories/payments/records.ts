@@ -153,6 +153,11 @@ export class PaymentRecords {
     );
   }
 
+  /** A create that surely never reached the provider is tried again: back to `creating`. */
+  async reopen(trx: Trx, id: string): Promise<void> {
+    await trx.updateTable('payments').set({ status: 'creating', error: null, updated_at: this.clock.now() }).where('id', '=', id).where('status', '=', 'failed').where('provider_payment_id', 'is', null).execute();
+  }
+
   async recordDecline(id: string, err: HubError): Promise<void> {
     const now = this.clock.now();
     const row = await this.byIdAny(id);

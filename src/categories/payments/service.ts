@@ -96,11 +96,17 @@ export class PaymentsService {
 
     const existing = callerKey ? await this.records.byKey(tenantId, callerKey) : undefined;
     if (existing && existing.request_hash !== hash) throw keyConflict(callerKey!);
-    if (existing && existing.status !== 'creating') {
-      if (existing.error && !existing.provider_payment_id) throw HubError.fromJSON(existing.error);
-      return this.records.view(existing, await this.refresh(existing.tenant_id, existing.provider, existing.provider_payment_id));
-    }
     const now = this.o.clock.now();
+    if (existing && existing.status !== 'creating') {
+      const stored = existing.error && !existing.provider_payment_id ? HubError.fromJSON(existing.error) : undefined;
+      if (stored && !stored.retryable) throw stored;
+      if (!stored) return this.records.view(existing, await this.refresh(existing.tenant_id, existing.provider, existing.provider_payment_id));
+      // It surely never reached the provider: this retry sends it (with the same key), under a new recovery job.
+      await this.o.store.write(async (trx) => {
+        await this.records.reopen(trx, existing.id);
+        await enqueue(trx, { type: RECOVER_PAYMENT_JOB, payload: { paymentId: existing.id }, runAt: now + (this.o.recoveryMs ?? 120_000) }, now);
+      });
+    }
     const row =
       existing ??
       (await this.o.store.write(async (trx) => {
@@ -138,7 +144,9 @@ export class PaymentsService {
           this.o.logger.warn({ paymentId, provider: providerId, code: e.code }, 'payments: failing over');
           continue;
         }
-        if (!e.retryable) {
+        // Refused, or surely never sent (connection refused, open circuit): final for this attempt.
+        // A retryable one may be retried with the same key (the row reopens); nothing re-sends it by itself.
+        if (!e.retryable || surelyNotSent(e)) {
           await this.records.recordFailed(row.id, e);
           throw e;
         }
