@@ -65,6 +65,8 @@ describe('subscriptions', () => {
     const viaPayments = await stripe.invoices.retrieve(invoice.id, { expand: ['payments.data.payment.payment_intent'] });
     expect(viaPayments.payments?.data[0]).toMatchObject({ status: 'paid', payment: { type: 'payment_intent', payment_intent: { id: invoice.payment_intent.id } } });
     expect(invoice.lines.data[0]).toMatchObject({ amount: 6000, quantity: 2 });
+    expect((await stripe.subscriptionItems.list({ subscription: sub.id })).data.map((i) => i.id)).toEqual([item.id]);
+    expect((await stripe.subscriptionItems.retrieve(item.id)).quantity).toBe(2);
   });
 
   it('trials with a $0 invoice', async () => {

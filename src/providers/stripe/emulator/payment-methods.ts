@@ -66,6 +66,7 @@ export class PaymentMethods {
   /** The stored PaymentMethod `id`, or a new one made from the test token `id`; 404 otherwise. */
   resolve(id: string, param = 'payment_method'): StripePaymentMethod {
     const token = TOKENS[id];
+    if (!token && id.startsWith('tok_') && TOKENS[`pm_card_${id.slice(4)}`]) return this.resolve(`pm_card_${id.slice(4)}`, param);
     if (!token) return this.store.find<StripePaymentMethod>('payment_method', id, param);
     const [brand, last4, funding, behavior] = token;
     const card: CardDetails = {
@@ -112,6 +113,18 @@ export class PaymentMethods {
  */
 export function paymentMethodRoutes(route: Route, ctx: EmulatorContext): void {
   const { store, methods } = ctx;
+  // Only card tokens: `type=card&card[token]=tok_visa` (the card-token test values).
+  route('POST', '/v1/payment_methods', { params: { type: 'string', card: 'hash', billing_details: 'hash', metadata: 'metadata', allow_redirects: 'string' }, required: ['type'], enums: { type: ['card'] } }, (call) => {
+    const token = call.args.hash('card')?.token;
+    if (typeof token !== 'string') {
+      throw invalidRequest('parameter_missing', 'The emulator makes card PaymentMethods from test tokens only: pass card[token]=tok_visa (or another tok_… test token).', 'card[token]', 400, false);
+    }
+    const pm = methods.resolve(token, 'card[token]');
+    pm.metadata = mergeMetadata({}, call.args.meta());
+    const billing = call.args.hash('billing_details');
+    if (billing) pm.billing_details = { ...(pm.billing_details as object), ...billing };
+    return pm;
+  });
   route('GET', '/v1/payment_methods/:id', { params: {} }, (call) => methods.resolve(call.path.id!, 'payment_method'));
   route('POST', '/v1/payment_methods/:id', { params: { metadata: 'metadata', billing_details: 'hash', allow_redisplay: 'string' } }, (call) => {
     const pm = methods.resolve(call.path.id!);

@@ -71,6 +71,14 @@ describe('customers and PaymentMethods', () => {
     expect((await stripe.customers.listPaymentMethods(customer.id)).data.map((p) => p.id)).toEqual([mc.id]);
     await expect(stripe.paymentMethods.detach(visa.id)).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
   });
+
+  it('creates card PaymentMethods from tok_ test tokens, and they behave as their card', async () => {
+    const pm = await stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_chargeDeclinedInsufficientFunds' }, metadata: { via: 'token' } });
+    expect(pm).toMatchObject({ type: 'card', customer: null, metadata: { via: 'token' }, card: { last4: '9995' } });
+    const err = await cardError(stripe.paymentIntents.create({ amount: 800, currency: 'usd', payment_method: pm.id, confirm: true, ...CARD_ONLY }));
+    expect(err.decline_code).toBe('insufficient_funds');
+    await expect(stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_nope' } })).rejects.toMatchObject({ param: 'card[token]' });
+  });
 });
 
 describe('PaymentIntents', () => {

@@ -195,6 +195,7 @@ async function scenario(stripe: Stripe, emulator: StripeEmulator): Promise<void>
   await stripe.customers.listPaymentMethods(customer.id, { type: 'card' });
   await stripe.paymentMethods.list({ customer: customer.id, type: 'card' });
   await stripe.paymentMethods.retrieve(visa.id);
+  await stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_mastercard' } });
 
   const paid = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: visa.id, confirm: true, ...CARD_ONLY, expand: ['latest_charge'], metadata: { order: '1' } });
   await stripe.paymentIntents.retrieve(paid.id);
@@ -232,6 +233,7 @@ async function scenario(stripe: Stripe, emulator: StripeEmulator): Promise<void>
   const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id, quantity: 2 }], metadata: { plan: 'm' }, expand: ['latest_invoice'] });
   await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], trial_period_days: 7, default_payment_method: visa.id });
   await stripe.subscriptions.retrieve(sub.id);
+  await stripe.subscriptionItems.list({ subscription: sub.id });
   await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0]!.id, price: yearly.id }], proration_behavior: 'create_prorations' });
   await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });
   await stripe.subscriptions.list({ customer: customer.id, status: 'all' });

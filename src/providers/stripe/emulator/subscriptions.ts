@@ -200,6 +200,18 @@ export function subscriptionRoutes(route: Route, ctx: EmulatorContext): void {
     return sub;
   });
 
+  route('GET', '/v1/subscription_items', { params: { ...LIST_PARAMS, subscription: 'string' }, required: ['subscription'] }, (call) => {
+    const sub = find(call.args.str('subscription')!);
+    return listPage(sub.items.data, call.args, `/v1/subscription_items`);
+  });
+  route('GET', '/v1/subscription_items/:id', { params: {} }, (call) => {
+    for (const sub of store.all<StripeSubscription>('subscription')) {
+      const item = sub.items.data.find((i) => i.id === call.path.id);
+      if (item) return item;
+    }
+    throw stripeErrors.noSuch('subscription item', call.path.id!);
+  });
+
   route('GET', '/v1/subscriptions', { params: { ...LIST_PARAMS, customer: 'string', price: 'string', status: 'string', collection_method: 'string' } }, (call) => {
     const { args } = call;
     const status = args.str('status');
