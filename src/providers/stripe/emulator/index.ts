@@ -3,7 +3,14 @@
  * error shapes and headers, idempotent requests, `expand[]`, list pagination) for customers,
  * PaymentMethods and test tokens, PaymentIntents, refunds, products, prices, subscriptions,
  * invoices and events; signed webhooks (`Stripe-Signature`) back to the hub; the shared chaos
- * knobs. Test controls live under `/__emulator/` (see `controls.ts`).
+ * knobs.
+ *
+ * Steering outcomes: the card test tokens (`pm_card_visa`, `pm_card_chargeDeclined`,
+ * `pm_card_chargeDeclinedInsufficientFunds`, `pm_card_authenticationRequired`, their `tok_…`
+ * forms; see `payment-methods.ts`); `POST /__emulator/payment_intents/:id/authenticate`
+ * `{"outcome":"succeed"|"fail"}` ends 3-D Secure (or the page at `next_action.redirect_to_url.url`);
+ * `POST /__emulator/disputes` `{"payment_intent":"pi_…"}` opens a dispute; `GET|POST
+ * /__emulator/chaos` reads or sets the chaos knobs; `GET /__emulator/events` lists every event.
  *
  * @see https://docs.stripe.com/api
  * @see https://docs.stripe.com/testing
