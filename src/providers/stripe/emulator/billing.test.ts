@@ -113,6 +113,36 @@ describe('subscriptions', () => {
   });
 });
 
+describe('renewals (test control)', () => {
+  const advance = (id: string) => fetch(`${emulator.url}/__emulator/subscriptions/${id}/advance`, { method: 'POST' });
+
+  it('starts the next period with a paid subscription_cycle invoice, past_due when declined, and cancels at period end', async () => {
+    const customer = await payingCustomer();
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }] });
+    expect((await advance(sub.id)).status).toBe(200);
+    const renewed = await stripe.subscriptions.retrieve(sub.id, { expand: ['latest_invoice'] });
+    expect(renewed.items.data[0]!.current_period_start).toBe(sub.items.data[0]!.current_period_end);
+    expect(renewed.latest_invoice).toMatchObject({ billing_reason: 'subscription_cycle', status: 'paid', amount_paid: 3000 });
+
+    const declined = await payingCustomer();
+    const trial = await stripe.subscriptions.create({ customer: declined.id, items: [{ price: monthly.id }], trial_period_days: 3 });
+    await stripe.paymentMethods.detach((declined.invoice_settings.default_payment_method as string));
+    const bad = await stripe.paymentMethods.attach('pm_card_chargeDeclined', { customer: declined.id });
+    await stripe.customers.update(declined.id, { invoice_settings: { default_payment_method: bad.id } });
+    await advance(trial.id);
+    const pastDue = await stripe.subscriptions.retrieve(trial.id, { expand: ['latest_invoice'] });
+    expect(pastDue.status).toBe('past_due');
+    expect(pastDue.latest_invoice).toMatchObject({ status: 'open', attempt_count: 1 });
+
+    await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });
+    await advance(sub.id);
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('canceled');
+    expect((await advance(sub.id)).status).toBe(400);
+    const types = emulator.events.filter((e) => (e.data.object as { id: string }).id === sub.id).map((e) => e.type);
+    expect(types.at(-1)).toBe('customer.subscription.deleted');
+  });
+});
+
 describe('invoices', () => {
   it('draft with items → finalize → pay out of band', async () => {
     const customer = await stripe.customers.create({ email: 'inv@example.com' });

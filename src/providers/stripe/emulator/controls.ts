@@ -13,8 +13,9 @@ import type { EmulatorContext } from './context.js';
 import { StripeApiError, stripeErrors } from './errors.js';
 import type { StripeEventSender } from './events.js';
 import { LIST_PARAMS, listPage } from './lists.js';
-import { nowSec, stripeId, type StripeCharge, type StripeObject, type StripePaymentIntent } from './objects.js';
+import { nowSec, stripeId, type StripeCharge, type StripeObject, type StripePaymentIntent, type StripeSubscription } from './objects.js';
 import { completeAuthentication } from './payments.js';
+import { renewSubscription } from './renewals.js';
 import type { Emit, Route } from './router.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -119,6 +120,17 @@ export function controlRoutes(app: FastifyInstance, ctx: EmulatorContext, events
       });
       emit('charge.dispute.created', dispute);
       return reply.send(dispute);
+    } catch (err) {
+      const { status, body: answer } = fail(err);
+      return reply.code(status).send(answer);
+    }
+  });
+
+  app.post<{ Params: { id: string } }>('/__emulator/subscriptions/:id/advance', async (req, reply) => {
+    try {
+      const sub = ctx.store.find<StripeSubscription>('subscription', req.params.id);
+      renewSubscription(ctx, sub, emit);
+      return reply.send(sub);
     } catch (err) {
       const { status, body: answer } = fail(err);
       return reply.code(status).send(answer);

@@ -9,7 +9,8 @@
  * `pm_card_chargeDeclinedInsufficientFunds`, `pm_card_authenticationRequired`, their `tok_…`
  * forms; see `payment-methods.ts`); `POST /__emulator/payment_intents/:id/authenticate`
  * `{"outcome":"succeed"|"fail"}` ends 3-D Secure (or the page at `next_action.redirect_to_url.url`);
- * `POST /__emulator/disputes` `{"payment_intent":"pi_…"}` opens a dispute; `GET|POST
+ * `POST /__emulator/disputes` `{"payment_intent":"pi_…"}` opens a dispute; `POST
+ * /__emulator/subscriptions/:id/advance` ends a billing period (renewal or cancellation); `GET|POST
  * /__emulator/chaos` reads or sets the chaos knobs; `GET /__emulator/events` lists every event.
  *
  * @see https://docs.stripe.com/api
