@@ -41,7 +41,7 @@ paymentsContractSuite('stripe', async () => {
     paymentCount: () => emu.accepted.length,
     chaos: emu.chaos,
     payerCompletes: async (p) => {
-      await provider.confirmPayment(p.id, { paymentMethodId: 'pm_card_visa' }, { idempotencyKey: randomUUID() });
+      await provider.confirmPayment(p.id, { paymentMethodId: 'pm_card_visa', returnUrl: 'https://shop.example/return' }, { idempotencyKey: randomUUID() });
     },
     price: async (unitAmount, currency) => (await stripeForm(emu, '/v1/prices', { unit_amount: String(unitAmount), currency: currency.toLowerCase(), 'recurring[interval]': 'month', 'product_data[name]': `Plan ${unitAmount}` })).id,
     customer: async () => {

@@ -177,6 +177,9 @@ export class PaymentsService {
 
   async confirm(tenantId: string, paymentId: string, input: unknown, options: PaymentCallOptions = {}): Promise<PaymentView> {
     const v = parseInput(confirmPaymentInput, input ?? {});
+    // A payment created with a return URL needs it again to be confirmed (redirect methods allowed).
+    const row = await this.records.find(tenantId, paymentId);
+    v.returnUrl ??= (JSON.parse(row.request) as { returnUrl?: string }).returnUrl;
     return this.act(tenantId, paymentId, 'payments.confirm', options, (p, id, key) => p.confirmPayment(id, v, { idempotencyKey: key }));
   }
 
