@@ -152,7 +152,7 @@ describe.each([
     const sub = await t.api('/api/v1/payments/subscriptions', { body: { customerId: cus.body.id, priceId: price.id, trialDays: 14 } });
     expect(sub.status).toBe(201);
     expect(sub.body).toMatchObject({ status: 'trialing', priceId: price.id, cancelAtPeriodEnd: false });
-    const canceled = await t.api(`/api/v1/payments/subscriptions/${sub.body.id}/cancel`, { body: { atPeriodEnd: true } });
+    const canceled = await t.api(`/api/v1/payments/subscriptions/${sub.body.id}/cancel`, { body: { atPeriodEnd: true, reason: 'too expensive' } });
     expect(canceled.body).toMatchObject({ cancelAtPeriodEnd: true });
     await expect.poll(async () => (await events('subscription.*')).length, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(2);
 

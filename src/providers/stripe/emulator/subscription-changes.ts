@@ -52,7 +52,8 @@ export function updateSubscription(ctx: EmulatorContext, sub: StripeSubscription
   if (args.has('cancel_at_period_end')) {
     const atEnd = args.bool('cancel_at_period_end')!;
     Object.assign(sub, { cancel_at_period_end: atEnd, cancel_at: atEnd ? sub.current_period_end : null, canceled_at: atEnd ? now : null });
-    sub.cancellation_details = { comment: null, feedback: null, reason: atEnd ? 'cancellation_requested' : null };
+    const given = args.hash('cancellation_details');
+    sub.cancellation_details = { comment: atEnd ? (given?.comment ?? null) : null, feedback: atEnd ? (given?.feedback ?? null) : null, reason: atEnd ? 'cancellation_requested' : null };
   }
   if (args.has('default_payment_method')) sub.default_payment_method = checkDefaultMethod(ctx, ctx.store.get<StripeCustomer>(sub.customer)!, args.nullable('default_payment_method') ?? undefined);
   if (args.has('description')) sub.description = args.nullable('description');

@@ -174,7 +174,7 @@ export function subscriptionRoutes(route: Route, ctx: EmulatorContext): void {
 
   route('GET', '/v1/subscriptions/:id', { params: {} }, (call) => find(call.path.id!));
 
-  route('POST', '/v1/subscriptions/:id', { params: { ...SHARED, cancel_at: 'string', proration_date: 'integer' }, enums: ENUMS }, (call) => {
+  route('POST', '/v1/subscriptions/:id', { params: { ...SHARED, cancel_at: 'string', proration_date: 'integer', cancellation_details: 'hash' }, enums: ENUMS }, (call) => {
     const sub = find(call.path.id!);
     if (sub.status === 'canceled') throw invalidRequest('resource_missing', `A canceled subscription can only update its cancellation_details and metadata.`);
     const before = structuredClone(sub);
