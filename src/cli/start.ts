@@ -19,10 +19,10 @@ export function startCommand(): Command {
           keyLine = `  API key (sandbox, created now, shown once): ${key}\n`;
         } else keyLine = '  No API key exists: create one with `switchboard keys create --name admin`\n';
       }
-      const modes = hub.config.emailProviders.map((p) => `${p}:${hub.connections.defaultConnection(p)?.mode ?? 'not configured'}`).join(' ');
+      const modes = (ids: string[]) => ids.map((p) => `${p}:${hub.connections.defaultConnection(p)?.mode ?? 'not configured'}`).join(' ');
       console.log(
         `\nSwitchboard listening on ${url.replace('127.0.0.1', 'localhost')} (store: ${hub.store.dialect} ${hub.store.location})\n` +
-          `  email providers: ${modes}\n${keyLine}` +
+          `  email providers: ${modes(hub.config.emailProviders)}\n  payment providers: ${modes(hub.config.paymentProviders)}\n${keyLine}` +
           `  docs: ${url}/docs   health: ${url}/api/v1/integrations/health   metrics: ${url}/metrics\n`,
       );
       let stopping = false;

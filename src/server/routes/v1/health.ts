@@ -20,7 +20,8 @@ export interface ProviderHealth {
 
 export async function providerHealth(hub: Hub): Promise<ProviderHealth[]> {
   const states = hub.transport.breakerStates();
-  return hub.config.emailProviders.map((id) => {
+  const configured: [string, string][] = [...hub.config.emailProviders.map((id) => [id, 'email'] as [string, string]), ...hub.config.paymentProviders.map((id) => [id, 'payments'] as [string, string])];
+  return configured.map(([id, type]) => {
     const def = getProvider(id);
     const conn = hub.connections.defaultConnection(id);
     const configError = hub.connections.configError(id);
@@ -29,7 +30,7 @@ export async function providerHealth(hub: Hub): Promise<ProviderHealth[]> {
     const status = !conn ? 'not_configured' : breaker === 'open' ? 'down' : breaker === 'half-open' ? 'degraded' : 'healthy';
     return {
       name: def.manifest.name,
-      type: 'email',
+      type,
       provider: id,
       status,
       enabled: !!conn,
