@@ -90,6 +90,11 @@ export interface WebhookVerifyInput {
    * served from the emulator's origin). Absent in live mode.
    */
   emulator?: EmulatorTrust;
+  /**
+   * The provider's default connection with its transport, for schemes that can verify through
+   * the provider's API (PayPal's verify-webhook-signature); absent when none is configured.
+   */
+  context?: ProviderContext;
 }
 
 /** What a running emulator lets the hub trust in sandbox mode (see {@link WebhookVerifyInput.emulator}). */

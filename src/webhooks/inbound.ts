@@ -66,7 +66,9 @@ export class WebhookInbox {
       }
       const emu = this.o.connections.emulator(provider);
       const emulator = emu ? { url: emu.url, certificatePem: emu.certificatePem } : undefined;
-      await def.webhooks.verify({ rawBody, headers, secrets, now: this.o.clock.now(), toleranceSec: this.o.toleranceSec, emulator });
+      const conn = this.o.connections.defaultConnection(provider);
+      const context = conn ? { connection: conn, http: this.o.connections.http(conn), clock: this.o.clock, logger: this.o.logger } : undefined;
+      await def.webhooks.verify({ rawBody, headers, secrets, now: this.o.clock.now(), toleranceSec: this.o.toleranceSec, emulator, context });
     } catch (err) {
       const e = toHubError(err);
       this.received.inc({ provider, outcome: e.code });

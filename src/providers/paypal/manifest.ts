@@ -29,6 +29,11 @@ export const paypalCredentials = z.object({
     z.enum(['sandbox', 'live'], { error: 'PAYPAL_MODE must be "sandbox" or "live" (the REST app\'s environment)' }).default('sandbox'),
   ),
   webhookId: optional(z.string().trim().regex(/^[A-Z0-9-]{1,64}$/i, 'PAYPAL_WEBHOOK_ID must be the webhook id PayPal shows for your webhook (e.g. 8PT597110X687430LKGECATA)')),
+  /** `offline` (default): verify webhooks against PayPal's certificate; `api`: ask PayPal's verify-webhook-signature. */
+  webhookVerify: z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
+    z.enum(['offline', 'api'], { error: 'PAYPAL_WEBHOOK_VERIFY must be "offline" or "api"' }).optional(),
+  ),
   /**
    * Sandbox only: sent as `PayPal-Mock-Response` on payment calls to simulate an error
    * (`{"mock_application_codes":"INSTRUMENT_DECLINED"}`). Ignored in live mode.
@@ -57,6 +62,7 @@ export const paypalManifest: ProviderManifest<PaypalCredentials> = {
     clientSecret: 'PAYPAL_CLIENT_SECRET',
     mode: 'PAYPAL_MODE',
     webhookId: 'PAYPAL_WEBHOOK_ID',
+    webhookVerify: 'PAYPAL_WEBHOOK_VERIFY',
     mockResponse: 'PAYPAL_MOCK_RESPONSE',
   },
   credentials: paypalCredentials,

@@ -6,15 +6,19 @@
  * Trust: in live mode only certificates chaining to Node's root store (PayPal's DigiCert chain)
  * from a `*.paypal.com` URL. In sandbox mode with the emulator running, the hub additionally
  * trusts the emulator's self-signed certificate, fetched from the emulator's exact origin — never
- * without `input.emulator`, which the hub sets in sandbox mode only.
+ * without `input.emulator`, which the hub sets in sandbox mode only. With
+ * `PAYPAL_WEBHOOK_VERIFY=api` PayPal's verify-webhook-signature decides instead
+ * (`webhook-api-verify.ts`).
  *
  * @see https://developer.paypal.com/api/rest/webhooks/rest/#link-verifysignature
  * @see https://developer.paypal.com/api/rest/webhooks/event-names/
  */
 import { HubError } from '../../core/errors.js';
-import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../types.js';
+import type { InboundEvent, ProviderContext, WebhookHandler, WebhookVerifyInput } from '../types.js';
 import { createFetchingCertificateSource, type CertificateSource } from './cert-source.js';
+import type { PaypalCredentials } from './manifest.js';
 import { verifyPaypalWebhook } from './paypal-webhook.js';
+import { verifyPaypalWebhookViaApi } from './webhook-api-verify.js';
 import { isObject } from './paypal-json.js';
 import { paypalEventToInbound } from './webhooks-normalize.js';
 
@@ -71,6 +75,8 @@ export function createPaypalWebhooks(options: PaypalWebhooksOptions = {}): Webho
   return {
     secretFields: ['webhookId'],
     async verify(input: WebhookVerifyInput) {
+      const ctx = input.context as ProviderContext<PaypalCredentials> | undefined;
+      if (ctx?.connection.credentials.webhookVerify === 'api') return verifyPaypalWebhookViaApi(input, ctx);
       const pem = input.emulator?.certificatePem;
       const common = { rawBody: input.rawBody, headers: input.headers, webhookIds: input.secrets, now: input.now, toleranceSec: input.toleranceSec };
       if (pem && input.emulator) {
