@@ -3,7 +3,8 @@
  * after Stripe (the emulator, in this test process so it outlives the hub) processed the charge
  * is killed with SIGKILL; the caller retries the same Idempotency-Key against a new process on
  * the same database, which re-sends the same provider key: one PaymentIntent, answered to the
- * caller. Also with PayPal orders.
+ * caller. Also with PayPal orders. And two processes on one PostgreSQL receiving the same request
+ * at once make one payment.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { paypal } from '../src/providers/paypal/index.js';
 import { stripe } from '../src/providers/stripe/index.js';
 import type { Emulator } from '../src/providers/types.js';
 import { startChildHub } from './helpers/child-hub.js';
+import { postgresAvailable, postgresFixture } from './helpers/stores.js';
 
 const KEY = 'sb_test_payments_restart_admin_key_0123';
 let stripeEmu: Emulator;
@@ -72,5 +74,37 @@ it.each([
     expect(emu().accepted.length).toBe(before + 1);
   } finally {
     await second.stop('SIGTERM');
+  }
+}, 90_000);
+
+it('two hub processes on one PostgreSQL, the same Idempotency-Key sent to both at once: one payment, the same answer', async (ctx) => {
+  if (!(await postgresAvailable())) return ctx.skip();
+  const fixture = postgresFixture();
+  await (await fixture.open()).close();
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-pay-two-'));
+  const shared = { ...env(dataDir), DATABASE_URL: fixture.options.databaseUrl! };
+  const [a, b] = await Promise.all([startChildHub(shared), startChildHub(shared)]);
+  try {
+    const before = stripeEmu.accepted.length;
+    const body = { amount: '31.00', currency: 'USD' };
+    const path = '/api/v1/integrations/payments/stripe/intent';
+    /** A caller retrying 409 idempotency_in_progress, as the error says to. */
+    const until = async (url: string) => {
+      for (let i = 0; i < 20; i++) {
+        const res = await post(url, path, body, 'two-processes');
+        if (res.status !== 409) return res;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('still in progress');
+    };
+    const [ra, rb] = await Promise.all([until(a.url), until(b.url)]);
+    expect(ra.status).toBe(200);
+    expect(rb.status).toBe(200);
+    expect(rb.body.id).toBe(ra.body.id);
+    expect(rb.body.paymentIntentId).toBe(ra.body.paymentIntentId);
+    expect(stripeEmu.accepted.length).toBe(before + 1);
+  } finally {
+    await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
+    await fixture.cleanup();
   }
 }, 90_000);
