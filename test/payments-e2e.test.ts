@@ -92,6 +92,9 @@ describe.each([
       [{ amount: '10', currency: 'ABC' }, 'currency'],
       [{ amount: '10', currency: 'XAU' }, 'currency'],
       [{ amountMinor: 10.5, currency: 'USD' }, 'amountMinor'],
+      [{ amount: true, currency: 'USD' }, 'amount'],
+      [{ amount: '10', currency: 840 }, 'currency'],
+      [{ currency: 'USD' }, 'amount'],
     ];
     for (const [body, field] of bad) {
       const res = await t.api(`${G}/stripe/intent`, { body });

@@ -8,9 +8,9 @@ const metadata = z
   .record(z.string().max(40, 'metadata keys are at most 40 characters'), z.string().max(500, 'metadata values are at most 500 characters'))
   .refine((m) => Object.keys(m).length <= 40, 'at most 40 metadata keys')
   .optional();
-const amount = z.union([z.string(), z.number()]).optional().describe('Major units: a decimal string ("99.99") or a JSON number with no more decimals than the currency has');
-const amountMinor = z.number().optional().describe('Minor units (cents for USD): an integer; send amount or amountMinor');
-const currency = z.string().describe('ISO 4217 code, any case: "USD", "eur", "JPY"');
+const amount = z.union([z.string(), z.number()], { error: 'must be a decimal string such as "99.99" or a JSON number' }).optional().describe('Major units: a decimal string ("99.99") or a JSON number with no more decimals than the currency has');
+const amountMinor = z.number({ error: 'must be an integer of minor units (cents for USD)' }).optional().describe('Minor units (cents for USD): an integer; send amount or amountMinor');
+const currency = z.string({ error: 'must be an ISO 4217 currency code such as "USD"' }).describe('ISO 4217 code, any case: "USD", "eur", "JPY"');
 const provider = z.string().optional().describe('Provider id (`stripe`, `paypal`); default: the first of PAYMENT_PROVIDERS');
 const id = z.string().min(1).max(255);
 
