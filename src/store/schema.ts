@@ -275,6 +275,8 @@ export interface PaymentRefundsTable {
   idempotency_key: string;
   provider_key: string;
   request_hash: string;
+  /** The provider request (amount, reason, metadata), to send it again exactly after a crash. */
+  request: string;
   error: string | null;
   created_at: number;
   updated_at: number;

@@ -193,17 +193,29 @@ export class PaymentRecords {
     return this.store.db.selectFrom('payment_refunds').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).executeTakeFirst();
   }
 
-  async insertRefund(r: { tenantId: string; paymentId: string; provider: string; amount?: number; currency: string; reason?: string; idempotencyKey?: string; providerKey: string; requestHash: string }): Promise<RefundRow> {
+  /** The refund row, committed with `also` (its recovery job); an existing row under the same key wins. */
+  async insertRefund(
+    r: { tenantId: string; paymentId: string; provider: string; amount?: number; currency: string; reason?: string; idempotencyKey?: string; providerKey: string; requestHash: string; request: unknown },
+    also: (trx: Trx, id: string) => Promise<void>,
+  ): Promise<RefundRow> {
     const now = this.clock.now();
     const id = newId('rfd', now);
     const row = {
       id, tenant_id: r.tenantId, payment_id: r.paymentId, provider: r.provider, provider_refund_id: null, status: 'creating', amount: r.amount ?? null,
       currency: r.currency, reason: r.reason ?? null, idempotency_key: r.idempotencyKey ?? `gen_${id}`, provider_key: r.providerKey, request_hash: r.requestHash,
-      error: null, created_at: now, updated_at: now,
+      request: JSON.stringify(r.request), error: null, created_at: now, updated_at: now,
     };
-    const inserted = await this.store.write((trx) => trx.insertInto('payment_refunds').values(row).onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing()).returning('id').executeTakeFirst());
+    const inserted = await this.store.write(async (trx) => {
+      const done = await trx.insertInto('payment_refunds').values(row).onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing()).returning('id').executeTakeFirst();
+      if (done) await also(trx, id);
+      return done;
+    });
     if (!inserted) return (await this.refundByKey(r.tenantId, row.idempotency_key))!;
     return row;
+  }
+
+  async refundById(id: string): Promise<RefundRow> {
+    return this.store.db.selectFrom('payment_refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   }
 
   /** The provider's refund: store it, and add a newly succeeded amount to the payment. */

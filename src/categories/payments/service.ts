@@ -22,7 +22,8 @@ import { checkCallerKey, keyConflict, providerKey, requestHash } from './keys.js
 import { PaymentObjects } from './objects.js';
 import { parseAmount } from './money.js';
 import { PaymentRecords, type PaymentView, type RefundView } from './records.js';
-import { capturePaymentInput, confirmPaymentInput, createPaymentInput, refundInput, type CreatePaymentRequest, type RefundRequest } from './schemas.js';
+import { Refunds } from './refunds.js';
+import { capturePaymentInput, confirmPaymentInput, createPaymentInput, type CreatePaymentRequest, type RefundRequest } from './schemas.js';
 
 export const RECOVER_PAYMENT_JOB = 'payments.recover';
 
@@ -50,11 +51,13 @@ export class PaymentsService {
   readonly records: PaymentRecords;
   /** Customers, payment methods, subscriptions, invoices (at the provider). */
   readonly objects: PaymentObjects = new PaymentObjects(this);
+  private readonly refunds: Refunds;
   private readonly providers = new Map<string, PaymentsProvider>();
 
   constructor(private readonly o: PaymentsServiceOptions) {
     this.records = new PaymentRecords(o.store, o.clock);
     o.queue.register<{ paymentId: string }>(RECOVER_PAYMENT_JOB, (p) => this.recover(p.paymentId));
+    this.refunds = new Refunds({ store: o.store, queue: o.queue, records: this.records, provider: (t, id) => this.provider(t, id), now: () => o.clock.now(), recoveryMs: o.recoveryMs ?? 120_000 });
   }
 
   /** What each configured provider supports. */
@@ -216,45 +219,9 @@ export class PaymentsService {
     }
   }
 
-  /**
-   * Refund all or part of a payment. The refund row (with its provider key) commits before the
-   * provider is called, as for payments.
-   */
-  async refund(tenantId: string, input: RefundRequest, options: PaymentCallOptions = {}): Promise<RefundView> {
-    const v = parseInput(refundInput, input);
-    const payment = await this.records.find(tenantId, v.paymentId);
-    const amount = v.amount === undefined && v.amountMinor === undefined ? undefined : parseAmount(v, payment.currency).minor;
-    if (amount !== undefined && amount <= 0) throw new HubError('validation_failed', 'amount: must be greater than zero', { errors: [{ field: 'amount', message: 'must be greater than zero' }] });
-    if (amount !== undefined && amount > payment.amount - payment.amount_refunded) {
-      throw new HubError('validation_failed', `amount: at most ${payment.amount - payment.amount_refunded} minor units remain to refund`, { errors: [{ field: 'amount', message: 'is more than the payment has left to refund' }] });
-    }
-    if (!payment.provider_payment_id) throw new HubError('conflict', `Payment ${payment.id} was not created at ${payment.provider}; nothing to refund`);
-    const callerKey = checkCallerKey(options.idempotencyKey);
-    const hash = requestHash({ paymentId: payment.id, amount, reason: v.reason, metadata: v.metadata });
-    const existing = callerKey ? await this.records.refundByKey(tenantId, callerKey) : undefined;
-    if (existing && existing.request_hash !== hash) throw keyConflict(callerKey!);
-    if (existing && existing.status !== 'creating') {
-      if (existing.error && !existing.provider_refund_id) throw HubError.fromJSON(existing.error);
-      return this.records.refundView(existing);
-    }
-    const refund =
-      existing ??
-      (await this.records.insertRefund({
-        tenantId, paymentId: payment.id, provider: payment.provider, amount, currency: payment.currency, reason: v.reason,
-        idempotencyKey: callerKey, providerKey: providerKey(tenantId, callerKey, payment.provider, 'payments.refund'), requestHash: hash,
-      }));
-    const p = await this.provider(tenantId, payment.provider);
-    try {
-      const result = await p.createRefund(
-        { paymentId: payment.provider_payment_id, amount, currency: payment.currency, reason: v.reason, metadata: v.metadata, hubId: refund.id },
-        { idempotencyKey: refund.provider_key },
-      );
-      return this.records.refundView(await this.records.recordRefund(refund.id, result));
-    } catch (err) {
-      const e = toHubError(err);
-      if (!e.retryable) await this.records.recordRefundFailed(refund.id, e);
-      throw e;
-    }
+  /** Refund all or part of a payment (see `refunds.ts`). */
+  refund(tenantId: string, input: RefundRequest, options: PaymentCallOptions = {}): Promise<RefundView> {
+    return this.refunds.create(tenantId, input, options);
   }
 
   async getRefund(tenantId: string, refundId: string): Promise<RefundView> {

@@ -108,7 +108,7 @@ async function applyRefund(trx: Trx, clock: Clock, records: PaymentRecords, paym
     const id = newId('rfd', now);
     await trx
       .insertInto('payment_refunds')
-      .values({ id, tenant_id: payment.tenant_id, payment_id: paymentId, provider: payment.provider, provider_refund_id: refundId, status: 'succeeded', amount, currency: payment.currency, reason: str(d.reason) ?? null, idempotency_key: `event:${refundId}`, provider_key: '', request_hash: '', error: null, created_at: now, updated_at: now })
+      .values({ id, tenant_id: payment.tenant_id, payment_id: paymentId, provider: payment.provider, provider_refund_id: refundId, status: 'succeeded', amount, currency: payment.currency, reason: str(d.reason) ?? null, idempotency_key: `event:${refundId}`, provider_key: '', request_hash: '', request: '{}', error: null, created_at: now, updated_at: now })
       .execute();
   }
   await records.addRefunded(trx, paymentId, amount, event.occurredAt);

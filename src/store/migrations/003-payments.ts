@@ -49,6 +49,7 @@ export function payments(_dialect: Dialect) {
         .addColumn('idempotency_key', 'text', (c) => c.notNull())
         .addColumn('provider_key', 'text', (c) => c.notNull())
         .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('request', 'text', (c) => c.notNull())
         .addColumn('error', 'text')
         .addColumn('created_at', big, (c) => c.notNull())
         .addColumn('updated_at', big, (c) => c.notNull())
