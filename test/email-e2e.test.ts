@@ -2,29 +2,11 @@
  * Email end to end through the REST API, in sandbox mode: the real connectors talk to the
  * emulators over HTTP/SMTP, and delivery comes back as signed webhooks.
  */
-import { afterAll, beforeAll, describe, expect, it as baseIt } from 'vitest';
-import { startTestHub, type TestHub } from './helpers/hub.js';
-import { postgresAvailable, postgresFixture, sqliteFixture, type StoreFixture } from './helpers/stores.js';
+import { describe, expect } from 'vitest';
+import { describeOnStores } from './helpers/store-hubs.js';
 
-const hasPg = await postgresAvailable();
 
-describe.each([
-  ['sqlite', sqliteFixture],
-  ['postgres', postgresFixture],
-] as const)('email end to end on %s', (dialect, makeFixture) => {
-  let t: TestHub;
-  let fixture: StoreFixture;
-  beforeAll(async () => {
-    if (dialect === 'postgres' && !hasPg) return;
-    fixture = makeFixture();
-    await (await fixture.open()).close();
-    t = await startTestHub({ DATABASE_URL: fixture.options.databaseUrl! });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fixture?.cleanup();
-  });
-  const it = dialect === 'postgres' && !hasPg ? baseIt.skip : baseIt;
+describeOnStores('email end to end', (t, it) => {
 
   describe('POST /api/v1/integrations/email/send', () => {
     it('answers the message id, the provider that took it and its status; later GET shows it delivered', async () => {

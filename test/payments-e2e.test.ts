@@ -3,30 +3,12 @@
  * talk to their emulators over HTTP, and the emulators' signed webhooks come back to the hub and
  * move the stored payments. Runs on SQLite and PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it as baseIt } from 'vitest';
-import { startTestHub, type TestHub } from './helpers/hub.js';
-import { postgresAvailable, postgresFixture, sqliteFixture, type StoreFixture } from './helpers/stores.js';
+import { expect } from 'vitest';
+import { describeOnStores } from './helpers/store-hubs.js';
 
-const hasPg = await postgresAvailable();
 const G = '/api/v1/integrations/payments';
 
-describe.each([
-  ['sqlite', sqliteFixture],
-  ['postgres', postgresFixture],
-] as const)('payments end to end on %s', (dialect, makeFixture) => {
-  let t: TestHub;
-  let fixture: StoreFixture;
-  beforeAll(async () => {
-    if (dialect === 'postgres' && !hasPg) return;
-    fixture = makeFixture();
-    await (await fixture.open()).close();
-    t = await startTestHub({ DATABASE_URL: fixture.options.databaseUrl! });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fixture?.cleanup();
-  });
-  const it = dialect === 'postgres' && !hasPg ? baseIt.skip : baseIt;
+describeOnStores('payments end to end', (t, it, dialect) => {
   const status = async (id: string) => (await t.api(`${G}/${id}/status`)).body.status as string;
   const events = async (type: string) => (await t.api(`/api/v1/events?type=${type}&limit=200`)).body.data as { type: string; data: Record<string, unknown> }[];
 
