@@ -142,6 +142,19 @@ export class HubError extends Error {
     });
   }
 
+  /**
+   * The same error with a sentence added and details merged (the original becomes the cause).
+   *
+   * @example
+   * throw err.with('Payment pay_1 is kept: retry with the same key.', { paymentId: 'pay_1' });
+   */
+  with(sentence: string, details: Record<string, unknown>): HubError {
+    return new HubError(this.code, `${this.message} ${sentence}`, {
+      provider: this.provider, providerCode: this.providerCode, providerStatus: this.providerStatus, requestId: this.requestId,
+      retryAfter: this.retryAfter, errors: this.errors, retryable: this.retryable, details: { ...this.details, ...details }, cause: this,
+    });
+  }
+
   /** JSON for logs and the job table: no stack, no cause chain. */
   toJSON(): Record<string, unknown> {
     return {

@@ -8,7 +8,6 @@
 import { HubError, toHubError } from '../../core/errors.js';
 import { parseInput } from '../../core/validation.js';
 import { enqueue, type Queue } from '../../queue/queue.js';
-import type { Store } from '../../store/store.js';
 import type { PaymentsProvider } from './contract.js';
 import { checkCallerKey, keyConflict, providerKey, requestHash } from './keys.js';
 import { parseAmount } from './money.js';
@@ -25,7 +24,6 @@ interface StoredRefundRequest {
 }
 
 export interface RefundsOptions {
-  store: Store;
   queue: Queue;
   records: PaymentRecords;
   provider: (tenantId: string, providerId: string) => Promise<PaymentsProvider>;
@@ -89,9 +87,7 @@ export class Refunds {
         await this.o.records.recordRefundFailed(refund.id, e);
         throw e;
       }
-      throw new HubError(e.code, `${e.message} Refund ${refund.id} is kept: retry with the same Idempotency-Key, or it is re-sent with its key and recorded by itself (GET /api/v1/payments/refunds/${refund.id}).`, {
-        provider: e.provider, providerCode: e.providerCode, providerStatus: e.providerStatus, requestId: e.requestId, retryAfter: e.retryAfter, cause: e, details: { ...e.details, refundId: refund.id },
-      });
+      throw e.with(`Refund ${refund.id} is kept: retry with the same Idempotency-Key, or it is re-sent with its key and recorded by itself (GET /api/v1/payments/refunds/${refund.id}).`, { refundId: refund.id });
     }
   }
 

@@ -16,7 +16,7 @@ import type { ConnectionManager } from '../../connections/connections.js';
 import { getProvider } from '../../providers/registry.js';
 import type { ResolvedConnection } from '../../providers/types.js';
 import { enqueue, type Queue } from '../../queue/queue.js';
-import type { Store } from '../../store/store.js';
+import type { Store, Trx } from '../../store/store.js';
 import type { Payment, PaymentsCapability, PaymentsProvider } from './contract.js';
 import { checkCallerKey, keyConflict, providerKey, requestHash } from './keys.js';
 import { PaymentObjects } from './objects.js';
@@ -52,12 +52,14 @@ export class PaymentsService {
   /** Customers, payment methods, subscriptions, invoices (at the provider). */
   readonly objects: PaymentObjects = new PaymentObjects(this);
   private readonly refunds: Refunds;
+  private readonly recoveryMs: number;
   private readonly providers = new Map<string, PaymentsProvider>();
 
   constructor(private readonly o: PaymentsServiceOptions) {
     this.records = new PaymentRecords(o.store, o.clock);
     o.queue.register<{ paymentId: string }>(RECOVER_PAYMENT_JOB, (p) => this.recover(p.paymentId));
-    this.refunds = new Refunds({ store: o.store, queue: o.queue, records: this.records, provider: (t, id) => this.provider(t, id), now: () => o.clock.now(), recoveryMs: o.recoveryMs ?? 120_000 });
+    this.recoveryMs = o.recoveryMs ?? 120_000;
+    this.refunds = new Refunds({ queue: o.queue, records: this.records, provider: (t, id) => this.provider(t, id), now: () => o.clock.now(), recoveryMs: this.recoveryMs });
   }
 
   /** What each configured provider supports. */
@@ -107,7 +109,7 @@ export class PaymentsService {
       // It surely never reached the provider: this retry sends it (with the same key), under a new recovery job.
       await this.o.store.write(async (trx) => {
         await this.records.reopen(trx, existing.id);
-        await enqueue(trx, { type: RECOVER_PAYMENT_JOB, payload: { paymentId: existing.id }, runAt: now + (this.o.recoveryMs ?? 120_000) }, now);
+        await this.scheduleRecovery(trx, existing.id, now);
       });
     }
     const row =
@@ -119,12 +121,17 @@ export class PaymentsService {
           idempotencyKey: callerKey ?? `gen_${id}`, providerKey: providerKey(tenantId, callerKey, first, 'payments.create'), requestHash: hash, request: v,
         });
         if (!inserted) return undefined; // a concurrent request with the same key won the insert
-        await enqueue(trx, { type: RECOVER_PAYMENT_JOB, payload: { paymentId: id }, runAt: now + (this.o.recoveryMs ?? 120_000) }, now);
+        await this.scheduleRecovery(trx, id, now);
         return this.records.byId(tenantId, id, trx);
       })) ??
       (await this.records.byKey(tenantId, callerKey!));
     if (!row) throw new HubError('internal_error', 'payment row vanished');
     return this.drive(row.id, callerKey, existing ? [existing.provider] : candidates.length > 0 ? candidates : [first]);
+  }
+
+  /** The job that re-sends this create if its outcome is still unknown by then (same commit as the row). */
+  private async scheduleRecovery(trx: Trx, paymentId: string, now: number): Promise<void> {
+    await enqueue(trx, { type: RECOVER_PAYMENT_JOB, payload: { paymentId }, runAt: now + this.recoveryMs }, now);
   }
 
   /** Calls the provider(s) for a `creating` row and records the outcome. */
@@ -154,9 +161,7 @@ export class PaymentsService {
           throw e;
         }
         // Uncertain (timeout, dropped connection): keep `creating`; a retry or the recovery job re-sends the same key.
-        throw new HubError(e.code, `${e.message} Payment ${row.id} is kept: retry with the same Idempotency-Key, or it is re-sent with its key and recorded by itself (GET /api/v1/payments/${row.id}).`, {
-          provider: e.provider, providerCode: e.providerCode, providerStatus: e.providerStatus, requestId: e.requestId, retryAfter: e.retryAfter, cause: e, details: { ...e.details, paymentId: row.id },
-        });
+        throw e.with(`Payment ${row.id} is kept: retry with the same Idempotency-Key, or it is re-sent with its key and recorded by itself (GET /api/v1/payments/${row.id}).`, { paymentId: row.id });
       }
     }
     throw new HubError('not_configured', 'No payment provider is configured: set PAYMENT_PROVIDERS');
