@@ -83,12 +83,11 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const config = options.config ?? loadConfig(options.env ?? process.env, { envFile: options.env ? false : undefined });
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const emailIds = providersOf('email').map((p) => p.manifest.id);
-  const unknown = config.emailProviders.filter((p) => !emailIds.includes(p));
-  if (unknown.length > 0) throw new HubError('config_invalid', `EMAIL_PROVIDERS: unknown provider(s) ${unknown.join(', ')}; known: ${emailIds.join(', ')}`);
-  const paymentIds = providersOf('payments').map((p) => p.manifest.id);
-  const unknownPay = config.paymentProviders.filter((p) => !paymentIds.includes(p));
-  if (unknownPay.length > 0) throw new HubError('config_invalid', `PAYMENT_PROVIDERS: unknown provider(s) ${unknownPay.join(', ')}; known: ${paymentIds.join(', ')}`);
+  for (const [variable, category, chosen] of [['EMAIL_PROVIDERS', 'email', config.emailProviders], ['PAYMENT_PROVIDERS', 'payments', config.paymentProviders]] as const) {
+    const known = providersOf(category).map((p) => p.manifest.id);
+    const unknown = chosen.filter((p) => !known.includes(p));
+    if (unknown.length > 0) throw new HubError('config_invalid', `${variable}: unknown provider(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  }
 
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const registry = new Registry();

@@ -3,22 +3,13 @@
  * at a closed port (connection refused: nothing was sent), so a payment without a named provider
  * goes to PayPal; a Stripe that may have acted (timeout) is never failed over.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../src/transport/test-utils/server.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
-
-/** A loopback port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 let t: TestHub;
 beforeAll(async () => {
-  t = await startTestHub({ NODE_ENV: 'development', STRIPE_SECRET_KEY: 'sk_test_unreachable_0000', STRIPE_API_BASE: `http://127.0.0.1:${await closedPort()}`, RATE_LIMIT_STRIPE: '1000/s' });
+  t = await startTestHub({ NODE_ENV: 'development', STRIPE_SECRET_KEY: 'sk_test_unreachable_0000', STRIPE_API_BASE: `http://127.0.0.1:${await freePort()}`, RATE_LIMIT_STRIPE: '1000/s' });
 });
 afterAll(async () => {
   await t?.close();

@@ -121,11 +121,7 @@ export class PaymentRecords {
     return (await this.byIdAny(id))!;
   }
 
-  /** The provider created it: keep its id and state (the recovery job then finds nothing to do). */
-  recordCreated(id: string, payment: Payment): Promise<PaymentRow> {
-    return this.recordProviderState(id, payment);
-  }
-
+  /** What the provider answered: its id and state (after a create, the recovery job then finds nothing to do). */
   async recordProviderState(id: string, payment: Payment): Promise<PaymentRow> {
     const now = this.clock.now();
     return this.store.write(async (trx) => {
@@ -160,9 +156,11 @@ export class PaymentRecords {
 
   async recordDecline(id: string, err: HubError): Promise<void> {
     const now = this.clock.now();
-    const row = await this.byIdAny(id);
-    if (!row || !shouldMove(row.status, row.status_at, 'failed', now)) return;
-    await this.store.write((trx) => trx.updateTable('payments').set({ status: 'failed', status_at: now, error: JSON.stringify(err.toJSON()), updated_at: now }).where('id', '=', id).execute());
+    await this.store.write(async (trx) => {
+      const row = await trx.selectFrom('payments').select(['status', 'status_at']).where('id', '=', id).executeTakeFirst();
+      if (!row || !shouldMove(row.status, row.status_at, 'failed', now)) return;
+      await trx.updateTable('payments').set({ status: 'failed', status_at: now, error: JSON.stringify(err.toJSON()), updated_at: now }).where('id', '=', id).execute();
+    });
   }
 
   view(row: PaymentRow, fresh?: Payment): PaymentView {

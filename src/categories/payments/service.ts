@@ -147,7 +147,7 @@ export class PaymentsService {
           { amount: row.amount, currency: row.currency, description: request.description, metadata: request.metadata, customerId: request.customerId, paymentMethodId: request.paymentMethodId, captureMethod: request.captureMethod, returnUrl: request.returnUrl, cancelUrl: request.cancelUrl, receiptEmail: request.receiptEmail, hubId: row.id },
           { idempotencyKey: row.provider_key },
         );
-        return this.records.view(await this.records.recordCreated(row.id, payment), payment);
+        return this.records.view(await this.records.recordProviderState(row.id, payment), payment);
       } catch (err) {
         const e = toHubError(err);
         if (surelyNotSent(e) && i < providers.length - 1) {

@@ -7,9 +7,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../../transport/test-utils/server.js';
 
 /** The Debian package that provides the server. */
 export const AIOSMTPD_PACKAGE = 'python3-aiosmtpd';
@@ -35,14 +36,6 @@ export function findAiosmtpdPython(): string | undefined {
  */
 export function warnAiosmtpdMissing(what: string): void {
   console.warn(`\n!!! ${AIOSMTPD_PACKAGE} is not installed: SKIPPING ${what} (apt-get install -y ${AIOSMTPD_PACKAGE}) !!!\n`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Resolves once the server sends its `220` greeting. */

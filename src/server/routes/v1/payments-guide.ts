@@ -8,7 +8,7 @@ import { paypalCreateInput, paypalExecuteInput, refundInput, stripeConfirmInput,
 import { parseInput } from '../../../core/validation.js';
 import type { Hub } from '../../../hub.js';
 import { tenantOf } from '../../app.js';
-import { keyOf } from './payments.js';
+import { keyOf, PAYMENTS_READ, PAYMENTS_WRITE } from './payments.js';
 
 const BASE = '/api/v1/integrations/payments';
 const tags = ['payments'];
@@ -16,8 +16,8 @@ const tags = ['payments'];
 export const paymentGuideRoutes =
   (hub: Hub): FastifyPluginAsync =>
   async (app) => {
-    const write = { scope: 'payments:write', idempotency: 'service' as const };
-    const read = { scope: 'payments:read' };
+    const write = PAYMENTS_WRITE;
+    const read = PAYMENTS_READ;
     const pay = hub.payments;
 
     app.post(`${BASE}/stripe/intent`, { config: write, schema: { tags, summary: 'Create a Stripe PaymentIntent; amount answered in minor units', body: stripeIntentInput } }, async (req) => {

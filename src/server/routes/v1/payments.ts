@@ -33,13 +33,16 @@ export const keyOf = (req: FastifyRequest) => {
   const k = req.headers['idempotency-key'];
   return { idempotencyKey: typeof k === 'string' ? k : undefined };
 };
+/** Route configs: payment writes keep their own idempotency (the service sends the key to the provider). */
+export const PAYMENTS_WRITE = { scope: 'payments:write', idempotency: 'service' as const };
+export const PAYMENTS_READ = { scope: 'payments:read' };
 const refreshQuery = z.object({ refresh: z.enum(['true', 'false']).optional() });
 
 export const paymentRoutes =
   (hub: Hub): FastifyPluginAsync =>
   async (app) => {
-    const write = { scope: 'payments:write', idempotency: 'service' as const };
-    const read = { scope: 'payments:read' };
+    const write = PAYMENTS_WRITE;
+    const read = PAYMENTS_READ;
     const pay = hub.payments;
     const obj = hub.payments.objects;
 
