@@ -5,25 +5,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
 import { HubError } from '../../core/errors.js';
 import { parsePemBundle, validatePaypalCertificate } from './cert-chain.js';
 import { createFetchingCertificateSource, type CertFetch, type FetchingCertificateSourceOptions } from './cert-source.js';
 import { paypalSignedString, verifyPaypalWebhook } from './paypal-webhook.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-const FILE = resolve(repoRoot(), '../shared/vectors/paypal/signed-webhooks.json');
-const haveVectors = existsSync(FILE);
-if (!haveVectors) console.warn(`\n!!! PayPal certificate vectors SKIPPED: ${FILE} is absent (set CI=true to make this a failure) !!!\n`);
-it.runIf(!haveVectors && process.env.CI === 'true')('has the PayPal webhook vectors in CI', () => expect.fail(`${FILE} is missing`));
+const FILE = sharedFile('vectors/paypal/signed-webhooks.json');
+const haveVectors = requireShared('PayPal certificate vectors', 'vectors/paypal/signed-webhooks.json');
 const V: { caPem: string; samples: { certPem: string }[] } = haveVectors ? JSON.parse(readFileSync(FILE, 'utf8')) : { caPem: '', samples: [] };
 
 const URL_A = 'https://api.sandbox.paypal.com/v1/notifications/certs/CERT-A';

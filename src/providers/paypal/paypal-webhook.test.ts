@@ -2,10 +2,9 @@
  * The PayPal verifier against two genuine PayPal-signed deliveries (`../shared/vectors/paypal/`,
  * never copied in), through the real fetching certificate source over a local fake fetch.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
 import { HubError, type ErrorCode } from '../../core/errors.js';
 import { createFetchingCertificateSource, type CertFetch } from './cert-source.js';
 import { paypalSignedString, verifyPaypalWebhook, type PaypalWebhookVerifyInput } from './paypal-webhook.js';
@@ -13,17 +12,8 @@ import { paypalSignedString, verifyPaypalWebhook, type PaypalWebhookVerifyInput 
 interface Sample { name: string; headers: Record<string, string>; webhookId: string; body: string; certPem: string }
 interface Vectors { caPem: string; samples: Sample[] }
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-const FILE = resolve(repoRoot(), '../shared/vectors/paypal/signed-webhooks.json');
-const haveVectors = existsSync(FILE);
-if (!haveVectors) console.warn(`\n!!! PayPal webhook vectors SKIPPED: ${FILE} is absent (set CI=true to make this a failure) !!!\n`);
-it.runIf(!haveVectors && process.env.CI === 'true')('has the PayPal webhook vectors in CI', () => {
-  expect.fail(`${FILE} is missing: the PayPal verifier cannot be checked against genuine deliveries`);
-});
+const FILE = sharedFile('vectors/paypal/signed-webhooks.json');
+const haveVectors = requireShared('PayPal webhook vectors (verifier)', 'vectors/paypal/signed-webhooks.json');
 const V: Vectors = haveVectors ? JSON.parse(readFileSync(FILE, 'utf8')) : { caPem: '', samples: [] };
 
 /** A local stand-in for PayPal's certificate endpoint: serves each sample's cert at its URL. */

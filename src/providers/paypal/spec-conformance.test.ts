@@ -6,20 +6,19 @@
  * descriptions live outside the project (`../shared/specs/paypal/`), never copied in.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { OpenAPIBackend, type Document, type Request } from 'openapi-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
 import { startPaypalEmulator, type PaypalEmulator } from './emulator/index.js';
 import { approveAt, connectPaypal } from './test-utils.js';
 
-const DIR = resolve(process.cwd(), '../shared/specs/paypal');
+const DIR = sharedFile('specs/paypal');
 const SPECS = ['checkout_orders_v2.json', 'payments_payment_v2.json', 'billing_subscriptions_v1.json', 'invoicing_v2.json'];
-const haveSpecs = SPECS.every((f) => existsSync(resolve(DIR, f)));
-if (!haveSpecs) console.warn(`\n!!! PayPal spec conformance SKIPPED: ${DIR} lacks ${SPECS.join(', ')} (set CI=true to make this a failure) !!!\n`);
-it.runIf(!haveSpecs && process.env.CI === 'true')('has the PayPal OpenAPI descriptions in CI', () => expect.fail(`${DIR} is missing PayPal descriptions`));
+const haveSpecs = requireShared('PayPal connector spec conformance', ...SPECS.map((f) => `specs/paypal/${f}`));
 
 /**
  * PayPal's patterns are Java regexes: `(?i)` inline flags and classes JavaScript's `u` mode

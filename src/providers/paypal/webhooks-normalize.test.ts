@@ -2,9 +2,9 @@
  * Normalization of PayPal events (shapes of PayPal's documented sample payloads) and of the two
  * genuine signed deliveries in `../shared/vectors/paypal/`.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
 import { PAYMENT_EVENT_TYPES } from '../../events/types.js';
 import { parsePaypalEvents } from './webhooks.js';
 import { PAYPAL_MAPPED_EVENT_TYPES, paypalEventToInbound } from './webhooks-normalize.js';
@@ -136,10 +136,8 @@ describe('paypalEventToInbound', () => {
   });
 });
 
-const FILE = resolve(process.cwd(), '../shared/vectors/paypal/signed-webhooks.json');
-const haveVectors = existsSync(FILE);
-if (!haveVectors) console.warn(`\n!!! PayPal webhook vectors SKIPPED in normalization: ${FILE} is absent (set CI=true to make this a failure) !!!\n`);
-it.runIf(!haveVectors && process.env.CI === 'true')('has the PayPal webhook vectors in CI', () => expect.fail(`${FILE} is missing`));
+const FILE = sharedFile('vectors/paypal/signed-webhooks.json');
+const haveVectors = requireShared('PayPal webhook vectors in normalization', 'vectors/paypal/signed-webhooks.json');
 
 describe.runIf(haveVectors)('the genuine deliveries', () => {
   const samples = haveVectors ? (JSON.parse(readFileSync(FILE, 'utf8')) as { samples: { name: string; body: string }[] }).samples : [];

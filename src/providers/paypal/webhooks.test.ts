@@ -5,11 +5,11 @@
  * trust (sandbox), refused without it (live) and when the body is altered.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
 import { HubError } from '../../core/errors.js';
 import type { WebhookVerifyInput } from '../types.js';
 import { createFetchingCertificateSource, type CertFetch } from './cert-source.js';
@@ -23,10 +23,8 @@ const refusal = async (p: void | Promise<void>): Promise<string> => {
   return err.code;
 };
 
-const FILE = resolve(process.cwd(), '../shared/vectors/paypal/signed-webhooks.json');
-const haveVectors = existsSync(FILE);
-if (!haveVectors) console.warn(`\n!!! PayPal webhook vectors SKIPPED in webhooks.test.ts: ${FILE} is absent (set CI=true to make this a failure) !!!\n`);
-it.runIf(!haveVectors && process.env.CI === 'true')('has the PayPal webhook vectors in CI', () => expect.fail(`${FILE} is missing`));
+const FILE = sharedFile('vectors/paypal/signed-webhooks.json');
+const haveVectors = requireShared('PayPal webhook vectors (webhook handler)', 'vectors/paypal/signed-webhooks.json');
 
 interface Sample { name: string; headers: Record<string, string>; webhookId: string; body: string; certPem: string }
 const V: { caPem: string; samples: Sample[] } = haveVectors ? JSON.parse(readFileSync(FILE, 'utf8')) : { caPem: '', samples: [] };

@@ -5,13 +5,13 @@
  * `matchOperation` + `validateRequest`. The description lives outside the project
  * (`../shared/specs/`), never copied in.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { OpenAPIBackend, type Document, type Request } from 'openapi-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
 import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import type { PaymentsProvider } from '../../categories/payments/contract.js';
@@ -19,13 +19,8 @@ import { Transport } from '../../transport/transport.js';
 import { stripeManifest } from './manifest.js';
 import { stripePayments } from './payments.js';
 
-const SPEC = resolve(process.cwd(), '../shared/specs/stripe/stripe.openapi.json');
-const haveSpec = existsSync(SPEC);
-if (!haveSpec) console.warn(`\n!!! Stripe spec conformance SKIPPED: ${SPEC} is absent (set CI=true to make this a failure) !!!\n`);
-
-it.runIf(!haveSpec && process.env.CI === 'true')('has the Stripe OpenAPI description in CI', () => {
-  expect.fail(`${SPEC} is missing: the spec conformance suite cannot run`);
-});
+const SPEC = sharedFile('specs/stripe/stripe.openapi.json');
+const haveSpec = requireShared('Stripe connector spec conformance', 'specs/stripe/stripe.openapi.json');
 
 type Form = Record<string, unknown>;
 

@@ -5,28 +5,18 @@
  * create/get/capture, refund, subscription create/get, invoice create/get/list) are required to
  * match an operation; so are the error answers.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import addFormats from 'ajv-formats';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { startPaypalEmulator, type PaypalEmulator } from './index.js';
 import { orderBody, paypalSession, type Answer, type PaypalSession } from './test-support.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-const SPEC_DIR = resolve(repoRoot(), '../shared/specs/paypal');
+const SPEC_DIR = sharedFile('specs/paypal');
 const SPECS = ['checkout_orders_v2', 'payments_payment_v2', 'billing_subscriptions_v1', 'invoicing_v2', 'notifications_webhooks_v1'];
-const haveSpecs = SPECS.every((s) => existsSync(resolve(SPEC_DIR, `${s}.json`)));
-if (!haveSpecs) console.warn(`\n!!! PayPal spec conformance SKIPPED: ${SPEC_DIR} is incomplete (set CI=true to make this a failure) !!!\n`);
-
-it.runIf(!haveSpecs && process.env.CI === 'true')('has the PayPal OpenAPI descriptions in CI', () => {
-  expect.fail(`${SPEC_DIR} is missing: the spec conformance suite cannot run`);
-});
+const haveSpecs = requireShared('PayPal emulator spec conformance', ...SPECS.map((s) => `specs/paypal/${s}.json`));
 
 /** PayPal's own `format` names, as the descriptions define them in prose. */
 const PAYPAL_FORMATS: Record<string, RegExp> = {

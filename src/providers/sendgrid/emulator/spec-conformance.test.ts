@@ -3,12 +3,11 @@
  * accepts; bodies the description refuses the emulator refuses too, naming the same field.
  * The description lives outside the project (`../shared/specs/`), never copied in.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import addFormats from 'ajv-formats';
 import { OpenAPIBackend, type Document, type Request } from 'openapi-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { systemClock } from '../../../core/clock.js';
 import { createLogger } from '../../../core/logger.js';
 import type { EmailMessage } from '../../../categories/email/contract.js';
@@ -18,18 +17,8 @@ import { createSendgridEmail } from '../email.js';
 import { sendgridManifest } from '../manifest.js';
 import { startSendgridEmulator, type SendgridEmulator } from './server.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-const SPEC = resolve(repoRoot(), '../shared/specs', 'sendgrid/tsg_mail_v3.json');
-const haveSpec = existsSync(SPEC);
-if (!haveSpec) console.warn(`\n!!! SendGrid spec conformance SKIPPED: ${SPEC} is absent (set CI=true to make this a failure) !!!\n`);
-
-it.runIf(!haveSpec && process.env.CI === 'true')('has the SendGrid OpenAPI description in CI', () => {
-  expect.fail(`${SPEC} is missing: the spec conformance suite cannot run`);
-});
+const SPEC = sharedFile('specs/sendgrid/tsg_mail_v3.json');
+const haveSpec = requireShared('SendGrid spec conformance', 'specs/sendgrid/tsg_mail_v3.json');
 
 const PNG = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
 const base: EmailMessage = { id: 'msg_spec', from: { email: 'orders@example.com' }, to: [{ email: 'alex@example.com' }], subject: 'Hi', text: 'Hello' };

@@ -14,28 +14,17 @@
  *   here), so answers are validated by an Ajv of the same class (taken from openapi-backend's
  *   `customizeAjv`) that keeps the `$ref`s.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { parseStripeForm } from './form.js';
 import { startStripeEmulator, type StripeEmulator } from './index.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-const SPEC = resolve(repoRoot(), '../shared/specs/stripe/stripe.openapi.json');
-const haveSpec = existsSync(SPEC);
-if (!haveSpec) console.warn(`\n!!! Stripe spec conformance SKIPPED: ${SPEC} is absent (set CI=true to make this a failure) !!!\n`);
-
-it.runIf(!haveSpec && process.env.CI === 'true')('has the Stripe OpenAPI description in CI', () => {
-  expect.fail(`${SPEC} is missing: the spec conformance suite cannot run`);
-});
+const SPEC = sharedFile('specs/stripe/stripe.openapi.json');
+const haveSpec = requireShared('Stripe emulator spec conformance', 'specs/stripe/stripe.openapi.json');
 
 /**
  * In place: `{ anyOf, nullable: true }` (no `type`) → `{ anyOf: [..., { enum: [null] }] }`, and

@@ -1,0 +1,38 @@
+/**
+ * Files from `../shared/` beside the repository (providers' API descriptions, published test
+ * vectors) that suites check against. Found from the repository root whatever the working
+ * directory; a missing one skips its suite with a loud warning, and is a failing test under CI=true.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const SHARED_DIR = resolve(fileURLToPath(new URL('../..', import.meta.url)), '../shared');
+
+/**
+ * The absolute path of `relative` under `../shared/`.
+ *
+ * @example
+ * sharedFile('specs/stripe/stripe.openapi.json') // '/work/shared/specs/stripe/stripe.openapi.json'
+ */
+export function sharedFile(relative: string): string {
+  return resolve(SHARED_DIR, relative);
+}
+
+/**
+ * Are all of `relatives` present? When not: a loud warning, and under CI=true a failing test.
+ *
+ * @example
+ * const haveSpec = requireShared('Stripe spec conformance', 'specs/stripe/stripe.openapi.json');
+ * describe.skipIf(!haveSpec)('…', () => { … });
+ */
+export function requireShared(what: string, ...relatives: string[]): boolean {
+  const missing = relatives.map(sharedFile).filter((f) => !existsSync(f));
+  if (missing.length === 0) return true;
+  console.warn(`\n!!! ${what} SKIPPED: ${missing.join(', ')} absent (set CI=true to make this a failure) !!!\n`);
+  it.runIf(process.env.CI === 'true')(`has the files of ${what} in CI`, () => {
+    expect.fail(`${missing.join(', ')} missing: ${what} cannot run`);
+  });
+  return false;
+}
