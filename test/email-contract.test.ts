@@ -21,7 +21,7 @@ import {
   startAiosmtpd,
   warnAiosmtpdMissing,
 } from '../src/providers/smtp/test-utils/aiosmtpd.js';
-import type { ProviderDefinition, ResolvedConnection } from '../src/providers/types.js';
+import type { ProviderDefinition, ResolvedConnection } from '../src/kit/connector.js';
 import { Transport } from '../src/transport/transport.js';
 
 /** The connector of `def` on a fresh Transport that tries each call once. */

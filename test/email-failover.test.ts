@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MailgunEmulator } from '../src/providers/mailgun/emulator/index.js';
 import type { SendgridEmulator } from '../src/providers/sendgrid/emulator/server.js';
 import type { SmtpEmulator } from '../src/providers/smtp/emulator/index.js';
-import type { Emulator } from '../src/providers/types.js';
+import type { Emulator } from '../src/kit/emulator.js';
 import { DEFAULT_BREAKER } from '../src/transport/breaker.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
 

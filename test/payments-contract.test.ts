@@ -11,7 +11,7 @@ import { startPaypalEmulator } from '../src/providers/paypal/emulator/index.js';
 import { approveAt, connectPaypal } from '../src/providers/paypal/test-utils.js';
 import { stripe } from '../src/providers/stripe/index.js';
 import type { StripeCredentials } from '../src/providers/stripe/manifest.js';
-import type { Emulator } from '../src/providers/types.js';
+import type { Emulator } from '../src/kit/emulator.js';
 import { Transport } from '../src/transport/transport.js';
 
 function stripeConnector(emu: Emulator): PaymentsProvider {

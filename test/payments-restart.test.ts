@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { paypal } from '../src/providers/paypal/index.js';
 import { stripe } from '../src/providers/stripe/index.js';
-import type { Emulator } from '../src/providers/types.js';
+import type { Emulator } from '../src/kit/emulator.js';
 import { startChildHub } from './helpers/child-hub.js';
 import { postgresAvailable, postgresFixture } from './helpers/stores.js';
 

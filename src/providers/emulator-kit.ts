@@ -4,7 +4,7 @@
  * that delivers signed webhooks back to the hub.
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { NO_CHAOS, type ChaosSettings, type Emulator } from './types.js';
+import { NO_CHAOS, type ChaosSettings, type Emulator } from '../kit/emulator.js';
 
 export interface ChaosReplies {
   /** Answer for a simulated server error (the vendor's 5xx shape). */

@@ -7,7 +7,7 @@ import { paypal } from './paypal/index.js';
 import { sendgrid } from './sendgrid/index.js';
 import { smtp } from './smtp/index.js';
 import { stripe } from './stripe/index.js';
-import type { Category, ProviderDefinition } from './types.js';
+import type { Category, ProviderDefinition } from '../kit/connector.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
 export const PROVIDERS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, stripe, paypal];

@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { ProviderManifest, ResolvedConnection } from '../providers/types.js';
 import { AttemptRecorder, type LastError } from './audit.js';
 import { Breakers } from './breaker.js';
 import { fromResponse } from './failures.js';
@@ -23,6 +22,7 @@ import type {
   BreakerOptions,
   BreakerState,
   Dispatcher,
+  ErrorMapper,
   ExecuteOptions,
   HttpRequest,
   HttpResponse,
@@ -54,10 +54,22 @@ export interface TransportOptions {
 }
 
 /** The parts of a provider manifest the transport reads; any `ProviderManifest<Creds>` fits. */
-export type TransportManifest = Pick<
-  ProviderManifest,
-  'id' | 'name' | 'auth' | 'rateLimit' | 'timeoutMs' | 'retry' | 'idempotencyHeader' | 'mapError'
->;
+export interface TransportManifest {
+  id: string;
+  name: string;
+  auth: string;
+  rateLimit?: RateLimit;
+  timeoutMs?: number;
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  idempotencyHeader?: string;
+  mapError: ErrorMapper;
+}
+
+/** The parts of a resolved connection the transport reads (the lane key and the base URL). */
+export interface TransportConnection {
+  id: string;
+  baseUrl: string;
+}
 
 /**
  * The hub's outbound transport. One per hub; bind it to a connection for a connector.
@@ -90,7 +102,7 @@ export class Transport {
   }
 
   /** The transport bound to one provider and connection, as connectors receive it. */
-  forConnection(manifest: TransportManifest, connection: ResolvedConnection<unknown>): ProviderHttp {
+  forConnection(manifest: TransportManifest, connection: TransportConnection): ProviderHttp {
     const lane = this.lane(manifest, connection.id);
     return {
       request: (req) => this.request(lane, manifest, connection.baseUrl, req),

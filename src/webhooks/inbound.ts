@@ -11,7 +11,7 @@ import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { ConnectionManager } from '../connections/connections.js';
 import { getProvider, PROVIDERS } from '../providers/registry.js';
-import type { InboundEvent } from '../providers/types.js';
+import type { InboundEvent } from '../kit/inbound.js';
 import { enqueue, type Queue } from '../queue/queue.js';
 import type { Store } from '../store/store.js';
 

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { HubError } from '../../core/errors.js';
-import type { ChaosSettings } from '../../providers/types.js';
+import type { ChaosSettings } from '../../kit/emulator.js';
 import type { EmailCapability, EmailMessage, EmailProvider, EmailSendResult } from './contract.js';
 
 /** An attachment as the server received it. */

@@ -119,3 +119,10 @@ export interface EmailEventData {
 
 /** Custom-arg / user-variable / header name that carries the hub's message id. */
 export const HUB_ID_FIELD = 'switchboard_id';
+
+declare module '../../kit/connector.js' {
+  interface CategoryContracts {
+    /** `providers/<id>/index.ts` sets `email: (ctx) => EmailProvider`. */
+    email: EmailProvider;
+  }
+}

@@ -10,7 +10,7 @@ import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConnectionManager } from '../../connections/connections.js';
 import { getProvider } from '../../providers/registry.js';
-import type { ResolvedConnection } from '../../providers/types.js';
+import type { ResolvedConnection } from '../../kit/connector.js';
 import { enqueue, type JobContext, type Queue } from '../../queue/queue.js';
 import { runChain } from '../../routing/failover.js';
 import type { Store, Trx } from '../../store/store.js';

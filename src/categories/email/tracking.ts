@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
-import type { InboundEvent } from '../../providers/types.js';
+import type { InboundEvent } from '../../kit/inbound.js';
 import type { EventStore, UnifiedEvent } from '../../events/event-store.js';
 import type { Store, Trx } from '../../store/store.js';
 import { DEFAULT_TENANT } from '../../connections/connections.js';

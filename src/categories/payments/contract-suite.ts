@@ -8,8 +8,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HubError } from '../../core/errors.js';
-import type { ChaosSettings } from '../../providers/types.js';
-import { NO_CHAOS } from '../../providers/types.js';
+import type { ChaosSettings } from '../../kit/emulator.js';
+import { NO_CHAOS } from '../../kit/emulator.js';
 import type { CreatePaymentInput, Payment, PaymentsCapability, PaymentsProvider } from './contract.js';
 
 /** What `setup()` gives the suite for one provider. */

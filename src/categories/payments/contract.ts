@@ -337,3 +337,10 @@ export const FINAL_PAYMENT_STATUSES: ReadonlySet<PaymentStatus> = new Set(['succ
 
 /** Metadata key / custom id carrying the hub's own id on provider objects. */
 export const PAYMENT_HUB_ID_FIELD = 'switchboard_id';
+
+declare module '../../kit/connector.js' {
+  interface CategoryContracts {
+    /** `providers/<id>/index.ts` sets `payments: (ctx) => PaymentsProvider`. */
+    payments: PaymentsProvider;
+  }
+}

@@ -14,7 +14,7 @@ import type { Logger } from '../../core/logger.js';
 import { parseInput } from '../../core/validation.js';
 import type { ConnectionManager } from '../../connections/connections.js';
 import { getProvider } from '../../providers/registry.js';
-import type { ResolvedConnection } from '../../providers/types.js';
+import type { ResolvedConnection } from '../../kit/connector.js';
 import { enqueue, type Queue } from '../../queue/queue.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { Payment, PaymentsCapability, PaymentsProvider } from './contract.js';

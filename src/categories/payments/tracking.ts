@@ -9,7 +9,7 @@ import { newId } from '../../core/ids.js';
 import { DEFAULT_TENANT } from '../../connections/connections.js';
 import type { EventStore, UnifiedEvent } from '../../events/event-store.js';
 import { PAYMENT_EVENT_TYPES } from '../../events/types.js';
-import type { InboundEvent } from '../../providers/types.js';
+import type { InboundEvent } from '../../kit/inbound.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { PaymentStatus } from './contract.js';
 import { shouldMove, type PaymentRecords } from './records.js';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NO_CHAOS } from '../types.js';
+import { NO_CHAOS } from '../../kit/emulator.js';
 import type { EmailMessage } from '../../categories/email/contract.js';
 import { buildMailgunForm } from './email.js';
 import { startMailgunEmulator, type MailgunEmulator } from './emulator/index.js';

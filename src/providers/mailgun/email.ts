@@ -12,7 +12,7 @@ import {
   type EmailProvider,
   type EmailSendResult,
 } from '../../categories/email/contract.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import type { MailgunCredentials } from './manifest.js';
 
 /** Mailgun keeps at most 3 tags (`o:tag`) per message. */

@@ -3,7 +3,7 @@
  *
  * @see https://documentation.mailgun.com/docs/mailgun/
  */
-import { defineProvider } from '../types.js';
+import { defineProvider } from '../../kit/connector.js';
 import { createMailgunEmail } from './email.js';
 import { startMailgunEmulator } from './emulator/index.js';
 import { mailgunManifest } from './manifest.js';

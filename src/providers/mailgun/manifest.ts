@@ -5,7 +5,7 @@
  * @see https://documentation.mailgun.com/docs/mailgun/api-reference/#base-url
  */
 import { z } from 'zod';
-import type { ProviderManifest } from '../types.js';
+import type { ProviderManifest } from '../../kit/connector.js';
 import { mapMailgunError } from './errors.js';
 
 /** Mailgun's API hosts; a domain lives in exactly one region and is unknown to the other. */

@@ -12,7 +12,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HubError } from '../../core/errors.js';
 import { HUB_ID_FIELD, type EmailEventData, type EmailEventType } from '../../categories/email/contract.js';
-import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../types.js';
+import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit/inbound.js';
 
 const PROVIDER = 'mailgun';
 

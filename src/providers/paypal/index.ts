@@ -7,7 +7,7 @@
  * import { paypal } from './providers/paypal/index.js';
  * const emulator = await paypal.startEmulator!();
  */
-import { defineProvider } from '../types.js';
+import { defineProvider } from '../../kit/connector.js';
 import { startPaypalEmulator } from './emulator/index.js';
 import { paypalManifest } from './manifest.js';
 import { paypalPayments } from './payments.js';

@@ -10,7 +10,7 @@
  */
 import { PAYMENT_HUB_ID_FIELD, type Invoice, type InvoiceItemInput, type InvoiceStatus, type PaymentsProvider } from '../../categories/payments/contract.js';
 import { validationError } from '../../core/errors.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import type { PaypalCredentials } from './manifest.js';
 import type { PaypalCall } from './payments.js';
 import { at, fromPaypalMoney, linkOf, list, paypalMoney, str, unsupported, type Json } from './paypal-json.js';

@@ -6,7 +6,7 @@
  * @see https://developer.paypal.com/api/rest/reference/idempotency/
  */
 import { z } from 'zod';
-import type { ProviderManifest } from '../types.js';
+import type { ProviderManifest } from '../../kit/connector.js';
 import { mapPaypalError } from './errors.js';
 
 /** Env values may be set but empty (`PAYPAL_WEBHOOK_ID=`): treat that as unset. */

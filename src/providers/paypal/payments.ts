@@ -13,7 +13,7 @@
 import { HubError } from '../../core/errors.js';
 import type { CallOptions, CreatePaymentInput, Payment, PaymentsCapability, PaymentsProvider, Refund, RefundStatus } from '../../categories/payments/contract.js';
 import type { HttpMethod } from '../../transport/types.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import { createPaypalInvoices } from './invoices.js';
 import type { PaypalCredentials } from './manifest.js';
 import { authorizationsOf, paypalOrderToPayment, refundableCapture } from './order-map.js';

@@ -9,7 +9,7 @@
  * @see https://developer.paypal.com/docs/api/subscriptions/v1/
  */
 import { PAYMENT_HUB_ID_FIELD, type PaymentsProvider, type Subscription, type SubscriptionStatus } from '../../categories/payments/contract.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import type { PaypalCredentials } from './manifest.js';
 import type { PaypalCall } from './payments.js';
 import { linkOf, str, unsupported, type Json } from './paypal-json.js';

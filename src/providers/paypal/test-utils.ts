@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import type { PaymentsProvider } from '../../categories/payments/contract.js';
 import { Transport } from '../../transport/transport.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import type { PaypalEmulator } from './emulator/index.js';
 import { paypalManifest, type PaypalCredentials } from './manifest.js';
 import { paypalCaller, paypalPayments, type PaypalCall } from './payments.js';

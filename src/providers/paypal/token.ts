@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { HubError } from '../../core/errors.js';
 import type { HttpRequest, HttpResponse } from '../../transport/types.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import type { PaypalCredentials } from './manifest.js';
 
 /** Refresh this long before `expires_in` runs out (or at half the lifetime, if shorter). */

@@ -9,7 +9,8 @@
  * @see https://developer.paypal.com/docs/api/webhooks/v1/#verify-webhook-signature_post
  */
 import { HubError } from '../../core/errors.js';
-import type { ProviderContext, WebhookVerifyInput } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
+import type { WebhookVerifyInput } from '../../kit/inbound.js';
 import type { PaypalCredentials } from './manifest.js';
 import { PAYPAL_DEFAULT_TOLERANCE_SEC, PAYPAL_HEADERS } from './paypal-webhook.js';
 import { paypalRequest } from './token.js';

@@ -17,7 +17,7 @@
  */
 import { HubError } from '../../core/errors.js';
 import type { PaymentEventType } from '../../events/types.js';
-import type { InboundEvent } from '../types.js';
+import type { InboundEvent } from '../../kit/inbound.js';
 import { at, fromPaypalMoney, isObject, linkOf, list, str, type Json } from './paypal-json.js';
 
 const idFromLink = (href: string | undefined, segment: string): string | undefined => href?.match(new RegExp(`/${segment}/([^/?#]+)`))?.[1];

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
 import { HubError } from '../../core/errors.js';
-import type { WebhookVerifyInput } from '../types.js';
+import type { WebhookVerifyInput } from '../../kit/inbound.js';
 import { createFetchingCertificateSource, type CertFetch } from './cert-source.js';
 import { startPaypalEmulator, type PaypalEmulator } from './emulator/index.js';
 import { approveAt, connectPaypal } from './test-utils.js';

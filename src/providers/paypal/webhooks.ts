@@ -14,7 +14,8 @@
  * @see https://developer.paypal.com/api/rest/webhooks/event-names/
  */
 import { HubError } from '../../core/errors.js';
-import type { InboundEvent, ProviderContext, WebhookHandler, WebhookVerifyInput } from '../types.js';
+import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit/inbound.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import { createFetchingCertificateSource, type CertificateSource } from './cert-source.js';
 import type { PaypalCredentials } from './manifest.js';
 import { verifyPaypalWebhook } from './paypal-webhook.js';

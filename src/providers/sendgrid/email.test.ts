@@ -3,7 +3,7 @@ import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import type { EmailMessage } from '../../categories/email/contract.js';
 import { Transport } from '../../transport/transport.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import { startSendgridEmulator, type SendgridEmulator } from './emulator/server.js';
 import { sendgrid } from './index.js';
 import { sendgridManifest, type SendgridCredentials } from './manifest.js';

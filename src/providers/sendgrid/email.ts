@@ -12,7 +12,7 @@ import {
   type EmailProvider,
   type EmailSendResult,
 } from '../../categories/email/contract.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import type { SendgridCredentials } from './manifest.js';
 
 /** An address as SendGrid spells it. */

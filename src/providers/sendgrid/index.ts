@@ -6,7 +6,7 @@
  * import { sendgrid } from './providers/sendgrid/index.js';
  * const emulator = await sendgrid.startEmulator!();
  */
-import { defineProvider } from '../types.js';
+import { defineProvider } from '../../kit/connector.js';
 import { createSendgridEmail } from './email.js';
 import { startSendgridEmulator } from './emulator/server.js';
 import { sendgridManifest } from './manifest.js';

@@ -5,7 +5,7 @@
  * @see https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/authentication
  */
 import { z } from 'zod';
-import type { ProviderManifest } from '../types.js';
+import type { ProviderManifest } from '../../kit/connector.js';
 import { mapSendgridError } from './errors.js';
 import { parseSendgridPublicKey } from './webhooks.js';
 

@@ -12,7 +12,7 @@
 import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { HubError } from '../../core/errors.js';
 import { HUB_ID_FIELD, type EmailEventData, type EmailEventType } from '../../categories/email/contract.js';
-import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../types.js';
+import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit/inbound.js';
 
 /** Header names as SendGrid sends them (lower-cased, as the hub passes them). */
 export const SENDGRID_SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';

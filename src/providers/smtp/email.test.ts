@@ -9,7 +9,7 @@ import { Transport } from '../../transport/transport.js';
 import { createSmtpEmail, type SmtpEmailProvider } from './email.js';
 import { startEmulator, type SmtpEmulator } from './emulator/index.js';
 import { smtpCredentials, smtpManifest, type SmtpCredentials } from './manifest.js';
-import type { ProviderManifest } from '../types.js';
+import type { ProviderManifest } from '../../kit/connector.js';
 import { smtp } from './index.js';
 import { failure } from '../../../test/helpers/hub-error.js';
 

@@ -10,7 +10,7 @@ import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { HubError } from '../../core/errors.js';
 import type { EmailCapability, EmailMessage, EmailProvider, EmailSendResult } from '../../categories/email/contract.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import { mapSmtpError } from './errors.js';
 import { smtpManifest, type SmtpCredentials } from './manifest.js';
 import { toMailOptions } from './message.js';

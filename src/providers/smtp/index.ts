@@ -10,7 +10,7 @@
  * @see https://nodemailer.com/smtp/
  * @see https://www.rfc-editor.org/rfc/rfc5321
  */
-import { defineProvider } from '../types.js';
+import { defineProvider } from '../../kit/connector.js';
 import { createSmtpEmail, type SmtpEmailProvider } from './email.js';
 import { startEmulator } from './emulator/index.js';
 import { smtpManifest } from './manifest.js';

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { HubError } from '../../core/errors.js';
-import type { ProviderManifest } from '../types.js';
+import type { ProviderManifest } from '../../kit/connector.js';
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false };
 

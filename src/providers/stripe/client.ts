@@ -10,7 +10,7 @@
  */
 import type { CallOptions } from '../../categories/payments/contract.js';
 import type { HttpMethod } from '../../transport/types.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import { toStripeForm, toStripeQuery, type StripeParams } from './form.js';
 import type { StripeCredentials } from './manifest.js';
 import type { Json } from './objects.js';

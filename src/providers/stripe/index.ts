@@ -8,7 +8,7 @@
  * const emulator = await stripe.startEmulator!();
  * const payments = stripe.payments!(ctx); // ctx.connection.baseUrl = emulator.url
  */
-import { defineProvider } from '../types.js';
+import { defineProvider } from '../../kit/connector.js';
 import { startStripeEmulator } from './emulator/index.js';
 import { stripeManifest } from './manifest.js';
 import { stripePayments } from './payments.js';

@@ -6,7 +6,7 @@
  * @see https://docs.stripe.com/rate-limits
  */
 import { z } from 'zod';
-import type { ProviderManifest } from '../types.js';
+import type { ProviderManifest } from '../../kit/connector.js';
 import { mapStripeError } from './errors.js';
 
 /** Env values may be set but empty (`STRIPE_PUBLISHABLE_KEY=`): treat that as unset. */

@@ -13,7 +13,7 @@
  */
 import { HubError } from '../../core/errors.js';
 import { PAYMENT_HUB_ID_FIELD, type CustomerInput, type PaymentsCapability, type PaymentsProvider } from '../../categories/payments/contract.js';
-import type { ProviderContext } from '../types.js';
+import type { ProviderContext } from '../../kit/connector.js';
 import { stripeBilling } from './billing.js';
 import { seg, stripeClient } from './client.js';
 import type { StripeParams } from './form.js';

@@ -13,7 +13,7 @@
  */
 import { HubError } from '../../core/errors.js';
 import type { PaymentEventType } from '../../events/types.js';
-import type { InboundEvent } from '../types.js';
+import type { InboundEvent } from '../../kit/inbound.js';
 
 type Json = Record<string, unknown>;
 

@@ -12,7 +12,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HubError } from '../../core/errors.js';
-import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../types.js';
+import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit/inbound.js';
 import { stripeEventToInbound } from './webhooks-normalize.js';
 
 /** Header name as the hub passes it (lower-cased). */

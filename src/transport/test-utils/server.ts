@@ -5,7 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HubError } from '../../core/errors.js';
-import type { ResolvedConnection } from '../../providers/types.js';
+import type { ResolvedConnection } from '../../kit/connector.js';
 import type { TransportManifest } from '../transport.js';
 import type { HttpResponse } from '../types.js';
 

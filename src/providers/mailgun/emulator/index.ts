@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createEmulatorApp, dropIfChaos, listenLoopback, webhookControls, WebhookPoster } from '../../emulator-kit.js';
-import type { Emulator, EmulatorOptions } from '../../types.js';
+import type { Emulator, EmulatorOptions } from '../../../kit/emulator.js';
 import { buildMessageEvents, signedWebhookBody, type MailgunEventData } from './events.js';
 import { readMailgunForm, validateMailgunForm, type MailgunStoredMessage } from './form.js';
 

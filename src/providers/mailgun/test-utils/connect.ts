@@ -4,7 +4,7 @@
 import { systemClock } from '../../../core/clock.js';
 import { createLogger } from '../../../core/logger.js';
 import { Transport } from '../../../transport/transport.js';
-import type { ProviderContext, ProviderManifest, ResolvedConnection } from '../../types.js';
+import type { ProviderContext, ProviderManifest, ResolvedConnection } from '../../../kit/connector.js';
 import { createMailgunEmail } from '../email.js';
 import { mailgunCredentials, mailgunManifest, type MailgunCredentials } from '../manifest.js';
 

@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dropIfChaos } from '../../emulator-kit.js';
-import type { ChaosSettings } from '../../types.js';
+import type { ChaosSettings } from '../../../kit/emulator.js';
 import { invalidRequest } from './errors.js';
 
 /** A HATEOAS link. */

@@ -11,7 +11,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { createEmulatorApp, listenLoopback, webhookControls, WebhookPoster } from '../../emulator-kit.js';
-import type { Emulator, EmulatorOptions } from '../../types.js';
+import type { Emulator, EmulatorOptions } from '../../../kit/emulator.js';
 import { registerApprovalPage, sandboxPayer } from './approval-page.js';
 import { registerBilling } from './billing.js';
 import { installIdempotency, type Approvable, type PaypalContext } from './context.js';

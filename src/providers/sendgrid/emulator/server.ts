@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { createEmulatorApp, dropIfChaos, listenLoopback, webhookControls, WebhookPoster } from '../../emulator-kit.js';
-import type { Emulator, EmulatorOptions } from '../../types.js';
+import type { Emulator, EmulatorOptions } from '../../../kit/emulator.js';
 import type { SendgridMail } from '../email.js';
 import { buildSendgridEvents, createSendgridEventSigner, serializeSendgridEvents } from './events.js';
 import { validateMailSend } from './validate-mail.js';

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import { NO_CHAOS, type ChaosSettings, type Emulator, type EmulatorOptions } from '../../types.js';
+import { NO_CHAOS, type ChaosSettings, type Emulator, type EmulatorOptions } from '../../../kit/emulator.js';
 import { parseMessage, type ParsedSmtpMessage } from './parse.js';
 
 export type { ParsedAddress, ParsedAttachment, ParsedSmtpMessage } from './parse.js';

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createEmulatorApp, listenLoopback, WebhookPoster, webhookControls } from '../../emulator-kit.js';
-import type { Emulator, EmulatorOptions } from '../../types.js';
+import type { Emulator, EmulatorOptions } from '../../../kit/emulator.js';
 import { catalogRoutes } from './catalog.js';
 import type { EmulatorContext } from './context.js';
 import { controlRoutes, eventRoutes } from './controls.js';

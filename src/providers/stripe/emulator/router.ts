@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { dropIfChaos } from '../../emulator-kit.js';
-import type { ChaosSettings } from '../../types.js';
+import type { ChaosSettings } from '../../../kit/emulator.js';
 import { StripeApiError, stripeErrors } from './errors.js';
 import { EMULATOR_API_VERSION, type StripeEventSender } from './events.js';
 import { parseStripeForm, type FormObject } from './form.js';

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InboundEvent } from '../../types.js';
+import type { InboundEvent } from '../../../kit/inbound.js';
 import { stripeWebhooks } from '../webhooks.js';
 import { startStripeEmulator, type StripeEmulator } from './index.js';
 

@@ -1,0 +1,100 @@
+/**
+ * What a provider connector is, as categories, connections and the hub see it: a manifest (data)
+ * plus one factory per category it serves, a webhook handler and an emulator. Neutral ground:
+ * this module imports no vendor, no category and no server code.
+ *
+ * A category adds its contract to {@link CategoryContracts} by declaration merging, so a provider
+ * definition gets a typed `<category>:` factory without this file changing:
+ *
+ * @example
+ * declare module '../../kit/connector.js' {
+ *   interface CategoryContracts { email: EmailProvider }
+ * }
+ */
+import type { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { ErrorMapper, ProviderHttp } from '../transport/types.js';
+import type { Emulator, EmulatorOptions } from './emulator.js';
+import type { WebhookHandler } from './inbound.js';
+
+/**
+ * Category name → the interface a connector implements for it. Empty here; every category
+ * augments it from its own folder (`categories/email/contract.ts`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface CategoryContracts {}
+
+/** A category name: `email`, `payments`, `sms`, … (the keys of {@link CategoryContracts}). */
+export type Category = keyof CategoryContracts & string;
+
+/** Manifest: everything about a vendor that is data, validated at load time. */
+export interface ProviderManifest<Creds extends Record<string, unknown> = Record<string, unknown>> {
+  /** Lower-case id used in URLs, env names (`<ID>_API_BASE`) and configs: `sendgrid`. */
+  id: string;
+  name: string;
+  categories: string[];
+  /** The vendor's API reference. */
+  docsUrl: string;
+  /** How requests authenticate (informational; the connector sets the header). */
+  auth: 'bearer' | 'basic' | 'smtp' | 'oauth2' | 'hmac';
+  /** Default API base URL; `baseUrlFor` may pick a regional one from the credentials. */
+  baseUrl: string;
+  baseUrlFor?: (credentials: Creds) => string;
+  /** Credential fields (camelCase) → env var names: `{ apiKey: 'SENDGRID_API_KEY' }`. */
+  env: { [K in keyof Creds & string]: string };
+  /** zod schema of the credentials (env values are strings; coerce where needed). */
+  credentials: z.ZodType<Creds>;
+  /** Fields that must be set for live mode; without them the provider runs in sandbox mode. */
+  liveWhen: (keyof Creds & string)[];
+  /** Credential fields that are secrets (encrypted at rest, never logged). */
+  secretFields: (keyof Creds & string)[];
+  /** Published rate limit, per credential: `{ limit: 600, intervalMs: 60_000 }`. */
+  rateLimit?: { limit: number; intervalMs: number };
+  /** Per-attempt timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Retry policy (defaults: 3 attempts, 200 ms base, 10 s cap). */
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Header carrying idempotency keys (`Idempotency-Key`, `PayPal-Request-Id`); absent: none. */
+  idempotencyHeader?: string;
+  /** Maps the vendor's error answers to hub errors. */
+  mapError: ErrorMapper;
+}
+
+/** A provider plus credentials for one tenant, resolved and decrypted for use. */
+export interface ResolvedConnection<Creds = Record<string, unknown>> {
+  id: string;
+  tenantId: string;
+  provider: string;
+  mode: 'sandbox' | 'live';
+  baseUrl: string;
+  credentials: Creds;
+}
+
+/** What a connector's factories receive. */
+export interface ProviderContext<Creds = Record<string, unknown>> {
+  connection: ResolvedConnection<Creds>;
+  http: ProviderHttp;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Builds a category's connector for one connection (`email: (ctx) => createSendgridEmail(ctx)`). */
+export type ConnectorFactory<T, Creds = Record<string, unknown>> = (ctx: ProviderContext<Creds>) => T;
+
+/** The whole connector, as `providers/<id>/index.ts` exports it. */
+export type ProviderDefinition<Creds extends Record<string, unknown> = Record<string, unknown>> = {
+  manifest: ProviderManifest<Creds>;
+  webhooks?: WebhookHandler;
+  startEmulator?: (options?: EmulatorOptions) => Promise<Emulator>;
+} & { [K in Category]?: ConnectorFactory<CategoryContracts[K], Creds> };
+
+/**
+ * Identity helper that keeps the credential type.
+ *
+ * @example
+ * export const sendgrid = defineProvider({ manifest, email: (ctx) => createSendgridEmail(ctx), webhooks, startEmulator });
+ */
+export function defineProvider<Creds extends Record<string, unknown>>(def: ProviderDefinition<Creds>): ProviderDefinition<Creds> {
+  return def;
+}
