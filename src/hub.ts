@@ -21,7 +21,8 @@ import { loadConfig, type HubConfig } from './core/config.js';
 import { HubError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { ConnectionManager } from './connections/connections.js';
-import { providersOf } from './providers/registry.js';
+import { defaultCatalog } from './providers/registry.js';
+import type { ProviderCatalog } from './kit/catalog.js';
 import { Queue } from './queue/queue.js';
 import { ApiKeyStore } from './server/api-key-store.js';
 import { openStore, type Store } from './store/store.js';
@@ -41,6 +42,8 @@ export interface CreateHubOptions {
   config?: HubConfig;
   clock?: Clock;
   logger?: Logger;
+  /** The providers this hub knows (default: `providers/registry.ts`). */
+  catalog?: ProviderCatalog;
   /** Start the queue workers (default true). */
   startWorkers?: boolean;
 }
@@ -51,6 +54,8 @@ export interface Hub {
   queue: Queue;
   transport: Transport;
   vault: Vault;
+  /** The providers this hub knows. */
+  providers: ProviderCatalog;
   connections: ConnectionManager;
   apiKeys: ApiKeyStore;
   email: EmailService;
@@ -83,8 +88,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const config = options.config ?? loadConfig(options.env ?? process.env, { envFile: options.env ? false : undefined });
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
+  const catalog = options.catalog ?? defaultCatalog;
   for (const [variable, category, chosen] of [['EMAIL_PROVIDERS', 'email', config.emailProviders], ['PAYMENT_PROVIDERS', 'payments', config.paymentProviders]] as const) {
-    const known = providersOf(category).map((p) => p.manifest.id);
+    const known = catalog.of(category).map((p) => p.manifest.id);
     const unknown = chosen.filter((p) => !known.includes(p));
     if (unknown.length > 0) throw new HubError('config_invalid', `${variable}: unknown provider(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   }
@@ -113,13 +119,13 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     },
   });
   const queue = new Queue(store, { clock, logger, concurrency: config.queueConcurrency, pollMs: config.queuePollMs, leaseMs: config.queueLeaseMs });
-  const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, providers: [...config.emailProviders, ...config.paymentProviders] });
+  const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, catalog, providers: [...config.emailProviders, ...config.paymentProviders] });
   await connections.start();
   const templates = new TemplateStore(store, clock);
   const email = new EmailService({ store, queue, connections, templates, clock, logger, chain: config.emailProviders, defaultFrom: config.emailFrom });
   const payments = new PaymentsService({ store, queue, connections, clock, logger, chain: config.paymentProviders, recoveryMs: config.paymentRecoveryMs });
   const bulk = new BulkSender({ store, queue, templates, suppressions: email.suppressions, clock, maxRecipients: config.bulkMaxRecipients });
-  const inbox = new WebhookInbox({ store, queue, connections, clock, logger, registry, toleranceSec: config.webhookToleranceSec });
+  const inbox = new WebhookInbox({ store, queue, connections, catalog, clock, logger, registry, toleranceSec: config.webhookToleranceSec });
   const events = new EventStore(store, clock);
   inbox.addSink(async (provider, inbound) => {
     await applyEmailEvents(store, clock, provider, inbound, events);
@@ -137,6 +143,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     queue,
     transport,
     vault,
+    providers: catalog,
     connections,
     apiKeys,
     email,

@@ -10,7 +10,7 @@ import type { Clock } from '../core/clock.js';
 import { HubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { apiBaseVar, getProvider, PROVIDERS } from '../providers/registry.js';
+import { apiBaseVar, type ProviderCatalog } from '../kit/catalog.js';
 import type { Emulator } from '../kit/emulator.js';
 import type { ProviderDefinition, ResolvedConnection } from '../kit/connector.js';
 import type { ProviderHttp } from '../transport/types.js';
@@ -41,6 +41,8 @@ export interface ConnectionManagerOptions {
   logger: Logger;
   env: Record<string, string | undefined>;
   forceSandbox: boolean;
+  /** The providers this hub knows. */
+  catalog: ProviderCatalog;
   /** Only these providers get a default connection (and an emulator). Default: all. */
   providers?: string[];
 }
@@ -57,7 +59,7 @@ export class ConnectionManager {
 
   /** Resolve every default connection, starting emulators for sandboxed providers. */
   async start(): Promise<void> {
-    const wanted = PROVIDERS.filter((p) => !this.o.providers || this.o.providers.includes(p.manifest.id));
+    const wanted = this.o.catalog.all.filter((p) => !this.o.providers || this.o.providers.includes(p.manifest.id));
     await Promise.all(wanted.map((p) => this.resolveDefault(p)));
   }
 
@@ -98,11 +100,18 @@ export class ConnectionManager {
     return connection ?? this.defaults.get(provider);
   }
 
+  /** A connection by id: a default (`conn_default_<provider>`) or a tenant's own; undefined if none. */
+  async byId(id: string): Promise<ResolvedConnection | undefined> {
+    for (const c of this.defaults.values()) if (c.id === id) return c;
+    const row = await this.o.store.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? this.fromRow(row) : undefined;
+  }
+
   /** The transport bound to a connection (cached: breakers and rate limits live there). */
   http(connection: ResolvedConnection): ProviderHttp {
     let http = this.httpCache.get(connection.id);
     if (!http) {
-      http = this.o.transport.forConnection(getProvider(connection.provider).manifest as never, connection);
+      http = this.o.transport.forConnection(this.o.catalog.get(connection.provider).manifest as never, connection);
       this.httpCache.set(connection.id, http);
     }
     return http;
@@ -110,7 +119,7 @@ export class ConnectionManager {
 
   /** Webhook secrets accepted for a provider's default route: configured ones and the emulator's. */
   webhookSecrets(provider: string): string[] {
-    const def = getProvider(provider);
+    const def = this.o.catalog.get(provider);
     const fields = def.webhooks?.secretFields ?? [];
     const fromEnv = fields
       .map((f) => this.o.env[(def.manifest.env as Record<string, string>)[f] ?? ''])
@@ -121,7 +130,7 @@ export class ConnectionManager {
 
   /** Add a tenant connection; credentials are validated by the manifest and sealed. */
   async create(tenantId: string, provider: string, name: string, credentials: Record<string, unknown>): Promise<ConnectionSummary> {
-    const def = getProvider(provider);
+    const def = this.o.catalog.get(provider);
     const parsed = def.manifest.credentials.safeParse(credentials);
     if (!parsed.success) {
       const errors = parsed.error.issues.map((i) => ({ field: `credentials.${i.path.join('.')}`, message: i.message }));
@@ -180,7 +189,7 @@ export class ConnectionManager {
   }
 
   private fromRow(row: { id: string; tenant_id: string; provider: string; credentials: string }): ResolvedConnection {
-    const def = getProvider(row.provider);
+    const def = this.o.catalog.get(row.provider);
     const credentials = this.o.vault.open<Record<string, unknown>>(row.credentials, row.id);
     const baseUrl = this.o.env[apiBaseVar(row.provider)] ?? def.manifest.baseUrlFor?.(credentials) ?? def.manifest.baseUrl;
     return { id: row.id, tenantId: row.tenant_id, provider: row.provider, mode: 'live', baseUrl, credentials };

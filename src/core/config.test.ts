@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { providerEnvVars } from '../providers/registry.js';
+import { defaultCatalog } from '../providers/registry.js';
 import { HUB_ENV_VARS, loadConfig } from './config.js';
 import type { HubError } from './errors.js';
 
@@ -38,7 +38,7 @@ describe('loadConfig', () => {
   it('.env.example lists every variable the hub and its providers read', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const listed = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
-    const missing = [...HUB_ENV_VARS, ...providerEnvVars()].filter((v) => !listed.has(v));
+    const missing = [...HUB_ENV_VARS, ...defaultCatalog.envVars()].filter((v) => !listed.has(v));
     expect(missing).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import type { Clock } from '../core/clock.js';
 import { HubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import type { Principal } from '../kit/api.js';
 import { DEFAULT_TENANT } from '../connections/connections.js';
 import type { Store } from '../store/store.js';
 import { generateApiKey, hashApiKey } from '../vault/api-keys.js';
@@ -23,11 +24,7 @@ export interface ApiKeyInfo {
   revokedAt: string | null;
 }
 
-export interface Principal {
-  keyId: string;
-  tenantId: string;
-  scopes: string[];
-}
+export type { Principal } from '../kit/api.js';
 
 /** Does a key with `granted` scopes have `needed`? */
 export function hasScope(granted: string[], needed: string): boolean {

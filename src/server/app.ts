@@ -8,7 +8,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { HubError } from '../core/errors.js';
 import type { Hub } from '../hub.js';
-import { hasScope, type Principal } from './api-key-store.js';
+import { hasScope } from './api-key-store.js';
+import '../kit/api.js';
 import { registerIdempotency } from './idempotency.js';
 import { sendProblem } from './problem.js';
 import { connectionRoutes } from './routes/v1/connections.js';
@@ -18,19 +19,6 @@ import { jobRoutes } from './routes/v1/jobs.js';
 import { paymentGuideRoutes } from './routes/v1/payments-guide.js';
 import { paymentRoutes } from './routes/v1/payments.js';
 import { webhookRoutes } from './routes/webhooks.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-  interface FastifyContextConfig {
-    /** Scope the route needs; absent on public routes. */
-    scope?: string;
-    public?: boolean;
-    /** `service`: the route's service handles `Idempotency-Key` itself (payments). */
-    idempotency?: 'service';
-  }
-}
 
 export const API_VERSION = '0.1.0';
 
@@ -91,10 +79,4 @@ export async function buildServer(hub: Hub): Promise<FastifyInstance> {
   for (const plugin of hub.routePlugins) await app.register(plugin);
   await app.ready();
   return app;
-}
-
-/** The principal of an authenticated route (the auth hook guarantees it). */
-export function tenantOf(req: { principal?: Principal }): string {
-  if (!req.principal) throw new HubError('unauthorized', 'Not authenticated');
-  return req.principal.tenantId;
 }

@@ -10,7 +10,7 @@ import { HubError, toHubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { ConnectionManager } from '../connections/connections.js';
-import { getProvider, PROVIDERS } from '../providers/registry.js';
+import type { ProviderCatalog } from '../kit/catalog.js';
 import type { InboundEvent } from '../kit/inbound.js';
 import { enqueue, type Queue } from '../queue/queue.js';
 import type { Store } from '../store/store.js';
@@ -24,6 +24,7 @@ export interface InboundOptions {
   store: Store;
   queue: Queue;
   connections: ConnectionManager;
+  catalog: ProviderCatalog;
   clock: Clock;
   logger: Logger;
   registry: Registry;
@@ -53,7 +54,7 @@ export class WebhookInbox {
    * unverified is stored.
    */
   async receive(provider: string, rawBody: Buffer, headers: Record<string, string | undefined>): Promise<{ id: string; duplicate: boolean }> {
-    const def = PROVIDERS.find((p) => p.manifest.id === provider);
+    const def = this.o.catalog.find(provider);
     if (!def?.webhooks) {
       this.received.inc({ provider: 'unknown', outcome: 'unknown_webhook_source' });
       throw new HubError('unknown_webhook_source', `No provider with inbound webhooks is registered as "${provider}"`);
@@ -105,7 +106,7 @@ export class WebhookInbox {
   private async process(inboxId: string): Promise<void> {
     const row = await this.o.store.db.selectFrom('webhook_inbox').selectAll().where('id', '=', inboxId).executeTakeFirst();
     if (!row || row.status === 'processed') return;
-    const def = getProvider(row.provider);
+    const def = this.o.catalog.get(row.provider);
     const events = def.webhooks!.parse(Buffer.from(row.body, 'utf8'), JSON.parse(row.headers) as Record<string, string>);
     for (const sink of this.sinks) await sink(row.provider, events);
     await this.o.store.write((trx) => trx.updateTable('webhook_inbox').set({ status: 'processed' }).where('id', '=', inboxId).execute());

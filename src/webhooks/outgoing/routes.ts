@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { parseInput } from '../../core/validation.js';
-import { tenantOf } from '../../server/app.js';
+import { tenantOf } from '../../kit/api.js';
 import { createEndpointInput, updateEndpointInput } from './endpoints.js';
 import type { Outgoing } from './index.js';
 

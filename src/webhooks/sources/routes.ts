@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Hub } from '../../hub.js';
-import { tenantOf } from '../../server/app.js';
+import { tenantOf } from '../../kit/api.js';
 import type { SourceReceiver } from './receiver.js';
 import { createSourceInput, updateSourceInput, type SourceStore, type SourceView } from './source-store.js';
 

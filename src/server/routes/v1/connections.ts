@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { zodToHubError } from '../../../core/validation.js';
 import type { Hub } from '../../../hub.js';
-import { tenantOf } from '../../app.js';
+import { tenantOf } from '../../../kit/api.js';
 
 const createInput = z.object({
   provider: z.string().min(1),

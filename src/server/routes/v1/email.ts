@@ -9,7 +9,7 @@ import { bulkInput, invoiceInput, passwordResetInput, sendEmailInput, templateIn
 import { type SendResult } from '../../../categories/email/service.js';
 import { parseInput } from '../../../core/validation.js';
 import type { Hub } from '../../../hub.js';
-import { tenantOf } from '../../app.js';
+import { tenantOf } from '../../../kit/api.js';
 
 const BASE = '/api/v1/integrations/email';
 const tags = ['email'];

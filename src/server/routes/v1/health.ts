@@ -5,7 +5,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import type { Hub } from '../../../hub.js';
-import { getProvider } from '../../../providers/registry.js';
 
 export interface ProviderHealth {
   name: string;
@@ -22,7 +21,7 @@ export async function providerHealth(hub: Hub): Promise<ProviderHealth[]> {
   const states = hub.transport.breakerStates();
   const configured: [string, string][] = [...hub.config.emailProviders.map((id) => [id, 'email'] as [string, string]), ...hub.config.paymentProviders.map((id) => [id, 'payments'] as [string, string])];
   return configured.map(([id, type]) => {
-    const def = getProvider(id);
+    const def = hub.providers.get(id);
     const conn = hub.connections.defaultConnection(id);
     const configError = hub.connections.configError(id);
     const breaker = states[id] ?? 'closed';

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { zodToHubError } from '../../../core/validation.js';
 import type { Hub } from '../../../hub.js';
-import { tenantOf } from '../../app.js';
+import { tenantOf } from '../../../kit/api.js';
 
 const query = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { paypalCreateInput, paypalExecuteInput, refundInput, stripeConfirmInput, stripeIntentInput } from '../../../categories/payments/schemas.js';
 import { parseInput } from '../../../core/validation.js';
 import type { Hub } from '../../../hub.js';
-import { tenantOf } from '../../app.js';
+import { tenantOf } from '../../../kit/api.js';
 import { keyOf, PAYMENTS_READ, PAYMENTS_WRITE } from './payments.js';
 
 const BASE = '/api/v1/integrations/payments';

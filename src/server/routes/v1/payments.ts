@@ -22,7 +22,7 @@ import {
   subscriptionInput,
 } from '../../../categories/payments/schemas.js';
 import type { Hub } from '../../../hub.js';
-import { tenantOf } from '../../app.js';
+import { tenantOf } from '../../../kit/api.js';
 
 const BASE = '/api/v1/payments';
 const tags = ['payments'];
