@@ -1,6 +1,7 @@
 /**
- * `createHub(config)`: the library entry. Wires store, queue, transport, connections, the email
- * category and the inbound webhook pipeline; `listen()` adds the REST server.
+ * `createHub(config)`: the library entry. Wires store, queue, transport, connections, the inbound
+ * webhook pipeline, the event stream and every category of `categories/registry.ts` (each the same
+ * way: its chain, settings, service, routes and webhook sinks); `listen()` adds the REST server.
  *
  * @example
  * const hub = await createHub({ env: { MOCK_EXTERNAL_APIS: 'true' } });
@@ -10,21 +11,18 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { BulkSender } from './categories/email/bulk.js';
-import { EmailService } from './categories/email/service.js';
-import { TemplateStore } from './categories/email/template-store.js';
-import { applyEmailEvents } from './categories/email/tracking.js';
-import { PaymentsService } from './categories/payments/service.js';
-import { applyPaymentEvents } from './categories/payments/tracking.js';
+import type { AnyCategory, CategoryServices } from './categories/category.js';
+import { CATEGORIES } from './categories/registry.js';
+import { wireCategories } from './categories/wire.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { loadConfig, type HubConfig } from './core/config.js';
-import { HubError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { ConnectionManager } from './connections/connections.js';
 import { defaultCatalog } from './providers/registry.js';
 import type { ProviderCatalog } from './kit/catalog.js';
 import { Queue } from './queue/queue.js';
-import { ApiKeyStore } from './server/api-key-store.js';
+import { ApiKeyStore, CORE_SCOPES } from './server/api-key-store.js';
+import { planCategories } from './categories/plan.js';
 import { openStore, type Store } from './store/store.js';
 import { parseRateLimit } from './transport/rate-limit.js';
 import { Transport } from './transport/transport.js';
@@ -44,11 +42,13 @@ export interface CreateHubOptions {
   logger?: Logger;
   /** The providers this hub knows (default: `providers/registry.ts`). */
   catalog?: ProviderCatalog;
+  /** The categories this hub serves (default: `categories/registry.ts`). */
+  categories?: readonly AnyCategory[];
   /** Start the queue workers (default true). */
   startWorkers?: boolean;
 }
 
-export interface Hub {
+export interface HubCore {
   config: HubConfig;
   store: Store;
   queue: Queue;
@@ -58,11 +58,10 @@ export interface Hub {
   providers: ProviderCatalog;
   connections: ConnectionManager;
   apiKeys: ApiKeyStore;
-  email: EmailService;
-  /** Payments, refunds, customers, subscriptions, invoices (Stripe, PayPal). */
-  payments: PaymentsService;
-  bulk: BulkSender;
-  templates: TemplateStore;
+  /** Provider ids in order per category (`EMAIL_PROVIDERS`, `PAYMENT_PROVIDERS`, …). */
+  chains: Record<string, string[]>;
+  /** Every scope an API key may hold: the hub's own and each category's. */
+  scopes: Record<string, string>;
   inbox: WebhookInbox;
   /** The unified event stream. */
   events: EventStore;
@@ -84,17 +83,14 @@ export interface Hub {
   close(): Promise<void>;
 }
 
+/** The hub: its core parts plus one service per category (`hub.email`, `hub.payments`, …). */
+export type Hub = HubCore & CategoryServices;
+
 export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const config = options.config ?? loadConfig(options.env ?? process.env, { envFile: options.env ? false : undefined });
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const catalog = options.catalog ?? defaultCatalog;
-  for (const [variable, category, chosen] of [['EMAIL_PROVIDERS', 'email', config.emailProviders], ['PAYMENT_PROVIDERS', 'payments', config.paymentProviders]] as const) {
-    const known = catalog.of(category).map((p) => p.manifest.id);
-    const unknown = chosen.filter((p) => !known.includes(p));
-    if (unknown.length > 0) throw new HubError('config_invalid', `${variable}: unknown provider(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  }
-
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
@@ -119,25 +115,21 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     },
   });
   const queue = new Queue(store, { clock, logger, concurrency: config.queueConcurrency, pollMs: config.queuePollMs, leaseMs: config.queueLeaseMs });
-  const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, catalog, providers: [...config.emailProviders, ...config.paymentProviders] });
+  const categories = options.categories ?? CATEGORIES;
+  const plan = planCategories(categories, catalog, config.env);
+  const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, catalog, providers: [...new Set(Object.values(plan.chains).flat())] });
   await connections.start();
-  const templates = new TemplateStore(store, clock);
-  const email = new EmailService({ store, queue, connections, templates, clock, logger, chain: config.emailProviders, defaultFrom: config.emailFrom });
-  const payments = new PaymentsService({ store, queue, connections, clock, logger, chain: config.paymentProviders, recoveryMs: config.paymentRecoveryMs });
-  const bulk = new BulkSender({ store, queue, templates, suppressions: email.suppressions, clock, maxRecipients: config.bulkMaxRecipients });
   const inbox = new WebhookInbox({ store, queue, connections, catalog, clock, logger, registry, toleranceSec: config.webhookToleranceSec });
   const events = new EventStore(store, clock);
-  inbox.addSink(async (provider, inbound) => {
-    await applyEmailEvents(store, clock, provider, inbound, events);
-  });
-  inbox.addSink(async (provider, inbound) => {
-    await applyPaymentEvents(store, clock, payments.records, provider, inbound, events);
-  });
-  const apiKeys = new ApiKeyStore(store, clock);
+  const wired = await wireCategories(categories, plan, { store, queue, connections, events, clock, logger, registry, sandbox: config.forceSandbox });
+  for (const sink of wired.sinks) inbox.addSink(sink);
+  const scopes = { ...CORE_SCOPES, ...plan.scopes };
+  const apiKeys = new ApiKeyStore(store, clock, Object.keys(scopes));
   if (config.apiKey) await apiKeys.ensure(config.apiKey);
 
   const closeHooks: (() => Promise<void>)[] = [];
-  const hub: Hub = {
+  const hub = {
+    ...wired.services,
     config,
     store,
     queue,
@@ -146,13 +138,11 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     providers: catalog,
     connections,
     apiKeys,
-    email,
-    payments,
-    bulk,
-    templates,
+    chains: plan.chains,
+    scopes,
     inbox,
     events,
-    routePlugins: [],
+    routePlugins: [...wired.routes],
     on: (pattern, handler) => onEvent(hub, pattern, handler),
     onClose(hook) {
       closeHooks.push(hook);
@@ -188,11 +178,11 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
         }
       }
       await queue.stop();
-      await email.close();
+      await wired.close();
       await connections.close();
       await store.close();
     },
-  };
+  } as Hub;
   installEvents(hub);
   installSources(hub);
   installOutgoing(hub);

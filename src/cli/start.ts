@@ -13,7 +13,7 @@ export function startCommand(): Command {
       const url = await hub.listen({ port: opts.port ? Number(opts.port) : undefined });
       let keyLine = '';
       if (!hub.config.apiKey && (await hub.apiKeys.count()) === 0) {
-        const sandbox = hub.config.forceSandbox || [...hub.config.emailProviders].every((p) => hub.connections.defaultConnection(p)?.mode !== 'live');
+        const sandbox = hub.config.forceSandbox || Object.values(hub.chains).flat().every((p) => hub.connections.defaultConnection(p)?.mode !== 'live');
         if (sandbox) {
           const { key } = await hub.apiKeys.create({ name: 'sandbox-bootstrap', scopes: ['*'], sandbox: true });
           keyLine = `  API key (sandbox, created now, shown once): ${key}\n`;
@@ -22,7 +22,7 @@ export function startCommand(): Command {
       const modes = (ids: string[]) => ids.map((p) => `${p}:${hub.connections.defaultConnection(p)?.mode ?? 'not configured'}`).join(' ');
       console.log(
         `\nSwitchboard listening on ${url.replace('127.0.0.1', 'localhost')} (store: ${hub.store.dialect} ${hub.store.location})\n` +
-          `  email providers: ${modes(hub.config.emailProviders)}\n  payment providers: ${modes(hub.config.paymentProviders)}\n${keyLine}` +
+          Object.entries(hub.chains).map(([category, ids]) => `  ${category} providers: ${modes(ids)}\n`).join('') + keyLine +
           `  docs: ${url}/docs   health: ${url}/api/v1/integrations/health   metrics: ${url}/metrics\n`,
       );
       let stopping = false;

@@ -12,7 +12,7 @@ import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { apiBaseVar, type ProviderCatalog } from '../kit/catalog.js';
 import type { Emulator } from '../kit/emulator.js';
-import type { ProviderDefinition, ResolvedConnection } from '../kit/connector.js';
+import type { Category, CategoryContracts, ProviderDefinition, ResolvedConnection } from '../kit/connector.js';
 import type { ProviderHttp } from '../transport/types.js';
 import type { Store } from '../store/store.js';
 import type { Transport } from '../transport/transport.js';
@@ -52,6 +52,8 @@ export class ConnectionManager {
   private readonly emulators = new Map<string, Emulator>();
   private readonly errors = new Map<string, string>();
   private readonly httpCache = new Map<string, ProviderHttp>();
+  /** Connectors by connection id and category: built once, closed on shutdown. */
+  private readonly connectors = new Map<string, { connectionId: string; connector: unknown }>();
   /** A tenant's own connection per provider (or none), cached briefly: the send path asks every time. */
   private readonly tenantCache = new Map<string, { connection: ResolvedConnection | undefined; until: number }>();
 
@@ -105,6 +107,37 @@ export class ConnectionManager {
     for (const c of this.defaults.values()) if (c.id === id) return c;
     const row = await this.o.store.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? this.fromRow(row) : undefined;
+  }
+
+  /**
+   * The connector a tenant uses for `provider` in `category`: its own connection's, else the
+   * default's. Cached per connection (breakers, pools, token caches live there) and closed on
+   * shutdown. A provider with no connection is `not_configured`.
+   *
+   * @example
+   * const email = await hub.connections.connector('default', 'sendgrid', 'email');
+   */
+  async connector<K extends Category>(tenantId: string, provider: string, category: K): Promise<CategoryContracts[K]> {
+    const connection = await this.forTenant(tenantId, provider);
+    if (!connection) throw new HubError('not_configured', `${provider} is not configured: ${this.configError(provider) ?? 'no connection'}`, { provider });
+    return this.connectorFor(connection, category);
+  }
+
+  /** The connector of one resolved connection for `category` (cached, see {@link connector}). */
+  connectorFor<K extends Category>(connection: ResolvedConnection, category: K): CategoryContracts[K] {
+    const key = `${connection.id}\n${category}`;
+    const hit = this.connectors.get(key);
+    if (hit) return hit.connector as CategoryContracts[K];
+    const factory = this.o.catalog.get(connection.provider)[category];
+    if (!factory) throw new HubError('not_configured', `${connection.provider} has no ${category} connector`, { provider: connection.provider });
+    const connector = factory({ connection, http: this.http(connection), clock: this.o.clock, logger: this.o.logger }) as CategoryContracts[K];
+    this.connectors.set(key, { connectionId: connection.id, connector });
+    return connector;
+  }
+
+  /** The environment variable a provider reads `field` from (`fromEmail` → `SENDGRID_FROM_EMAIL`). */
+  envVarOf(provider: string, field: string): string | undefined {
+    return (this.o.catalog.find(provider)?.manifest.env as Record<string, string> | undefined)?.[field];
   }
 
   /** The transport bound to a connection (cached: breakers and rate limits live there). */
@@ -181,11 +214,20 @@ export class ConnectionManager {
     );
     if (Number(res.numDeletedRows) === 0) throw new HubError('not_found', `No connection ${id}`);
     this.httpCache.delete(id);
+    await this.closeConnectors((c) => c.connectionId === id);
     this.tenantCache.clear();
   }
 
+  /** Close every connector (SMTP pools, …), then the emulators. */
   async close(): Promise<void> {
+    await this.closeConnectors(() => true);
     await Promise.allSettled([...this.emulators.values()].map((e) => e.close()));
+  }
+
+  private async closeConnectors(which: (c: { connectionId: string }) => boolean): Promise<void> {
+    const closing = [...this.connectors].filter(([, c]) => which(c));
+    for (const [key] of closing) this.connectors.delete(key);
+    await Promise.allSettled(closing.map(([, c]) => (c.connector as { close?: () => Promise<void> }).close?.()));
   }
 
   private fromRow(row: { id: string; tenant_id: string; provider: string; credentials: string }): ResolvedConnection {

@@ -1,7 +1,8 @@
 /**
  * Hub configuration from the environment and an optional `.env` file, validated with zod.
  * Provider credentials are not here: each provider's manifest names its own variables
- * (see `providers/registry.ts`), so adding a provider never edits this file.
+ * (see `providers/registry.ts`), and each category its own (`<NAME>_PROVIDERS` and the `settings`
+ * of `categories/<name>/index.ts`), so adding a provider or a category never edits this file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -17,7 +18,8 @@ const bool = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(v), 'must be true or false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const list = z
+/** A comma-separated list, lower-cased: `EMAIL_PROVIDERS=sendgrid,smtp`. */
+export const listVar = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
 
@@ -39,10 +41,6 @@ const schema = z.object({
   SWITCHBOARD_API_KEY: z.string().min(20, 'must be at least 20 characters (use `switchboard keys create`)').optional(),
   SWITCHBOARD_ENCRYPTION_KEY: z.string().optional(),
   MOCK_EXTERNAL_APIS: bool.default(false),
-  EMAIL_PROVIDERS: list.default(['sendgrid', 'mailgun', 'smtp']),
-  EMAIL_FROM: z.email('must be an email address').optional(),
-  PAYMENT_PROVIDERS: list.default(['stripe', 'paypal']),
-  PAYMENT_RECOVERY_SECONDS: z.coerce.number().int().min(1, 'must be at least 1').default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
@@ -51,7 +49,6 @@ const schema = z.object({
   EVENTS_SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).default(15_000),
   EVENTS_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   EVENTS_COMMIT_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
-  BULK_MAX_RECIPIENTS: z.coerce.number().int().min(1).default(10_000),
   SWITCHBOARD_WEBHOOK_ALLOWLIST: z
     .string()
     .refine((v) => v.split(',').every((c) => c.trim() === '' || isCidr(c.trim())), 'must be comma-separated CIDRs such as 127.0.0.0/8,::1/128')
@@ -74,12 +71,6 @@ export interface HubConfig {
   encryptionKey?: string;
   /** Every provider runs against its emulator (MOCK_EXTERNAL_APIS=true or NODE_ENV=test). */
   forceSandbox: boolean;
-  emailProviders: string[];
-  emailFrom?: string;
-  /** Payment providers; the first is the default of provider-agnostic routes (`PAYMENT_PROVIDERS`). */
-  paymentProviders: string[];
-  /** A payment create whose outcome is unknown (the process died, every attempt dropped) is re-sent after this long. */
-  paymentRecoveryMs: number;
   logLevel: HubEnv['LOG_LEVEL'];
   webhookToleranceSec: number;
   queueConcurrency: number;
@@ -88,7 +79,6 @@ export interface HubConfig {
   queueLeaseMs: number;
   /** SSE heartbeat, cross-process poll interval, and the longest insert-to-commit wait of the event tail. */
   events: { heartbeatMs: number; pollMs: number; graceMs: number };
-  bulkMaxRecipients: number;
   /** CIDRs outgoing webhooks may reach although private/loopback (SSRF guard exceptions). */
   webhookAllowlist: string[];
   /** Outgoing webhook payloads and attempts older than this are purged. */
@@ -111,18 +101,7 @@ export function loadConfig(
   options: { envFile?: string | false } = {},
 ): HubConfig {
   const merged = { ...readEnvFile(options.envFile), ...env };
-  const input = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, emptyToUndefined(merged[k])]));
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const name = String(i.path[0]);
-      return `${name}: ${i.message} (got ${JSON.stringify(merged[name])})`;
-    });
-    throw new HubError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`, {
-      errors: parsed.error.issues.map((i) => ({ field: String(i.path[0]), message: i.message })),
-    });
-  }
-  const e = parsed.data;
+  const e = parseEnvVars(schema, merged);
   const rateLimits: Record<string, string> = {};
   for (const [k, v] of Object.entries(merged)) {
     const m = /^RATE_LIMIT_([A-Z0-9_]+)$/.exec(k);
@@ -141,22 +120,40 @@ export function loadConfig(
     apiKey: e.SWITCHBOARD_API_KEY,
     encryptionKey: e.SWITCHBOARD_ENCRYPTION_KEY,
     forceSandbox: e.MOCK_EXTERNAL_APIS || e.NODE_ENV === 'test',
-    emailProviders: e.EMAIL_PROVIDERS,
-    emailFrom: e.EMAIL_FROM,
-    paymentProviders: e.PAYMENT_PROVIDERS,
-    paymentRecoveryMs: e.PAYMENT_RECOVERY_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     webhookToleranceSec: e.WEBHOOK_TOLERANCE_SECONDS,
     queueConcurrency: e.QUEUE_CONCURRENCY,
     queuePollMs: e.QUEUE_POLL_MS,
     queueLeaseMs: e.QUEUE_LEASE_MS,
     events: { heartbeatMs: e.EVENTS_SSE_HEARTBEAT_MS, pollMs: e.EVENTS_POLL_MS, graceMs: e.EVENTS_COMMIT_GRACE_MS },
-    bulkMaxRecipients: e.BULK_MAX_RECIPIENTS,
     webhookAllowlist: (e.SWITCHBOARD_WEBHOOK_ALLOWLIST ?? '').split(',').map((c) => c.trim()).filter(Boolean),
     webhookRetentionDays: e.SWITCHBOARD_WEBHOOK_RETENTION_DAYS,
     rateLimits,
     env: merged,
   };
+}
+
+/**
+ * Validate the variables named by `schema`'s keys in `env` (empty counts as unset). Throws
+ * HubError `config_invalid` listing every bad variable and what is wrong; categories parse their
+ * own settings with it.
+ *
+ * @example
+ * parseEnvVars(z.object({ EMAIL_FROM: z.email().optional() }), process.env)
+ */
+export function parseEnvVars<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const input = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, emptyToUndefined(env[k])]));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      return `${name}: ${i.message} (got ${JSON.stringify(env[name])})`;
+    });
+    throw new HubError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`, {
+      errors: parsed.error.issues.map((i) => ({ field: String(i.path[0]), message: i.message })),
+    });
+  }
+  return parsed.data;
 }
 
 /** Names of the variables the hub itself reads (for the `.env.example` sync test). */

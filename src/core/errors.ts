@@ -2,7 +2,7 @@
  * The hub's one error type and its code registry.
  *
  * Every failure that crosses a module boundary is a {@link HubError} with a stable `code` from
- * {@link ERROR_CODES}. The REST layer turns it into `application/problem+json`; `docs/errors.md`
+ * {@link CORE_ERROR_CODES} and the codes categories register. The REST layer turns it into `application/problem+json`; `docs/errors.md`
  * lists the same codes (a test keeps them in sync).
  */
 
@@ -18,49 +18,87 @@ export interface ErrorCodeInfo {
   description: string;
 }
 
-const code = (status: number, retryable: boolean, failover: boolean, description: string): ErrorCodeInfo => ({
+/**
+ * One registry entry.
+ *
+ * @example
+ * export const EMAIL_ERROR_CODES = { invalid_recipient: errorCode(422, false, false, 'The provider refused the recipient.') };
+ */
+export const errorCode = (status: number, retryable: boolean, failover: boolean, description: string): ErrorCodeInfo => ({
   status,
   retryable,
   failover,
   description,
 });
 
-/** The registry: every code the hub can answer with. Keep `docs/errors.md` in sync. */
-export const ERROR_CODES = {
-  validation_failed: code(400, false, false, 'The request is malformed; `errors` names each field and what to fix.'),
-  unauthorized: code(401, false, false, 'Missing, unknown or revoked API key; send `Authorization: Bearer <key>`.'),
-  forbidden: code(403, false, false, 'The API key lacks the scope this route needs.'),
-  not_found: code(404, false, false, 'No such resource (or it belongs to another tenant).'),
-  conflict: code(409, false, false, 'The resource already exists or is in a state that forbids this change.'),
-  idempotency_conflict: code(409, false, false, 'This `Idempotency-Key` was used with a different request body.'),
-  idempotency_in_progress: code(409, true, false, 'A request with this `Idempotency-Key` is still being processed.'),
-  payload_too_large: code(413, false, false, 'The request body is larger than the hub accepts.'),
-  unsupported_media_type: code(415, false, false, 'Send the body as `application/json`.'),
-  recipient_suppressed: code(422, false, false, 'The recipient is on the suppression list (bounce, spam report or unsubscribe).'),
-  invalid_recipient: code(422, false, false, 'The provider refused the recipient address; another provider would too.'),
-  provider_rejected: code(422, false, false, 'The provider refused the request as invalid; fix the request, do not retry.'),
-  payment_declined: code(402, false, false, 'The card or payment method was declined; `providerCode` is the decline code (`insufficient_funds`, `generic_decline`, …).'),
-  payment_action_required: code(402, false, false, 'The payment needs the customer (3-D Secure, approval) before it can complete; `details.nextAction` says what.'),
-  capability_unsupported: code(422, false, true, 'The provider does not support this operation; `GET /api/v1/payments/capabilities` lists what each supports.'),
-  rate_limited: code(429, true, false, 'Too many requests; wait for `Retry-After` seconds.'),
-  provider_rate_limited: code(429, true, true, 'The provider answered 429; the hub retried and gave up.'),
-  provider_auth_failed: code(502, false, true, 'The provider refused the credentials of this connection.'),
-  provider_error: code(502, false, true, 'The provider answered with an error the hub does not know how to map.'),
-  provider_unavailable: code(503, true, true, 'The provider could not be reached or answered 5xx.'),
-  provider_timeout: code(504, true, true, 'The provider did not answer in time; the request may or may not have been processed.'),
-  circuit_open: code(503, true, true, 'The circuit breaker of this provider is open after repeated failures.'),
-  all_providers_failed: code(502, true, false, 'Every provider of the chain failed; `causes` lists why.'),
-  not_configured: code(503, false, true, 'The provider is not configured and has no sandbox.'),
-  webhook_signature_missing: code(401, false, false, 'The webhook request carries no signature header.'),
-  webhook_signature_invalid: code(401, false, false, 'The webhook signature does not match the raw body and a configured secret.'),
-  webhook_timestamp_stale: code(401, false, false, 'The webhook timestamp is outside the tolerance (default 5 minutes).'),
-  unknown_webhook_source: code(404, false, false, 'No provider or source is registered under this webhook path.'),
-  encryption_failed: code(500, false, false, 'A secret could not be decrypted: the key that sealed it is not configured.'),
-  config_invalid: code(500, false, false, 'The configuration is invalid; the message names the variable.'),
-  internal_error: code(500, false, false, 'An unexpected error; the `requestId` finds it in the logs.'),
+/** The hub's own codes; categories add theirs with {@link registerErrorCodes}. Keep `docs/errors.md` in sync. */
+export const CORE_ERROR_CODES = {
+  validation_failed: errorCode(400, false, false, 'The request is malformed; `errors` names each field and what to fix.'),
+  unauthorized: errorCode(401, false, false, 'Missing, unknown or revoked API key; send `Authorization: Bearer <key>`.'),
+  forbidden: errorCode(403, false, false, 'The API key lacks the scope this route needs.'),
+  not_found: errorCode(404, false, false, 'No such resource (or it belongs to another tenant).'),
+  conflict: errorCode(409, false, false, 'The resource already exists or is in a state that forbids this change.'),
+  idempotency_conflict: errorCode(409, false, false, 'This `Idempotency-Key` was used with a different request body.'),
+  idempotency_in_progress: errorCode(409, true, false, 'A request with this `Idempotency-Key` is still being processed.'),
+  payload_too_large: errorCode(413, false, false, 'The request body is larger than the hub accepts.'),
+  unsupported_media_type: errorCode(415, false, false, 'Send the body as `application/json`.'),
+  provider_rejected: errorCode(422, false, false, 'The provider refused the request as invalid; fix the request, do not retry.'),
+  capability_unsupported: errorCode(422, false, true, 'The provider does not support this operation; each category lists what its providers support (`GET /api/v1/payments/capabilities`).'),
+  rate_limited: errorCode(429, true, false, 'Too many requests; wait for `Retry-After` seconds.'),
+  provider_rate_limited: errorCode(429, true, true, 'The provider answered 429; the hub retried and gave up.'),
+  provider_auth_failed: errorCode(502, false, true, 'The provider refused the credentials of this connection.'),
+  provider_error: errorCode(502, false, true, 'The provider answered with an error the hub does not know how to map.'),
+  provider_unavailable: errorCode(503, true, true, 'The provider could not be reached or answered 5xx.'),
+  provider_timeout: errorCode(504, true, true, 'The provider did not answer in time; the request may or may not have been processed.'),
+  circuit_open: errorCode(503, true, true, 'The circuit breaker of this provider is open after repeated failures.'),
+  all_providers_failed: errorCode(502, true, false, 'Every provider of the chain failed; `causes` lists why.'),
+  not_configured: errorCode(503, false, true, 'The provider is not configured and has no sandbox.'),
+  webhook_signature_missing: errorCode(401, false, false, 'The webhook request carries no signature header.'),
+  webhook_signature_invalid: errorCode(401, false, false, 'The webhook signature does not match the raw body and a configured secret.'),
+  webhook_timestamp_stale: errorCode(401, false, false, 'The webhook timestamp is outside the tolerance (default 5 minutes).'),
+  unknown_webhook_source: errorCode(404, false, false, 'No provider or source is registered under this webhook path.'),
+  encryption_failed: errorCode(500, false, false, 'A secret could not be decrypted: the key that sealed it is not configured.'),
+  config_invalid: errorCode(500, false, false, 'The configuration is invalid; the message names the variable.'),
+  internal_error: errorCode(500, false, false, 'An unexpected error; the `requestId` finds it in the logs.'),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/**
+ * Codes a category declares (`categories/<name>/errors.ts`) are added to this interface by
+ * declaration merging, so `new HubError('payment_declined', …)` type-checks without this file
+ * knowing payments.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface ErrorCodeExtensions {}
+
+export type ErrorCode = keyof typeof CORE_ERROR_CODES | (keyof ErrorCodeExtensions & string);
+
+const registry = new Map<string, ErrorCodeInfo>(Object.entries(CORE_ERROR_CODES));
+
+/**
+ * Add a category's codes to the registry (done when the category's `errors.ts` loads). A code
+ * registered twice with other settings is a programming error.
+ *
+ * @example
+ * registerErrorCodes({ sms_opted_out: errorCode(422, false, false, 'The recipient replied STOP.') });
+ */
+export function registerErrorCodes<T extends Record<string, ErrorCodeInfo>>(codes: T): T {
+  for (const [name, info] of Object.entries(codes)) {
+    const known = registry.get(name);
+    if (known && JSON.stringify(known) !== JSON.stringify(info)) throw new Error(`error code ${name} is registered twice with different settings`);
+    registry.set(name, info);
+  }
+  return codes;
+}
+
+/** Every registered code and what the registry knows about it, core codes first. */
+export function errorCodes(): ReadonlyMap<string, ErrorCodeInfo> {
+  return registry;
+}
+
+/** The registry entry of `code`; an unregistered code reads as `internal_error`. */
+export function errorCodeInfo(code: string): ErrorCodeInfo {
+  return registry.get(code) ?? CORE_ERROR_CODES.internal_error;
+}
 
 /** One field that failed validation. */
 export interface FieldError {
@@ -93,9 +131,7 @@ export interface HubErrorOptions {
  */
 export class HubError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
   readonly retryable: boolean;
-  readonly failover: boolean;
   readonly provider?: string;
   readonly providerCode?: string;
   readonly providerStatus?: number;
@@ -106,12 +142,9 @@ export class HubError extends Error {
 
   constructor(code: ErrorCode, message: string, options: HubErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    const info: ErrorCodeInfo = ERROR_CODES[code];
     this.name = 'HubError';
     this.code = code;
-    this.status = info.status;
-    this.retryable = options.retryable ?? info.retryable;
-    this.failover = info.failover;
+    this.retryable = options.retryable ?? errorCodeInfo(code).retryable;
     this.provider = options.provider;
     this.providerCode = options.providerCode;
     this.providerStatus = options.providerStatus;
@@ -119,6 +152,16 @@ export class HubError extends Error {
     this.errors = options.errors;
     this.details = options.details;
     this.requestId = options.requestId;
+  }
+
+  /** HTTP status the REST API answers with (from the registry). */
+  get status(): number {
+    return errorCodeInfo(this.code).status;
+  }
+
+  /** Routing may try the next provider of the chain after this error (from the registry). */
+  get failover(): boolean {
+    return errorCodeInfo(this.code).failover;
   }
 
   /**
@@ -130,7 +173,7 @@ export class HubError extends Error {
    */
   static fromJSON(stored: string | Record<string, unknown>): HubError {
     const j = (typeof stored === 'string' ? JSON.parse(stored) : stored) as Record<string, unknown>;
-    const code = (typeof j.code === 'string' && j.code in ERROR_CODES ? j.code : 'internal_error') as ErrorCode;
+    const code = (typeof j.code === 'string' && registry.has(j.code) ? j.code : 'internal_error') as ErrorCode;
     return new HubError(code, String(j.message ?? code), {
       provider: j.provider as string | undefined,
       providerCode: j.providerCode as string | undefined,
@@ -176,6 +219,24 @@ export function toHubError(err: unknown): HubError {
   if (err instanceof HubError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new HubError('internal_error', message, { cause: err });
+}
+
+/**
+ * The provider surely did not act on the request: it was never sent (connection refused, DNS),
+ * the provider refused it unprocessed (429), the circuit was open, or no provider could take it.
+ * Safe to send again, elsewhere too; the one predicate the transport's retries and the
+ * `not-acted` failover policy share.
+ *
+ * @example
+ * surelyNotSent(new HubError('circuit_open', 'sendgrid is failing')) // true
+ * surelyNotSent(new HubError('provider_timeout', 'no answer')) // false: it may have been processed
+ */
+export function surelyNotSent(err: HubError): boolean {
+  return (
+    err.details?.sent === false ||
+    err.providerStatus === 429 ||
+    ['provider_rate_limited', 'circuit_open', 'not_configured', 'capability_unsupported'].includes(err.code)
+  );
 }
 
 /** Shorthand for a 400 naming one field. */

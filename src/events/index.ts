@@ -9,14 +9,19 @@
  */
 import type { ServerResponse } from 'node:http';
 import { HubError } from '../core/errors.js';
-import type { Hub } from '../hub.js';
-import { eventRoutes } from '../server/routes/v1/events.js';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Queue } from '../queue/queue.js';
+import type { Store } from '../store/store.js';
+import type { EventStore } from './event-store.js';
+import { eventRoutes, type EventRouteDeps } from './routes.js';
 import type { EventFilter } from './filter.js';
 import { EventHandlers, type EventHandler } from './handlers.js';
 import { SseStream } from './sse.js';
 import { EventTail } from './tail.js';
 
-export { matchesType, isTypePattern, EVENT_TYPE_LIST, type EventType } from './types.js';
+export { matchesType, isTypePattern, eventTypeList, type EventType } from './types.js';
 export type { EventHandler, EventFor, HandlerContext } from './handlers.js';
 
 export interface EventsSettings {
@@ -34,7 +39,19 @@ export interface EventsModule {
   stream(res: ServerResponse, filter: EventFilter, lastSeq: number | null, headers?: Record<string, string>): Promise<void>;
 }
 
-const modules = new WeakMap<Hub, EventsModule>();
+/** What the events module needs from its host (the hub satisfies it). */
+export interface EventsHost extends EventRouteDeps {
+  config: { events: EventsSettings };
+  logger: Logger;
+  store: Store;
+  queue: Queue;
+  clock: Clock;
+  events: EventStore;
+  routePlugins: FastifyPluginAsync[];
+  onClose(hook: () => Promise<void>): void;
+}
+
+const modules = new WeakMap<EventsHost, EventsModule>();
 
 /**
  * Wire the event stream into `hub` (called once by `createHub`).
@@ -42,7 +59,7 @@ const modules = new WeakMap<Hub, EventsModule>();
  * @example
  * installEvents(hub); // then hub.on('email.bounced', handler) and GET /api/v1/events work
  */
-export function installEvents(hub: Hub): void {
+export function installEvents(hub: EventsHost): void {
   const settings: EventsSettings = hub.config.events;
   const logger = hub.logger.child({ mod: 'events' });
   const tail = new EventTail(hub.events, hub.store, { pollMs: settings.pollMs, graceMs: settings.graceMs, clock: hub.clock, logger });
@@ -78,7 +95,7 @@ export function installEvents(hub: Hub): void {
  * @example
  * onEvent(hub, 'email.bounced', async (e) => { await crm.flag(e.data.recipient); });
  */
-export function onEvent<P extends string>(hub: Hub, pattern: P, handler: EventHandler<P>): string {
+export function onEvent<P extends string>(hub: EventsHost, pattern: P, handler: EventHandler<P>): string {
   const module = modules.get(hub);
   if (!module) throw new HubError('internal_error', 'the events module is not installed on this hub');
   return module.handlers.on(pattern, handler);

@@ -7,14 +7,11 @@
  * selects every type below it at any depth (`webhook.*` selects `webhook.delivery.exhausted`), or
  * `*` for everything.
  *
- * Adding a category: put its types beside its contract (like `EMAIL_EVENT_TYPES` in
- * `categories/email/contract.ts`) and add one entry to {@link EVENT_CATEGORIES} below. Payments
- * has several prefixes (`payment.*`, `refund.*`, …: {@link PAYMENT_EVENT_TYPES}). Planned: `sms.*`
- * (`sms.delivered`, `sms.failed`, `sms.received`), `meeting.*` (`meeting.started`,
- * `meeting.ended`, `meeting.recording_ready`). Custom inbound sources may record types that are
+ * Categories declare their types in their own folder (`categories/<name>/events.ts`): the
+ * descriptions through {@link registerEventTypes}, the `data` types by adding to
+ * {@link EventDataMap} (declaration merging). Custom inbound sources may record types that are
  * not listed here; the registry documents, it does not restrict.
  */
-import { EMAIL_EVENT_TYPES, type EmailEventData, type EmailEventType } from '../categories/email/contract.js';
 
 /** Operational events the hub emits about itself (provider `switchboard`). */
 export const OPERATIONAL_EVENT_TYPES = {
@@ -23,66 +20,22 @@ export const OPERATIONAL_EVENT_TYPES = {
 } as const;
 export type OperationalEventType = keyof typeof OPERATIONAL_EVENT_TYPES;
 
-const EMAIL_DESCRIPTIONS: Record<EmailEventType, string> = {
-  'email.processed': 'The provider accepted the message for delivery.',
-  'email.deferred': 'The receiving server deferred the message; the provider keeps trying.',
-  'email.delivered': 'The receiving server accepted the message.',
-  'email.bounced': 'The message bounced (`data.bounceType`: `hard` suppresses the address, `soft` does not).',
-  'email.dropped': 'The provider refused to send the message (suppressed, invalid, …).',
-  'email.opened': 'The recipient opened the message (tracking pixel).',
-  'email.clicked': 'The recipient clicked a tracked link (`data.url`).',
-  'email.spam_report': 'The recipient marked the message as spam (the address is suppressed).',
-  'email.unsubscribed': 'The recipient unsubscribed (the address is suppressed).',
-};
+/** Type descriptions by group (the part before the first dot). */
+const registry = new Map<string, Record<string, string>>([['webhook', { ...OPERATIONAL_EVENT_TYPES }]]);
 
-/** Normalized payment events (Stripe and PayPal webhooks), grouped by type prefix. */
-export const PAYMENT_EVENT_TYPES = {
-  payment: {
-    'payment.succeeded': 'A payment (intent, order or capture) succeeded; `data.amount` is in minor units.',
-    'payment.failed': 'A payment attempt failed (`data.failureCode`, `data.declineCode`).',
-    'payment.requires_action': 'The payment needs the customer (3-D Secure, a redirect) before it can go on.',
-    'payment.canceled': 'The payment was canceled before it completed.',
-  },
-  refund: {
-    'refund.succeeded': 'A full or partial refund went through (`data.amount` refunded, minor units).',
-    'refund.failed': 'A refund failed or was canceled (`data.failureReason`).',
-  },
-  subscription: {
-    'subscription.created': 'A subscription was created.',
-    'subscription.updated': 'A subscription changed (price, status, trial, cancel at period end).',
-    'subscription.canceled': 'A subscription ended.',
-  },
-  invoice: {
-    'invoice.paid': 'An invoice was paid (`data.amount` paid, minor units).',
-    'invoice.payment_failed': 'Collecting an invoice failed (`data.amount` due, minor units).',
-  },
-  dispute: { 'dispute.created': 'The customer disputed a payment (chargeback); `data.reason` says why.' },
-} as const;
-type PaymentGroups = typeof PAYMENT_EVENT_TYPES;
-export type PaymentEventType = { [K in keyof PaymentGroups]: keyof PaymentGroups[K] }[keyof PaymentGroups];
-
-/** `data` of a normalized payment event: the provider object and its amount in minor units. */
-export interface PaymentEventData {
-  /** The provider's id of `data.object` (`pi_…`, `re_…`, `sub_…`, `in_…`, `du_…`). */
-  objectId: string;
-  amount?: number;
-  /** ISO 4217, upper-case. */
-  currency?: string;
-  status?: string;
-  customerId?: string;
-  [key: string]: unknown;
+/**
+ * Add a category's event types, grouped by prefix, each with one line for the docs.
+ *
+ * @example
+ * registerEventTypes({ sms: { 'sms.delivered': 'The carrier delivered the message.' } });
+ */
+export function registerEventTypes(groups: Record<string, Record<string, string>>): void {
+  for (const [group, types] of Object.entries(groups)) {
+    for (const type of Object.keys(types)) if (!type.startsWith(`${group}.`)) throw new Error(`event type ${type} is not in group ${group}`);
+    registry.set(group, { ...registry.get(group), ...types });
+  }
 }
 
-/** Known types per category, each with one line for the docs. */
-export const EVENT_CATEGORIES = {
-  email: EMAIL_DESCRIPTIONS,
-  webhook: OPERATIONAL_EVENT_TYPES,
-  ...PAYMENT_EVENT_TYPES,
-  // sms: …, meeting: … (when those categories land)
-} as const satisfies Record<string, Record<string, string>>;
-
-/** Every type the hub itself records. */
-export type EventType = EmailEventType | OperationalEventType | PaymentEventType;
 
 /** `data` of the operational events (fields the outgoing-webhooks module fills in). */
 export interface OperationalEventData {
@@ -90,11 +43,19 @@ export interface OperationalEventData {
   [key: string]: unknown;
 }
 
-/** `data` by event type, for typed handlers. */
-export interface EventDataMap
-  extends Record<EmailEventType, EmailEventData & { messageId: string | null }>,
-    Record<OperationalEventType, OperationalEventData>,
-    Record<PaymentEventType, PaymentEventData> {}
+/**
+ * `data` by event type, for typed handlers. Categories add their types by declaration merging:
+ *
+ * @example
+ * declare module '../../events/types.js' {
+ *   interface EventDataMap extends Record<SmsEventType, SmsEventData> {}
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging adds the members
+export interface EventDataMap extends Record<OperationalEventType, OperationalEventData> {}
+
+/** Every type the hub itself records. */
+export type EventType = keyof EventDataMap & string;
 
 /** One entry of {@link EVENT_TYPE_LIST}. */
 export interface EventTypeInfo {
@@ -104,23 +65,22 @@ export interface EventTypeInfo {
 }
 
 /**
- * Every known type, sorted by category then name: the list the docs and `GET /api/v1/events`
+ * Every registered type, sorted by category then name: the list the docs and `GET /api/v1/events`
  * validation hints are made from.
  *
  * @example
- * EVENT_TYPE_LIST.filter((t) => t.category === 'email').map((t) => t.type) // ['email.bounced', …]
+ * eventTypeList().filter((t) => t.category === 'email').map((t) => t.type) // ['email.bounced', …]
  */
-export const EVENT_TYPE_LIST: readonly EventTypeInfo[] = Object.entries(EVENT_CATEGORIES)
-  .flatMap(([category, types]) => Object.entries(types).map(([type, description]) => ({ type: type as EventType, category, description })))
-  .sort((a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type));
+export function eventTypeList(): EventTypeInfo[] {
+  return [...registry]
+    .flatMap(([category, types]) => Object.entries(types).map(([type, description]) => ({ type: type as EventType, category, description })))
+    .sort((a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type));
+}
 
 /** Is `type` one the registry lists? */
 export function isKnownType(type: string): type is EventType {
-  return EVENT_TYPE_LIST.some((t) => t.type === type);
+  return [...registry.values()].some((types) => type in types);
 }
-
-// Keep the email list in lock-step with the contract (a type added there appears here).
-for (const t of Object.keys(EMAIL_EVENT_TYPES)) if (!(t in EMAIL_DESCRIPTIONS)) throw new Error(`events/types.ts: describe ${t}`);
 
 const PATTERN = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?$/;
 

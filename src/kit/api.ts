@@ -35,3 +35,13 @@ export function tenantOf(req: { principal?: Principal }): string {
   if (!req.principal) throw new HubError('unauthorized', 'Not authenticated');
   return req.principal.tenantId;
 }
+
+/**
+ * Does a key with `granted` scopes have `needed`? `*` grants everything, `<area>:*` the area.
+ *
+ * @example
+ * hasScope(['email:*'], 'email:send') // true
+ */
+export function hasScope(granted: string[], needed: string): boolean {
+  return granted.includes('*') || granted.includes(needed) || granted.includes(`${needed.split(':')[0]}:*`);
+}

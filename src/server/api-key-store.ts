@@ -1,6 +1,7 @@
 /**
  * API keys of the REST API: stored as SHA-256 hashes with scopes and a tenant; shown once.
- * Scopes: `*` (everything), `<area>:*`, or one of {@link SCOPES}.
+ * Scopes: `*` (everything), `<area>:*`, or a known scope: the hub's own ({@link CORE_SCOPES}) and
+ * those each category declares (`hub.scopes` lists them all).
  */
 import type { Clock } from '../core/clock.js';
 import { HubError } from '../core/errors.js';
@@ -10,8 +11,15 @@ import { DEFAULT_TENANT } from '../connections/connections.js';
 import type { Store } from '../store/store.js';
 import { generateApiKey, hashApiKey } from '../vault/api-keys.js';
 
-export const SCOPES = ['email:send', 'email:read', 'email:admin', 'payments:write', 'payments:read', 'connections:read', 'connections:write', 'jobs:read', 'events:read', 'webhooks:read', 'webhooks:write', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
+/** The hub's own scopes; categories add theirs (`scopes` in `categories/<name>/index.ts`). */
+export const CORE_SCOPES: Record<string, string> = {
+  'connections:read': 'List connections (never secrets)',
+  'connections:write': 'Add and remove connections',
+  'events:read': 'Read and stream unified events',
+  'webhooks:read': 'Read outgoing endpoints, deliveries and inbound sources',
+  'webhooks:write': 'Manage outgoing endpoints, inbound sources; replay',
+  admin: 'Everything an operator does',
+};
 
 export interface ApiKeyInfo {
   id: string;
@@ -26,19 +34,20 @@ export interface ApiKeyInfo {
 
 export type { Principal } from '../kit/api.js';
 
-/** Does a key with `granted` scopes have `needed`? */
-export function hasScope(granted: string[], needed: string): boolean {
-  return granted.includes('*') || granted.includes(needed) || granted.includes(`${needed.split(':')[0]}:*`);
-}
+export { hasScope } from '../kit/api.js';
 
 const CACHE_MS = 5_000;
 
 export class ApiKeyStore {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
 
+  /**
+   * @param scopes every scope a key may hold (`hub.scopes`); absent: any `area:action` name.
+   */
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly scopes?: readonly string[],
   ) {}
 
   /**
@@ -50,8 +59,9 @@ export class ApiKeyStore {
   async create(options: { name: string; scopes?: string[]; tenantId?: string; sandbox?: boolean; key?: string }): Promise<ApiKeyInfo & { key: string }> {
     const scopes = options.scopes ?? ['*'];
     for (const s of scopes) {
-      if (s !== '*' && !(SCOPES as readonly string[]).includes(s) && !/^[a-z]+:\*$/.test(s)) {
-        throw new HubError('validation_failed', `scopes: unknown scope "${s}"; known: *, ${SCOPES.join(', ')}`, { errors: [{ field: 'scopes', message: `unknown scope "${s}"` }] });
+      const known = this.scopes ? this.scopes.includes(s) : /^[a-z]+(:[a-z_-]+)?$/.test(s);
+      if (s !== '*' && !known && !/^[a-z]+:\*$/.test(s)) {
+        throw new HubError('validation_failed', `scopes: unknown scope "${s}"; known: *, ${(this.scopes ?? ['<area>:<action>']).join(', ')}`, { errors: [{ field: 'scopes', message: `unknown scope "${s}"` }] });
       }
     }
     const generated = options.key ? { key: options.key, prefix: options.key.slice(0, 12), hash: hashApiKey(options.key) } : generateApiKey({ sandbox: options.sandbox });

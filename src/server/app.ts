@@ -7,22 +7,38 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { HubError } from '../core/errors.js';
-import type { Hub } from '../hub.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/store.js';
+import type { Registry } from 'prom-client';
+import type { FastifyPluginAsync } from 'fastify';
 import { hasScope } from './api-key-store.js';
 import '../kit/api.js';
 import { registerIdempotency } from './idempotency.js';
 import { sendProblem } from './problem.js';
-import { connectionRoutes } from './routes/v1/connections.js';
-import { emailRoutes } from './routes/v1/email.js';
-import { healthRoutes } from './routes/v1/health.js';
-import { jobRoutes } from './routes/v1/jobs.js';
-import { paymentGuideRoutes } from './routes/v1/payments-guide.js';
-import { paymentRoutes } from './routes/v1/payments.js';
+import { connectionRoutes, type ConnectionRouteDeps } from './routes/v1/connections.js';
+import { healthRoutes, type HealthDeps } from './routes/v1/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import type { ApiKeyStore } from './api-key-store.js';
 
 export const API_VERSION = '0.1.0';
 
-export async function buildServer(hub: Hub): Promise<FastifyInstance> {
+/**
+ * What the server reaches: the hub satisfies it. The server imports no hub wiring; categories and
+ * modules hand it their routes as plugins (`routePlugins`).
+ */
+export interface ServerDeps extends HealthDeps, ConnectionRouteDeps {
+  logger: Logger;
+  store: Store;
+  clock: Clock;
+  registry: Registry;
+  apiKeys: ApiKeyStore;
+  inbox: Parameters<typeof webhookRoutes>[0]['inbox'];
+  /** Routes of the categories and modules (events, outgoing webhooks, sources). */
+  routePlugins: FastifyPluginAsync[];
+}
+
+export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: hub.logger.child({ mod: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -70,10 +86,6 @@ export async function buildServer(hub: Hub): Promise<FastifyInstance> {
   app.get('/', { config: { public: true }, schema: { hide: true } }, async () => ({ name: 'switchboard', version: API_VERSION, docs: '/docs', openapi: '/api/v1/openapi.json', health: '/api/v1/integrations/health' }));
 
   await app.register(healthRoutes(hub));
-  await app.register(emailRoutes(hub));
-  await app.register(paymentRoutes(hub));
-  await app.register(paymentGuideRoutes(hub));
-  await app.register(jobRoutes(hub));
   await app.register(connectionRoutes(hub));
   await app.register(webhookRoutes(hub));
   for (const plugin of hub.routePlugins) await app.register(plugin);

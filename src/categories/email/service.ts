@@ -9,14 +9,14 @@ import { zodToHubError } from '../../core/validation.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConnectionManager } from '../../connections/connections.js';
-import { getProvider } from '../../providers/registry.js';
 import type { ResolvedConnection } from '../../kit/connector.js';
 import { enqueue, type JobContext, type Queue } from '../../queue/queue.js';
-import { runChain } from '../../routing/failover.js';
+import type { CategoryContext } from '../category.js';
 import type { Store, Trx } from '../../store/store.js';
-import type { EmailAddress, EmailMessage, EmailProvider, EmailStatus } from './contract.js';
+import type { EmailAddress, EmailMessage, EmailStatus } from './contract.js';
 import { sendEmailInput, type SendEmailInput } from './schemas.js';
 import type { TemplateStore } from './template-store.js';
+import { BulkSender } from './bulk.js';
 import { Suppressions } from './suppressions.js';
 
 /** A send job fires this long after a synchronous send began, in case the process died mid-send. */
@@ -40,17 +40,24 @@ export interface EmailServiceOptions {
   templates: TemplateStore;
   clock: Clock;
   logger: Logger;
-  /** Provider ids in failover order (`EMAIL_PROVIDERS`). */
-  chain: string[];
+  /** Most recipients one bulk send may have (`BULK_MAX_RECIPIENTS`). */
+  bulkMaxRecipients: number;
+  /** Runs a send along `EMAIL_PROVIDERS` under the category's failover policy. */
+  failover: CategoryContext['failover'];
   defaultFrom?: string;
 }
 
 export class EmailService {
   readonly suppressions: Suppressions;
-  private readonly providers = new Map<string, EmailProvider>();
+  /** Templates (own and built-in), rendered with `{{variables}}`. */
+  readonly templates: TemplateStore;
+  /** Bulk sends: a batch of per-recipient jobs with progress. */
+  readonly bulk: BulkSender;
 
   constructor(private readonly o: EmailServiceOptions) {
     this.suppressions = new Suppressions(o.store, o.clock);
+    this.templates = o.templates;
+    this.bulk = new BulkSender({ store: o.store, queue: o.queue, templates: o.templates, suppressions: this.suppressions, clock: o.clock, maxRecipients: o.bulkMaxRecipients });
     o.queue.register<{ messageId: string }>(SEND_JOB, (p, job) => this.runSendJob(p.messageId, job));
   }
 
@@ -131,19 +138,14 @@ export class EmailService {
 
   /** Try each provider of the chain (failover); resolve `from` per provider. */
   async deliver(tenantId: string, message: PendingMessage) {
-    const { provider, value, failures } = await runChain(this.o.chain, async (providerId) => {
+    const { provider, value, failures } = await this.o.failover(async (providerId) => {
       const conn = await this.o.connections.forTenant(tenantId, providerId);
       if (!conn) throw new HubError('not_configured', `${providerId} is not configured`, { provider: providerId });
       const from = message.from ?? this.defaultFrom(conn);
-      return this.providerFor(conn).send({ ...message, from });
+      return this.o.connections.connectorFor(conn, 'email').send({ ...message, from });
     });
     if (failures.length > 0) this.o.logger.warn({ messageId: message.id, provider, failures }, 'email: failed over');
     return { ...value, provider };
-  }
-
-  /** Close provider resources (SMTP pools). */
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.providers.values()].map((p) => (p as { close?: () => Promise<void> }).close?.()));
   }
 
   private async runSendJob(messageId: string, job: JobContext): Promise<void> {
@@ -165,21 +167,10 @@ export class EmailService {
     const fromCreds = (conn.credentials as { fromEmail?: string }).fromEmail;
     const email = fromCreds ?? this.o.defaultFrom ?? (conn.mode === 'sandbox' ? 'noreply@switchboard.test' : undefined);
     if (!email) {
-      const envName = (getProvider(conn.provider).manifest.env as Record<string, string>).fromEmail ?? 'EMAIL_FROM';
+      const envName = this.o.connections.envVarOf(conn.provider, 'fromEmail') ?? 'EMAIL_FROM';
       throw new HubError('validation_failed', `from: no sender address; pass "from" or set ${envName} or EMAIL_FROM`, { errors: [{ field: 'from', message: 'is required' }] });
     }
     return { email };
-  }
-
-  private providerFor(conn: ResolvedConnection): EmailProvider {
-    let p = this.providers.get(conn.id);
-    if (!p) {
-      const def = getProvider(conn.provider);
-      if (!def.email) throw new HubError('not_configured', `${conn.provider} does not send email`);
-      p = def.email({ connection: conn as never, http: this.o.connections.http(conn), clock: this.o.clock, logger: this.o.logger });
-      this.providers.set(conn.id, p);
-    }
-    return p;
   }
 }
 

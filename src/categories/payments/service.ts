@@ -8,13 +8,12 @@
  * subscriptions and invoices live at the provider (`objects.ts`).
  */
 import type { Clock } from '../../core/clock.js';
-import { HubError, toHubError } from '../../core/errors.js';
+import { HubError, surelyNotSent, toHubError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { parseInput } from '../../core/validation.js';
 import type { ConnectionManager } from '../../connections/connections.js';
-import { getProvider } from '../../providers/registry.js';
-import type { ResolvedConnection } from '../../kit/connector.js';
+import type { CategoryContext } from '../category.js';
 import { enqueue, type Queue } from '../../queue/queue.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { Payment, PaymentsCapability, PaymentsProvider } from './contract.js';
@@ -35,6 +34,8 @@ export interface PaymentsServiceOptions {
   logger: Logger;
   /** Provider ids (`PAYMENT_PROVIDERS`); the first is the default. */
   chain: string[];
+  /** Runs a create along the chain under the category's `not-acted` failover policy. */
+  failover: CategoryContext['failover'];
   /** A recovery job re-sends a create whose outcome is unknown this long after it began (default 2 min). */
   recoveryMs?: number;
 }
@@ -44,16 +45,12 @@ export interface PaymentCallOptions {
   idempotencyKey?: string;
 }
 
-/** Errors after which the provider surely did not act: the next provider may be tried. */
-const surelyNotSent = (e: HubError) => e.details?.sent === false || e.code === 'circuit_open' || e.code === 'not_configured' || e.code === 'capability_unsupported';
-
 export class PaymentsService {
   readonly records: PaymentRecords;
   /** Customers, payment methods, subscriptions, invoices (at the provider). */
   readonly objects: PaymentObjects = new PaymentObjects(this);
   private readonly refunds: Refunds;
   private readonly recoveryMs: number;
-  private readonly providers = new Map<string, PaymentsProvider>();
 
   constructor(private readonly o: PaymentsServiceOptions) {
     this.records = new PaymentRecords(o.store, o.clock);
@@ -67,7 +64,7 @@ export class PaymentsService {
     const out: Record<string, PaymentsCapability[]> = {};
     for (const id of this.o.chain) {
       const conn = this.o.connections.defaultConnection(id);
-      if (conn) out[id] = [...this.forConnection(conn).capabilities].sort();
+      if (conn) out[id] = [...this.o.connections.connectorFor(conn, 'payments').capabilities].sort();
     }
     return out;
   }
@@ -81,7 +78,7 @@ export class PaymentsService {
     }
     const conn = await this.o.connections.forTenant(tenantId, id);
     if (!conn) throw new HubError('not_configured', `${id} is not configured: ${this.o.connections.configError(id) ?? 'no connection'}`, { provider: id });
-    return this.forConnection(conn);
+    return this.o.connections.connectorFor(conn, 'payments');
   }
 
   /**
@@ -134,37 +131,41 @@ export class PaymentsService {
     await enqueue(trx, { type: RECOVER_PAYMENT_JOB, payload: { paymentId }, runAt: now + this.recoveryMs }, now);
   }
 
-  /** Calls the provider(s) for a `creating` row and records the outcome. */
+  /**
+   * Calls the provider(s) for a `creating` row and records the outcome. The chain moves on only
+   * when a provider surely did not act (the category's `not-acted` policy).
+   */
   private async drive(paymentId: string, callerKey: string | undefined, providers: string[]): Promise<PaymentView> {
-    let row = await this.records.byIdAny(paymentId);
-    if (!row) throw new HubError('not_found', `No payment ${paymentId}`);
+    const found = await this.records.byIdAny(paymentId);
+    if (!found) throw new HubError('not_found', `No payment ${paymentId}`);
+    let row = found;
     const request = JSON.parse(row.request) as ReturnType<typeof createPaymentInput.parse>;
-    for (const [i, providerId] of providers.entries()) {
-      if (providerId !== row.provider) row = await this.records.switchProvider(row.id, providerId, providerKey(row.tenant_id, callerKey, providerId, 'payments.create'));
-      try {
-        const p = await this.provider(row.tenant_id, providerId);
-        const payment = await p.createPayment(
-          { amount: row.amount, currency: row.currency, description: request.description, metadata: request.metadata, customerId: request.customerId, paymentMethodId: request.paymentMethodId, captureMethod: request.captureMethod, returnUrl: request.returnUrl, cancelUrl: request.cancelUrl, receiptEmail: request.receiptEmail, hubId: row.id },
-          { idempotencyKey: row.provider_key },
-        );
-        return this.records.view(await this.records.recordProviderState(row.id, payment), payment);
-      } catch (err) {
-        const e = toHubError(err);
-        if (surelyNotSent(e) && i < providers.length - 1) {
-          this.o.logger.warn({ paymentId, provider: providerId, code: e.code }, 'payments: failing over');
-          continue;
-        }
-        // Refused, or surely never sent (connection refused, open circuit): final for this attempt.
-        // A retryable one may be retried with the same key (the row reopens); nothing re-sends it by itself.
-        if (!e.retryable || surelyNotSent(e)) {
-          await this.records.recordFailed(row.id, e);
-          throw e;
-        }
-        // Uncertain (timeout, dropped connection): keep `creating`; a retry or the recovery job re-sends the same key.
-        throw e.with(`Payment ${row.id} is kept: retry with the same Idempotency-Key, or it is re-sent with its key and recorded by itself (GET /api/v1/payments/${row.id}).`, { paymentId: row.id });
+    try {
+      const { value, failures } = await this.o.failover(
+        async (providerId) => {
+          if (providerId !== row.provider) row = await this.records.switchProvider(row.id, providerId, providerKey(row.tenant_id, callerKey, providerId, 'payments.create'));
+          const p = await this.provider(row.tenant_id, providerId);
+          const payment = await p.createPayment(
+            { amount: row.amount, currency: row.currency, description: request.description, metadata: request.metadata, customerId: request.customerId, paymentMethodId: request.paymentMethodId, captureMethod: request.captureMethod, returnUrl: request.returnUrl, cancelUrl: request.cancelUrl, receiptEmail: request.receiptEmail, hubId: row.id },
+            { idempotencyKey: row.provider_key },
+          );
+          return this.records.view(await this.records.recordProviderState(row.id, payment), payment);
+        },
+        { providers, exhausted: 'last' },
+      );
+      if (failures.length > 0) this.o.logger.warn({ paymentId, failures }, 'payments: failed over');
+      return value;
+    } catch (err) {
+      const e = toHubError(err);
+      // Refused, or surely never sent (connection refused, open circuit): final for this attempt.
+      // A retryable one may be retried with the same key (the row reopens); nothing re-sends it by itself.
+      if (!e.retryable || surelyNotSent(e)) {
+        await this.records.recordFailed(row.id, e);
+        throw e;
       }
+      // Uncertain (timeout, dropped connection): keep `creating`; a retry or the recovery job re-sends the same key.
+      throw e.with(`Payment ${row.id} is kept: retry with the same Idempotency-Key, or it is re-sent with its key and recorded by itself (GET /api/v1/payments/${row.id}).`, { paymentId: row.id });
     }
-    throw new HubError('not_configured', 'No payment provider is configured: set PAYMENT_PROVIDERS');
   }
 
   /** The recovery job: a payment still `creating` is re-sent with its key (the provider replays). */
@@ -241,17 +242,5 @@ export class PaymentsService {
       this.o.logger.warn({ err, providerPaymentId }, 'payments: could not refresh from the provider');
       return undefined;
     }
-  }
-
-  /** The connector for a connection (cached: it may hold an OAuth token). */
-  forConnection(conn: ResolvedConnection): PaymentsProvider {
-    let p = this.providers.get(conn.id);
-    if (!p) {
-      const def = getProvider(conn.provider);
-      if (!def.payments) throw new HubError('not_configured', `${conn.provider} does not take payments`);
-      p = def.payments({ connection: conn as never, http: this.o.connections.http(conn), clock: this.o.clock, logger: this.o.logger });
-      this.providers.set(conn.id, p);
-    }
-    return p;
   }
 }

@@ -8,7 +8,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import { DEFAULT_TENANT } from '../../connections/connections.js';
 import type { EventStore, UnifiedEvent } from '../../events/event-store.js';
-import { PAYMENT_EVENT_TYPES } from '../../events/types.js';
+import { PAYMENT_EVENT_TYPES } from '../../categories/payments/events.js';
 import type { InboundEvent } from '../../kit/inbound.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { PaymentStatus } from './contract.js';

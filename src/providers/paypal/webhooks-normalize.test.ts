@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
-import { PAYMENT_EVENT_TYPES } from '../../events/types.js';
+import { PAYMENT_EVENT_TYPES } from '../../categories/payments/events.js';
 import { parsePaypalEvents } from './webhooks.js';
 import { PAYPAL_MAPPED_EVENT_TYPES, paypalEventToInbound } from './webhooks-normalize.js';
 

@@ -16,7 +16,7 @@
  * @see https://developer.paypal.com/docs/api/payments/v2/#captures_get
  */
 import { HubError } from '../../core/errors.js';
-import type { PaymentEventType } from '../../events/types.js';
+import type { PaymentEventType } from '../../categories/payments/events.js';
 import type { InboundEvent } from '../../kit/inbound.js';
 import { at, fromPaypalMoney, isObject, linkOf, list, str, type Json } from './paypal-json.js';
 

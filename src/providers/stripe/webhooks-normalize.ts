@@ -12,7 +12,7 @@
  * @see https://docs.stripe.com/api/payment_intents/object
  */
 import { HubError } from '../../core/errors.js';
-import type { PaymentEventType } from '../../events/types.js';
+import type { PaymentEventType } from '../../categories/payments/events.js';
 import type { InboundEvent } from '../../kit/inbound.js';
 
 type Json = Record<string, unknown>;

@@ -3,10 +3,10 @@
  * signature covers them exactly); 200 as soon as the delivery is verified and durably stored.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { Hub } from '../../hub.js';
+import type { WebhookInbox } from '../../webhooks/inbound.js';
 
 export const webhookRoutes =
-  (hub: Hub): FastifyPluginAsync =>
+  (hub: { inbox: WebhookInbox }): FastifyPluginAsync =>
   async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));

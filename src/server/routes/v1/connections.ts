@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { zodToHubError } from '../../../core/validation.js';
-import type { Hub } from '../../../hub.js';
+import type { ConnectionManager } from '../../../connections/connections.js';
 import { tenantOf } from '../../../kit/api.js';
 
 const createInput = z.object({
@@ -11,8 +11,13 @@ const createInput = z.object({
   credentials: z.record(z.string(), z.unknown()),
 });
 
+/** What the connection routes reach. */
+export interface ConnectionRouteDeps {
+  connections: ConnectionManager;
+}
+
 export const connectionRoutes =
-  (hub: Hub): FastifyPluginAsync =>
+  (hub: ConnectionRouteDeps): FastifyPluginAsync =>
   async (app) => {
     app.post('/api/v1/connections', { config: { scope: 'connections:write' }, schema: { tags: ['connections'], summary: 'Add a connection (provider + credentials, sealed at rest)', body: createInput } }, async (req, reply) => {
       const parsed = createInput.safeParse(req.body);

@@ -4,7 +4,20 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
-import type { Hub } from '../../../hub.js';
+import type { ConnectionManager } from '../../../connections/connections.js';
+import type { ProviderCatalog } from '../../../kit/catalog.js';
+import type { Store } from '../../../store/store.js';
+import type { Transport } from '../../../transport/transport.js';
+
+/** What health reads. */
+export interface HealthDeps {
+  transport: Transport;
+  connections: ConnectionManager;
+  providers: ProviderCatalog;
+  store: Store;
+  /** Provider ids in order per category. */
+  chains: Record<string, string[]>;
+}
 
 export interface ProviderHealth {
   name: string;
@@ -17,9 +30,9 @@ export interface ProviderHealth {
   last_error: { message: string; at: string } | null;
 }
 
-export async function providerHealth(hub: Hub): Promise<ProviderHealth[]> {
+export async function providerHealth(hub: HealthDeps): Promise<ProviderHealth[]> {
   const states = hub.transport.breakerStates();
-  const configured: [string, string][] = [...hub.config.emailProviders.map((id) => [id, 'email'] as [string, string]), ...hub.config.paymentProviders.map((id) => [id, 'payments'] as [string, string])];
+  const configured = Object.entries(hub.chains).flatMap(([category, ids]) => ids.map((id) => [id, category] as const));
   return configured.map(([id, type]) => {
     const def = hub.providers.get(id);
     const conn = hub.connections.defaultConnection(id);
@@ -41,7 +54,7 @@ export async function providerHealth(hub: Hub): Promise<ProviderHealth[]> {
 }
 
 export const healthRoutes =
-  (hub: Hub): FastifyPluginAsync =>
+  (hub: HealthDeps): FastifyPluginAsync =>
   async (app) => {
     app.get('/api/v1/integrations/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Health of every provider and the store', security: [] } }, async (_req, reply) => {
       let store: 'ok' | 'down' = 'ok';

@@ -7,12 +7,19 @@
  * headers), so it authenticates itself instead of through the server's Bearer hook.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { HubError } from '../../../core/errors.js';
-import { encodeCursor, findEvent, queryEvents, toApiEvent } from '../../../events/filter.js';
-import type { EventsModule } from '../../../events/index.js';
-import { listQueryDoc, parseFilter, parseLastEventId, parseListParams, streamQueryDoc } from '../../../events/params.js';
-import type { Hub } from '../../../hub.js';
-import { hasScope } from '../../api-key-store.js';
+import { HubError } from '../core/errors.js';
+import { encodeCursor, findEvent, queryEvents, toApiEvent } from './filter.js';
+import type { EventsModule } from './index.js';
+import { listQueryDoc, parseFilter, parseLastEventId, parseListParams, streamQueryDoc } from './params.js';
+import { hasScope, type Principal } from '../kit/api.js';
+import type { Store } from '../store/store.js';
+
+/** What the event routes reach (the hub satisfies it). */
+export interface EventRouteDeps {
+  store: Store;
+  /** Checks a key for the stream's own authentication (`?access_token=`). */
+  apiKeys: { authenticate(token: string): Promise<Principal | null> };
+}
 
 const SCOPE = 'events:read';
 
@@ -22,7 +29,7 @@ function tenant(req: FastifyRequest): string {
 }
 
 /** Bearer header, else `?access_token=`; the same checks as the server's auth hook. */
-async function authenticateStream(hub: Hub, req: FastifyRequest<{ Querystring: Record<string, unknown> }>): Promise<string> {
+async function authenticateStream(hub: EventRouteDeps, req: FastifyRequest<{ Querystring: Record<string, unknown> }>): Promise<string> {
   const header = req.headers.authorization;
   const fromQuery = req.query.access_token;
   const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : typeof fromQuery === 'string' ? fromQuery : undefined;
@@ -41,7 +48,7 @@ async function authenticateStream(hub: Hub, req: FastifyRequest<{ Querystring: R
  * hub.routePlugins.push(eventRoutes(hub, module));
  */
 export const eventRoutes =
-  (hub: Hub, module: EventsModule): FastifyPluginAsync =>
+  (hub: EventRouteDeps, module: EventsModule): FastifyPluginAsync =>
   async (app) => {
     app.get<{ Querystring: Record<string, unknown> }>(
       '/api/v1/events',

@@ -4,12 +4,14 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { sendInvoice, sendPasswordReset, sendVerification } from '../../../categories/email/flows.js';
-import { bulkInput, invoiceInput, passwordResetInput, sendEmailInput, templateInput, verifySendInput } from '../../../categories/email/schemas.js';
-import { type SendResult } from '../../../categories/email/service.js';
-import { parseInput } from '../../../core/validation.js';
-import type { Hub } from '../../../hub.js';
-import { tenantOf } from '../../../kit/api.js';
+import { sendInvoice, sendPasswordReset, sendVerification } from './flows.js';
+import { bulkInput, invoiceInput, passwordResetInput, sendEmailInput, templateInput, verifySendInput } from './schemas.js';
+import { type SendResult } from './service.js';
+import { parseInput } from '../../core/validation.js';
+import type { BulkSender } from './bulk.js';
+import type { EmailService } from './service.js';
+import type { TemplateStore } from './template-store.js';
+import { tenantOf } from '../../kit/api.js';
 
 const BASE = '/api/v1/integrations/email';
 const tags = ['email'];
@@ -24,8 +26,15 @@ const suppressionInput = z.object({ email: z.email(), reason: z.enum(['bounce', 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after: z.string().optional() });
 
 
+/** What the email routes reach. */
+export interface EmailRouteDeps {
+  email: EmailService;
+  bulk: BulkSender;
+  templates: TemplateStore;
+}
+
 export const emailRoutes =
-  (hub: Hub): FastifyPluginAsync =>
+  (hub: EmailRouteDeps): FastifyPluginAsync =>
   async (app) => {
     const send = { scope: 'email:send' };
     const read = { scope: 'email:read' };

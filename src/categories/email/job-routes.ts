@@ -1,14 +1,14 @@
 /** `GET /api/v1/jobs/:id`: progress and per-recipient results of a bulk job. */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { zodToHubError } from '../../../core/validation.js';
-import type { Hub } from '../../../hub.js';
-import { tenantOf } from '../../../kit/api.js';
+import { zodToHubError } from '../../core/validation.js';
+import type { BulkSender } from './bulk.js';
+import { tenantOf } from '../../kit/api.js';
 
 const query = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 export const jobRoutes =
-  (hub: Hub): FastifyPluginAsync =>
+  (bulk: BulkSender): FastifyPluginAsync =>
   async (app) => {
     app.get<{ Params: { id: string }; Querystring: { offset?: string; limit?: string } }>(
       '/api/v1/jobs/:id',
@@ -17,7 +17,7 @@ export const jobRoutes =
         const parsed = query.safeParse(req.query);
         if (!parsed.success) throw zodToHubError(parsed.error); // a 400 naming offset/limit, not a 500
         const q = parsed.data;
-        return hub.bulk.progress(tenantOf(req), req.params.id, q.offset, q.limit);
+        return bulk.progress(tenantOf(req), req.params.id, q.offset, q.limit);
       },
     );
   };

@@ -20,9 +20,9 @@ import {
   listInvoicesQuery,
   refundInput,
   subscriptionInput,
-} from '../../../categories/payments/schemas.js';
-import type { Hub } from '../../../hub.js';
-import { tenantOf } from '../../../kit/api.js';
+} from './schemas.js';
+import type { PaymentsService } from './service.js';
+import { tenantOf } from '../../kit/api.js';
 
 const BASE = '/api/v1/payments';
 const tags = ['payments'];
@@ -39,12 +39,12 @@ export const PAYMENTS_READ = { scope: 'payments:read' };
 const refreshQuery = z.object({ refresh: z.enum(['true', 'false']).optional() });
 
 export const paymentRoutes =
-  (hub: Hub): FastifyPluginAsync =>
+  (payments: PaymentsService): FastifyPluginAsync =>
   async (app) => {
     const write = PAYMENTS_WRITE;
     const read = PAYMENTS_READ;
-    const pay = hub.payments;
-    const obj = hub.payments.objects;
+    const pay = payments;
+    const obj = payments.objects;
 
     app.get(`${BASE}/capabilities`, { config: read, schema: { tags, summary: 'What each payment provider supports' } }, async () => ({ providers: pay.capabilities() }));
 

@@ -4,21 +4,21 @@
  * on the same payments service as `/api/v1/payments` (same idempotency, same rows).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { paypalCreateInput, paypalExecuteInput, refundInput, stripeConfirmInput, stripeIntentInput } from '../../../categories/payments/schemas.js';
-import { parseInput } from '../../../core/validation.js';
-import type { Hub } from '../../../hub.js';
-import { tenantOf } from '../../../kit/api.js';
-import { keyOf, PAYMENTS_READ, PAYMENTS_WRITE } from './payments.js';
+import { paypalCreateInput, paypalExecuteInput, refundInput, stripeConfirmInput, stripeIntentInput } from './schemas.js';
+import { parseInput } from '../../core/validation.js';
+import type { PaymentsService } from './service.js';
+import { tenantOf } from '../../kit/api.js';
+import { keyOf, PAYMENTS_READ, PAYMENTS_WRITE } from './routes.js';
 
 const BASE = '/api/v1/integrations/payments';
 const tags = ['payments'];
 
 export const paymentGuideRoutes =
-  (hub: Hub): FastifyPluginAsync =>
+  (payments: PaymentsService): FastifyPluginAsync =>
   async (app) => {
     const write = PAYMENTS_WRITE;
     const read = PAYMENTS_READ;
-    const pay = hub.payments;
+    const pay = payments;
 
     app.post(`${BASE}/stripe/intent`, { config: write, schema: { tags, summary: 'Create a Stripe PaymentIntent; amount answered in minor units', body: stripeIntentInput } }, async (req) => {
       const v = parseInput(stripeIntentInput, req.body);

@@ -1,0 +1,8 @@
+/**
+ * Every category the hub serves. Adding one is a folder under `categories/` plus one line here.
+ */
+import type { AnyCategory } from './category.js';
+import { emailCategory } from './email/index.js';
+import { paymentsCategory } from './payments/index.js';
+
+export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory];
