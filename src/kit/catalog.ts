@@ -43,7 +43,7 @@ export class ProviderCatalog {
   envVars(): string[] {
     return this.all.flatMap((p) => [
       ...Object.values(p.manifest.env as Record<string, string>),
-      ...(p.manifest.auth === 'smtp' ? [] : [apiBaseVar(p.manifest.id)]),
+      ...(p.manifest.auth.type === 'smtp' ? [] : [apiBaseVar(p.manifest.id)]),
     ]);
   }
 }

@@ -15,6 +15,7 @@ import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ErrorMapper, ProviderHttp } from '../transport/types.js';
+import type { AuthSpec } from './auth.js';
 import type { Emulator, EmulatorOptions } from './emulator.js';
 import type { WebhookHandler } from './inbound.js';
 
@@ -36,8 +37,12 @@ export interface ProviderManifest<Creds extends Record<string, unknown> = Record
   categories: string[];
   /** The vendor's API reference. */
   docsUrl: string;
-  /** How requests authenticate (informational; the connector sets the header). */
-  auth: 'bearer' | 'basic' | 'smtp' | 'oauth2' | 'hmac';
+  /**
+   * How requests authenticate, as data the transport applies to every request:
+   * `{ type: 'bearer', token: '{apiKey}' }`, `basic`, `header`, `query`, `oauth2`, `none`,
+   * `smtp`, or `custom` (the connector or a `sign` hook does it). See `kit/auth.ts`.
+   */
+  auth: AuthSpec<Creds>;
   /** Default API base URL; `baseUrlFor` may pick a regional one from the credentials. */
   baseUrl: string;
   baseUrlFor?: (credentials: Creds) => string;

@@ -26,6 +26,8 @@ export interface CallInfo {
   /** Raw URL (or operation name); redacted lazily into `redactedUrl`. */
   url: string;
   redactedUrl?: string;
+  /** Query parameters carrying the call's credentials (auth `query`), redacted whatever their name. */
+  secretParams?: readonly string[];
   series: CallSeries;
 }
 
@@ -69,7 +71,7 @@ export class AttemptRecorder {
     }
     const debug = this.logger?.isLevelEnabled('debug') === true;
     if (!this.audit && !debug) return;
-    call.redactedUrl ??= redactUrl(call.url);
+    call.redactedUrl ??= redactUrl(call.url, call.secretParams);
     const entry: AuditEntry = {
       at: outcome.startedAt,
       provider: call.provider,

@@ -6,7 +6,7 @@ import { acmeConnection, acmeManifest, freePort, rejection } from './test-utils/
 import { Transport } from './transport.js';
 import type { AuditEntry } from './types.js';
 
-function setup(manifest = acmeManifest({ auth: 'smtp', id: 'smtp', name: 'SMTP' }), threshold = 5) {
+function setup(manifest = acmeManifest({ auth: { type: 'smtp' }, id: 'smtp', name: 'SMTP' }), threshold = 5) {
   const audit: AuditEntry[] = [];
   const clock = fakeClock();
   const transport = new Transport({ clock, audit: (e) => audit.push(e), breaker: { threshold } });

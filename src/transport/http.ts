@@ -3,23 +3,45 @@
  * {@link HttpRequest} into bytes and an answer into an {@link HttpResponse}. No policies here.
  */
 import { request as undiciRequest } from 'undici';
+import { HubError } from '../core/errors.js';
 import type { Dispatcher, HttpMethod, HttpRequest, HttpResponse } from './types.js';
 
 /**
  * Default dispatcher: undici's pooled `request` (keep-alive per origin). Header names come back
- * lower-cased; repeated headers are joined with `, `.
+ * lower-cased; repeated headers are joined with `, `. The body is read as asked: text, bytes, or
+ * left unread as a stream.
  *
  * @example
  * const raw = await undiciDispatcher({ url: 'http://127.0.0.1:8080/v1/x', method: 'GET', headers: {}, signal });
  */
-export const undiciDispatcher: Dispatcher = async ({ url, method, headers, body, signal }) => {
+export const undiciDispatcher: Dispatcher = async ({ url, method, headers, body, signal, responseType = 'text' }) => {
   const res = await undiciRequest(url, { method, headers, body: body as never, signal });
   const flat: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers)) {
     if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
   }
-  return { status: res.statusCode, headers: flat, text: await res.body.text() };
+  const head = { status: res.statusCode, headers: flat };
+  if (responseType === 'stream') return { ...head, stream: res.body };
+  if (responseType === 'buffer') return { ...head, bytes: Buffer.from(await res.body.arrayBuffer()) };
+  return { ...head, text: await res.body.text() };
 };
+
+/** RFC 9110 §5.6.2 `token`: the grammar of a method name. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Returns `method` if it is a valid RFC 9110 token (`PROPFIND`, `MKCALENDAR`…); throws an
+ * `internal_error` HubError naming it otherwise (a connector bug: nothing is sent).
+ *
+ * @example
+ * checkMethod('REPORT') // 'REPORT'
+ * checkMethod('GET /x') // throws
+ * @see https://www.rfc-editor.org/rfc/rfc9110#name-methods
+ */
+export function checkMethod(method: string): HttpMethod {
+  if (typeof method === 'string' && TOKEN.test(method)) return method;
+  throw new HubError('internal_error', `HTTP method ${JSON.stringify(method)} is not a valid RFC 9110 token (letters, digits and !#$%&'*+-.^_\`|~ only).`);
+}
 
 /**
  * Joins the connection's base URL and a request path (or takes an absolute URL) and appends the
@@ -35,27 +57,6 @@ export function buildUrl(baseUrl: string, path: string, query?: HttpRequest['que
 }
 
 /**
- * Encodes a request body and sets `content-type` (unless the caller did): a plain object or array
- * as JSON, URLSearchParams as a form; strings, Buffers and FormData pass through.
- *
- * @example
- * const headers = {}; encodeBody({ a: 1 }, headers) // '{"a":1}', headers['content-type'] === 'application/json'
- */
-export function encodeBody(
-  body: HttpRequest['body'],
-  headers: Record<string, string>,
-): string | Buffer | FormData | URLSearchParams | undefined {
-  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body;
-  if (body instanceof FormData) return body;
-  if (body instanceof URLSearchParams) {
-    headers['content-type'] ??= 'application/x-www-form-urlencoded';
-    return body.toString();
-  }
-  headers['content-type'] ??= 'application/json';
-  return JSON.stringify(body);
-}
-
-/**
  * Wraps a dispatcher's raw answer as an {@link HttpResponse} (adds `json()`).
  *
  * @example
@@ -65,14 +66,19 @@ export function toResponse(raw: { status: number; headers: Record<string, string
   return { status: raw.status, headers: raw.headers, text: raw.text, json: <T>() => JSON.parse(raw.text) as T };
 }
 
-/** Methods that mean the same thing when repeated (RFC 9110 §9.2.2). */
-const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+/**
+ * Methods that mean the same thing when repeated (RFC 9110 §9.2.2): the idempotent ones and the
+ * safe WebDAV/CalDAV reads. Others (`POST`, `PATCH`, `MKCALENDAR`, `COPY`…) are retried only with
+ * an idempotency key or when surely not processed.
+ */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PROPFIND', 'REPORT']);
 
 /**
- * True for GET, HEAD, PUT and DELETE.
+ * True for GET, HEAD, PUT, DELETE, OPTIONS, and the safe PROPFIND and REPORT.
  *
  * @example
  * isIdempotentMethod('POST') // false
+ * isIdempotentMethod('PROPFIND') // true
  */
 export function isIdempotentMethod(method: HttpMethod): boolean {
   return IDEMPOTENT_METHODS.has(method);

@@ -5,8 +5,10 @@
  * import { Transport, parseRateLimit } from './transport/index.js';
  * const transport = new Transport({ rateLimits: { sendgrid: parseRateLimit('600/min') } });
  */
-export { Transport, DEFAULT_TIMEOUT_MS, type TransportOptions, type TransportManifest } from './transport.js';
-export { buildUrl, encodeBody, toResponse, undiciDispatcher, isIdempotentMethod, parseRetryAfter, requestIdOf } from './http.js';
+export { Transport, DEFAULT_TIMEOUT_MS, type TransportOptions, type TransportManifest, type TransportConnection } from './transport.js';
+export { buildUrl, toResponse, undiciDispatcher, isIdempotentMethod, checkMethod, parseRetryAfter, requestIdOf } from './http.js';
+export { encodeBody, prepareBody, type PreparedBody } from './body.js';
+export { applyAuth, fillTemplate, type AppliedAuth, type AuthConnection } from './auth.js';
 export { parseRateLimit, TokenBucket } from './rate-limit.js';
 export { redactUrl, isSecretParam, REDACTED } from './redact.js';
 export { mapThrown, timeoutError, surelyNotProcessed, countsForBreaker, rebuild, type ProviderRef } from './failures.js';

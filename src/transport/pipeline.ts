@@ -13,6 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../core/clock.js';
+import type { HubError } from '../core/errors.js';
 import type { AttemptOutcome, AttemptRecorder, CallInfo } from './audit.js';
 import type { ProviderBreaker } from './breaker.js';
 import { mapThrown, timeoutError, type ProviderRef } from './failures.js';
@@ -39,8 +40,10 @@ export interface Call<T> extends CallInfo {
   idempotent: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
-  /** One attempt; throws a HubError (or a raw error that `mapThrown` maps). */
-  send: (signal: AbortSignal) => Promise<T>;
+  /** One attempt (`attempt` is 1 for the first); throws a HubError (or a raw error that `mapThrown` maps). */
+  send: (signal: AbortSignal, attempt: number) => Promise<T>;
+  /** False when the request cannot be sent again (a one-shot body stream was read): no retry then. */
+  replayable?: () => boolean;
   /** Reads the HTTP status and request id of a successful answer into the outcome. */
   inspect?: (value: T, outcome: AttemptOutcome) => void;
 }
@@ -67,19 +70,20 @@ export async function runCall<T>(deps: PipelineDeps, lane: Lane, call: Call<T>):
   let startedAt = 0;
   let sentAt = 0;
   const onTimeout = () => timeoutError(lane.provider, call.timeoutMs);
+  let attempt = 0;
   const attemptOnce = async (): Promise<T> => {
     const wait = lane.bucket?.acquire(signal);
     if (wait) await wait;
     startedAt = clock.now();
     sentAt = performance.now();
     try {
-      return await withTimeout(call.send, call.timeoutMs, signal, onTimeout);
+      return await withTimeout((s) => call.send(s, attempt), call.timeoutMs, signal, onTimeout);
     } catch (err) {
       throw isCallerAbort(signal) ? err : mapThrown(err, lane.provider);
     }
   };
 
-  for (let attempt = 1; ; attempt++) {
+  for (attempt = 1; ; attempt++) {
     startedAt = clock.now();
     sentAt = performance.now();
     try {
@@ -98,8 +102,16 @@ export async function runCall<T>(deps: PipelineDeps, lane: Lane, call: Call<T>):
       recorder.record(call, { attempt, startedAt, durationMs, error: err });
       const delay = retryDelay(err, attempt, lane.retry, call.idempotent, deps.random);
       if (delay === undefined) throw err;
+      if (call.replayable?.() === false) throw notReplayed(err);
       deps.metrics.retry(lane.provider.id);
       await clock.sleep(delay, signal);
     }
   }
+}
+
+/** The error of an attempt that would have been retried, had its body stream not been read already. */
+function notReplayed(err: HubError): HubError {
+  return err.with('Not retried: the request body was a stream that can be read once; pass a body factory (`body: () => stream`) to let the transport retry it.', {
+    bodyReplayable: false,
+  });
 }

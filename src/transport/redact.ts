@@ -35,13 +35,14 @@ function decodeName(raw: string): string {
 }
 
 /** Replaces the values of secret-looking parameters in a query string (with or without `?`). */
-function redactQuery(query: string): string {
+function redactQuery(query: string, secret: readonly string[]): string {
   if (query === '' || query === '?') return '';
   const body = query.startsWith('?') ? query.slice(1) : query;
   const parts = body.split('&').map((pair) => {
     const eq = pair.indexOf('=');
     const name = eq === -1 ? pair : pair.slice(0, eq);
-    return isSecretParam(decodeName(name)) ? `${name}=${REDACTED}` : pair;
+    const decoded = decodeName(name);
+    return isSecretParam(decoded) || secret.includes(decoded) ? `${name}=${REDACTED}` : pair;
   });
   return `?${parts.join('&')}`;
 }
@@ -49,13 +50,16 @@ function redactQuery(query: string): string {
 /**
  * A URL safe to log: userinfo dropped, values of secret-looking query parameters replaced by
  * `[redacted]`, fragment dropped. Paths are kept as they are. A string that is not a URL (an
- * `execute` operation name) is returned with only its query part scrubbed.
+ * `execute` operation name) is returned with only its query part scrubbed. `secretParams` names
+ * more parameters to redact (an auth `query` parameter with an innocent name such as `appid`).
  *
  * @example
  * redactUrl('https://user:pw@api.example.com/v1/x?api_key=secret&page=2')
  * // 'https://api.example.com/v1/x?api_key=[redacted]&page=2'
+ * redactUrl('https://api.example.com/data?appid=abc&q=Paris', ['appid'])
+ * // 'https://api.example.com/data?appid=[redacted]&q=Paris'
  */
-export function redactUrl(raw: string): string {
+export function redactUrl(raw: string, secretParams: readonly string[] = []): string {
   const hasQuery = raw.includes('?');
   if (!hasQuery && !raw.includes('@') && !raw.includes('#')) return raw;
   let url: URL;
@@ -63,12 +67,12 @@ export function redactUrl(raw: string): string {
     url = new URL(raw);
   } catch {
     const q = raw.indexOf('?');
-    return q === -1 ? raw : raw.slice(0, q) + redactQuery(raw.slice(q).split('#')[0] ?? '');
+    return q === -1 ? raw : raw.slice(0, q) + redactQuery(raw.slice(q).split('#')[0] ?? '', secretParams);
   }
   const search = url.search;
   url.username = '';
   url.password = '';
   url.search = '';
   url.hash = '';
-  return url.toString() + redactQuery(search);
+  return url.toString() + redactQuery(search, secretParams);
 }

@@ -3,34 +3,38 @@
  * requests via `request`, SDK calls (SMTP, SigV4 clients…) via `execute`, both under the same
  * policies — per-attempt timeout, retry with jittered backoff honouring `Retry-After`, pacing per
  * provider and credential, a circuit breaker per connection, Prometheus metrics and a redacted
- * audit log. The policy chain itself is in `pipeline.ts`.
+ * audit log. The policy chain itself is in `pipeline.ts`; an HTTP call (the manifest's auth data,
+ * signing hooks, JSON/binary/streamed bodies, text/bytes/stream answers) in `request.ts`.
  */
 import { createHash } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { AttemptRecorder, type LastError } from './audit.js';
+import type { AuthConnection } from './auth.js';
 import { Breakers } from './breaker.js';
-import { fromResponse } from './failures.js';
-import { buildUrl, encodeBody, isIdempotentMethod, requestIdOf, toResponse, undiciDispatcher } from './http.js';
+import { undiciDispatcher } from './http.js';
 import { TransportMetrics } from './metrics.js';
 import { runCall, type Lane, type PipelineDeps } from './pipeline.js';
 import { TokenBucket } from './rate-limit.js';
+import { httpCall, type AnyResponse } from './request.js';
 import { resolveRetryPolicy } from './retry.js';
 import type {
   AuditEntry,
+  AuthSpec,
   BreakerOptions,
   BreakerState,
   Dispatcher,
   ErrorMapper,
   ExecuteOptions,
   HttpRequest,
-  HttpResponse,
   ProviderHttp,
   RateLimit,
+  ResponseType,
 } from './types.js';
 
-export { buildUrl, encodeBody, toResponse, undiciDispatcher } from './http.js';
+export { buildUrl, toResponse, undiciDispatcher } from './http.js';
+export { encodeBody } from './body.js';
 
 /** Per-attempt timeout when the manifest names none. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -57,7 +61,10 @@ export interface TransportOptions {
 export interface TransportManifest {
   id: string;
   name: string;
-  auth: string;
+  /** Applied to every HTTP request (see `kit/auth.ts`); `smtp` labels `execute` calls `SMTP`. */
+  auth: AuthSpec;
+  /** Credential field → env var, named when a credential the auth needs is missing. */
+  env?: Record<string, string>;
   rateLimit?: RateLimit;
   timeoutMs?: number;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
@@ -65,8 +72,11 @@ export interface TransportManifest {
   mapError: ErrorMapper;
 }
 
-/** The parts of a resolved connection the transport reads (the lane key and the base URL). */
-export interface TransportConnection {
+/**
+ * The parts of a resolved connection the transport reads: the lane key, the base URL, and for
+ * auth the credentials and (OAuth2) `tokens.accessToken`.
+ */
+export interface TransportConnection extends AuthConnection {
   id: string;
   baseUrl: string;
 }
@@ -105,7 +115,7 @@ export class Transport {
   forConnection(manifest: TransportManifest, connection: TransportConnection): ProviderHttp {
     const lane = this.lane(manifest, connection.id);
     return {
-      request: (req) => this.request(lane, manifest, connection.baseUrl, req),
+      request: ((req: HttpRequest<ResponseType>) => this.request(lane, manifest, connection, req)) as ProviderHttp['request'],
       execute: (operation, fn, options) => this.execute(lane, manifest, operation, fn, options),
     };
   }
@@ -123,35 +133,23 @@ export class Transport {
     return this.recorder.lastError(provider);
   }
 
-  private request(lane: Lane, manifest: TransportManifest, baseUrl: string, req: HttpRequest): Promise<HttpResponse> {
-    const headers: Record<string, string> = { ...req.headers };
-    const { idempotencyHeader } = manifest;
-    const { idempotencyKey } = req;
-    const keyed = idempotencyHeader !== undefined && idempotencyKey !== undefined;
-    if (keyed) headers[idempotencyHeader] = idempotencyKey;
-    const body = encodeBody(req.body, headers);
-    const url = buildUrl(baseUrl, req.path, req.query);
-    const { method } = req;
-    return runCall(this.deps, lane, {
-      provider: lane.provider.id,
-      connectionId: lane.connectionId,
-      operation: req.operation,
-      method,
-      url,
-      series: this.metrics.series(lane.provider.id, req.operation),
-      idempotent: keyed || isIdempotentMethod(method),
-      timeoutMs: req.timeoutMs ?? lane.timeoutMs,
-      signal: req.signal,
-      send: async (signal) => {
-        const res = toResponse(await this.dispatch({ url, method, headers, body, signal }));
-        if (res.status >= 400) throw fromResponse(res, manifest.mapError, lane.provider, this.clock.now());
-        return res;
+  private async request(lane: Lane, manifest: TransportManifest, connection: TransportConnection, req: HttpRequest<ResponseType>): Promise<AnyResponse> {
+    const call = httpCall(
+      {
+        dispatch: this.dispatch,
+        clock: this.clock,
+        owner: { ...lane.provider, env: manifest.env },
+        connectionId: lane.connectionId,
+        connection,
+        auth: manifest.auth,
+        idempotencyHeader: manifest.idempotencyHeader,
+        mapError: manifest.mapError,
+        series: this.metrics.series(lane.provider.id, req.operation),
+        timeoutMs: lane.timeoutMs,
       },
-      inspect: (res, outcome) => {
-        outcome.status = res.status;
-        outcome.requestId = requestIdOf(res.headers);
-      },
-    });
+      req,
+    );
+    return runCall(this.deps, lane, call);
   }
 
   private execute<T>(
@@ -165,13 +163,13 @@ export class Transport {
       provider: lane.provider.id,
       connectionId: lane.connectionId,
       operation,
-      method: manifest.auth === 'smtp' ? 'SMTP' : 'CALL',
+      method: manifest.auth.type === 'smtp' ? 'SMTP' : 'CALL',
       url: operation,
       series: this.metrics.series(lane.provider.id, operation),
       idempotent: options.idempotent === true,
       timeoutMs: options.timeoutMs ?? lane.timeoutMs,
       signal: options.signal,
-      send: fn,
+      send: (signal) => fn(signal),
     });
   }
 

@@ -1,26 +1,81 @@
 /**
  * The shapes of the one outbound path. Connectors build {@link HttpRequest}s; the transport adds
- * auth-free policies (timeout, retry, rate limit, breaker, metrics, audit) and answers
- * {@link HttpResponse}s or throws a HubError mapped by the provider's `mapError`.
+ * the manifest's auth, signing hooks and policies (timeout, retry, rate limit, breaker, metrics,
+ * audit) and answers {@link HttpResponse}s (or bytes, or a stream) or throws a HubError mapped by
+ * the provider's `mapError`.
  */
+import type { Readable } from 'node:stream';
 import type { HubError } from '../core/errors.js';
+import type { AuthSpec, SignHook } from '../kit/auth.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+export type { AuthSpec, BodyDescriptor, SignHook, SigningConnection, SigningRequest } from '../kit/auth.js';
 
-export interface HttpRequest {
+/**
+ * Any RFC 9110 method token: the common ones autocomplete, others (`MKCALENDAR`, `COPY`) are
+ * accepted and checked against the token grammar before sending. Methods are case-sensitive.
+ */
+export type HttpMethod =
+  | 'GET'
+  | 'POST'
+  | 'PUT'
+  | 'PATCH'
+  | 'DELETE'
+  | 'HEAD'
+  | 'OPTIONS'
+  | 'PROPFIND'
+  | 'PROPPATCH'
+  | 'REPORT'
+  | 'MKCOL'
+  | 'MKCALENDAR'
+  | 'COPY'
+  | 'MOVE'
+  | (string & Record<never, never>);
+
+/** Chunks streamed to the socket as they are produced: a `Readable`, a web `ReadableStream`, an async generator. */
+export type BodyStream = AsyncIterable<Uint8Array>;
+
+/** Makes a fresh stream for each attempt, so a streamed request can be retried. */
+export type BodyFactory = () => BodyStream | Promise<BodyStream>;
+
+/** How to read the answer: `text` (default, with `json()`), `buffer` (bytes) or `stream` (a Readable). */
+export type ResponseType = 'text' | 'buffer' | 'stream';
+
+/**
+ * One HTTP call a connector makes. `R` is how the answer is read: `HttpRequest` (text) by
+ * default, `HttpRequest<'stream'>` / `HttpRequest<'buffer'>` with `responseType` set.
+ */
+export interface HttpRequest<R extends ResponseType = 'text'> {
   method: HttpMethod;
   /** Path relative to the connection's base URL (`/v3/mail/send`), or an absolute URL. */
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
-  /** A plain object is sent as JSON; FormData as multipart; URLSearchParams as a form. */
-  body?: string | Buffer | FormData | URLSearchParams | Record<string, unknown> | unknown[];
+  /**
+   * A plain object or array is sent as JSON; URLSearchParams as a form; FormData as multipart;
+   * strings, Buffers and Uint8Arrays as they are (binary ones as `application/octet-stream`
+   * unless `content-type` says otherwise).
+   *
+   * A {@link BodyStream} is streamed, never buffered, and can be sent once: if an attempt fails
+   * after the stream began to be read, the call fails with the attempt's error and
+   * `details.bodyReplayable: false` instead of retrying. Pass a {@link BodyFactory}
+   * (`body: () => createReadStream(file)`) for a streamed request that may be retried: it is
+   * called once per attempt.
+   */
+  body?: string | Buffer | Uint8Array | FormData | URLSearchParams | BodyStream | BodyFactory | Record<string, unknown> | unknown[];
+  /** For signing hooks: the payload hash of a streamed body (`UNSIGNED-PAYLOAD`, or a hex SHA-256 computed ahead). */
+  payloadHash?: string;
+  /** How to read a successful answer (default `text`). An error answer is always read as text for `mapError`. */
+  responseType?: R;
   /**
    * Makes a non-idempotent request (POST, PATCH) safe to retry: sent in the provider's
    * idempotency header (manifest `idempotencyHeader`). Without it such a request is retried only
    * when it surely never reached the provider (connection refused, 429).
    */
   idempotencyKey?: string;
+  /** Replaces the manifest's `auth` for this request (e.g. Basic for a token exchange, `{ type: 'none' }`). */
+  auth?: AuthSpec;
+  /** Called on every attempt right before sending, after the manifest's own `sign` (see {@link SignHook}). */
+  sign?: SignHook;
   /** Overrides the manifest's timeout for this call. */
   timeoutMs?: number;
   /** Names the call in metrics and the audit log, e.g. `email.send`. */
@@ -28,18 +83,38 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
-export interface HttpResponse {
+interface ResponseHead {
   status: number;
   /** Lower-cased header names. */
   headers: Record<string, string>;
+}
+
+/** A text answer (the default `responseType`). */
+export interface HttpResponse extends ResponseHead {
   text: string;
   /** Parse `text` as JSON (throws a SyntaxError on a non-JSON answer). */
   json<T = unknown>(): T;
 }
 
+/** An answer read as bytes (`responseType: 'buffer'`). */
+export interface HttpBufferResponse extends ResponseHead {
+  body: Buffer;
+}
+
+/**
+ * An answer whose body is not read yet (`responseType: 'stream'`): the call resolves when the
+ * headers arrive (the per-attempt timeout covers only that). Consume or destroy `body`, or the
+ * connection stays busy; the request's `signal` still aborts it.
+ */
+export interface HttpStreamResponse extends ResponseHead {
+  body: Readable;
+}
+
 /** The transport bound to one provider and one connection, handed to a connector. */
 export interface ProviderHttp {
   request(req: HttpRequest): Promise<HttpResponse>;
+  request(req: HttpRequest<'buffer'> & { responseType: 'buffer' }): Promise<HttpBufferResponse>;
+  request(req: HttpRequest<'stream'> & { responseType: 'stream' }): Promise<HttpStreamResponse>;
   /**
    * Run a non-HTTP call (SMTP, a vendor SDK) under the same policies: rate limit, breaker,
    * retry of retryable errors, metrics and audit. `fn` must throw HubErrors (map vendor errors).
@@ -57,14 +132,29 @@ export interface ExecuteOptions {
 /** Maps a provider's non-2xx answer to the hub's error (each provider's `errors.ts`). */
 export type ErrorMapper = (res: HttpResponse) => HubError;
 
-/** A low-level sender, injectable for tests (defaults to undici). */
-export type Dispatcher = (req: {
+/** What a {@link Dispatcher} sends: the request after auth, signing and body encoding. */
+export interface DispatchRequest {
   url: string;
   method: HttpMethod;
   headers: Record<string, string>;
-  body?: string | Buffer | FormData | URLSearchParams;
+  body?: string | Buffer | FormData | URLSearchParams | BodyStream;
   signal: AbortSignal;
-}) => Promise<{ status: number; headers: Record<string, string>; text: string }>;
+  /** Absent means `text`. */
+  responseType?: ResponseType;
+}
+
+/** A dispatcher's answer: `text`, `bytes` or `stream`, as asked (the transport converts any other). */
+export interface DispatchResponse {
+  status: number;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  text?: string;
+  bytes?: Buffer;
+  stream?: Readable;
+}
+
+/** A low-level sender, injectable for tests (defaults to undici). */
+export type Dispatcher = (req: DispatchRequest) => Promise<DispatchResponse>;
 
 /** A pace: at most `limit` calls per `intervalMs` (token bucket, bursts up to `limit`). */
 export interface RateLimit {

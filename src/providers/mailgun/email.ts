@@ -107,8 +107,7 @@ function stripAngles(id: string): string {
  * @see https://documentation.mailgun.com/docs/mailgun/user-manual/sending-messages/send-http
  */
 export function createMailgunEmail(ctx: ProviderContext<MailgunCredentials>): EmailProvider {
-  const { apiKey, domain, fromEmail } = ctx.connection.credentials;
-  const authorization = `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}`;
+  const { domain, fromEmail } = ctx.connection.credentials;
   return {
     id: 'mailgun',
     capabilities: CAPABILITIES,
@@ -126,7 +125,7 @@ export function createMailgunEmail(ctx: ProviderContext<MailgunCredentials>): Em
       const res = await ctx.http.request({
         method: 'POST',
         path: `/v3/${encodeURIComponent(domain)}/messages`,
-        headers: { authorization, 'content-type': contentType },
+        headers: { 'content-type': contentType },
         body: multipart,
         operation: 'email.send',
         ...(options.signal ? { signal: options.signal } : {}),

@@ -64,7 +64,7 @@ export const mailgunManifest: ProviderManifest<MailgunCredentials> = {
   name: 'Mailgun',
   categories: ['email'],
   docsUrl: 'https://documentation.mailgun.com/docs/mailgun/api-reference/',
-  auth: 'basic',
+  auth: { type: 'basic', username: 'api', password: '{apiKey}' },
   baseUrl: MAILGUN_BASE_URLS.us,
   baseUrlFor: (credentials) => MAILGUN_BASE_URLS[credentials.region === 'eu' ? 'eu' : 'us'],
   env: {

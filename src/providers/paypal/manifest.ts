@@ -54,7 +54,9 @@ export const paypalManifest: ProviderManifest<PaypalCredentials> = {
   name: 'PayPal',
   categories: ['payments'],
   docsUrl: 'https://developer.paypal.com/api/rest/',
-  auth: 'oauth2',
+  // OAuth2 client credentials, kept by the connector (token.ts): the token request authenticates
+  // with Basic clientId:clientSecret (request-level auth data), API calls with the cached token.
+  auth: { type: 'custom', description: 'OAuth2 client credentials: Basic {clientId}:{clientSecret} for a token, then Bearer <token> (token.ts)' },
   baseUrl: PAYPAL_SANDBOX_API,
   baseUrlFor: (c) => (c.mode === 'live' ? PAYPAL_LIVE_API : PAYPAL_SANDBOX_API),
   env: {

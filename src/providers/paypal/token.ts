@@ -36,11 +36,11 @@ function keyOf(ctx: ProviderContext<PaypalCredentials>): string {
 }
 
 async function requestToken(ctx: ProviderContext<PaypalCredentials>, entry: CachedToken, signal?: AbortSignal): Promise<string> {
-  const { clientId, clientSecret } = ctx.connection.credentials;
   const res = await ctx.http.request({
     method: 'POST',
     path: '/v1/oauth2/token',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, accept: 'application/json' },
+    auth: { type: 'basic', username: '{clientId}', password: '{clientSecret}' },
+    headers: { accept: 'application/json' },
     body: new URLSearchParams({ grant_type: 'client_credentials' }),
     operation: 'paypal.token',
     signal,

@@ -134,7 +134,6 @@ export function createSendgridEmail(ctx: ProviderContext<SendgridCredentials>): 
       const res = await ctx.http.request({
         method: 'POST',
         path: '/v3/mail/send',
-        headers: { authorization: `Bearer ${credentials.apiKey}` },
         body: { ...toSendgridMail({ ...message, from }) },
         operation: 'email.send',
         signal: options.signal,

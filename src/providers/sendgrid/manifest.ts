@@ -45,7 +45,7 @@ export const sendgridManifest: ProviderManifest<SendgridCredentials> = {
   name: 'SendGrid',
   categories: ['email'],
   docsUrl: 'https://www.twilio.com/docs/sendgrid/api-reference',
-  auth: 'bearer',
+  auth: { type: 'bearer', token: '{apiKey}' },
   // EU regional subusers use https://api.eu.sendgrid.com; set SENDGRID_API_BASE for them.
   baseUrl: 'https://api.sendgrid.com',
   env: {

@@ -86,7 +86,7 @@ export const smtpManifest: ProviderManifest<SmtpCredentials> = {
   name: 'SMTP',
   categories: ['email'],
   docsUrl: 'https://nodemailer.com/smtp/',
-  auth: 'smtp',
+  auth: { type: 'smtp' },
   baseUrl: 'smtp://localhost:587',
   baseUrlFor: smtpBaseUrl,
   env: {

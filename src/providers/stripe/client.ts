@@ -1,8 +1,8 @@
 /**
- * One Stripe API call through the connection's transport: the secret key as a Bearer token, a
- * pinned `Stripe-Version` (answers keep the shape the connector reads whatever the account's
- * default version), form bodies for POST, query strings for GET and DELETE, and the
- * idempotency key on every POST.
+ * One Stripe API call through the connection's transport (which sends the secret key as a Bearer
+ * token: the manifest's auth data), a pinned `Stripe-Version` (answers keep the shape the
+ * connector reads whatever the account's default version), form bodies for POST, query strings
+ * for GET and DELETE, and the idempotency key on every POST.
  *
  * @see https://docs.stripe.com/api/authentication
  * @see https://docs.stripe.com/api/versioning
@@ -54,7 +54,7 @@ export function stripeClient(ctx: ProviderContext<StripeCredentials>): StripeCli
     const res = await ctx.http.request({
       method,
       path,
-      headers: { authorization: `Bearer ${ctx.connection.credentials.secretKey}`, 'stripe-version': STRIPE_API_VERSION },
+      headers: { 'stripe-version': STRIPE_API_VERSION },
       ...(hasBody ? (form && [...form.keys()].length > 0 ? { body: form } : {}) : { query: toStripeQuery(params) }),
       idempotencyKey: method === 'POST' ? options.idempotencyKey : undefined,
       operation,

@@ -47,7 +47,7 @@ export const stripeManifest: ProviderManifest<StripeCredentials> = {
   name: 'Stripe',
   categories: ['payments'],
   docsUrl: 'https://docs.stripe.com/api',
-  auth: 'bearer',
+  auth: { type: 'bearer', token: '{secretKey}' },
   baseUrl: 'https://api.stripe.com',
   env: {
     secretKey: 'STRIPE_SECRET_KEY',

@@ -101,7 +101,7 @@ export function acmeMapError(res: HttpResponse): HubError {
 
 /** A manifest for the fictional provider "Acme". */
 export function acmeManifest(over: Partial<TransportManifest> = {}): TransportManifest {
-  return { id: 'acme', name: 'Acme', auth: 'bearer', idempotencyHeader: 'Idempotency-Key', mapError: acmeMapError, ...over };
+  return { id: 'acme', name: 'Acme', auth: { type: 'none' }, idempotencyHeader: 'Idempotency-Key', mapError: acmeMapError, ...over };
 }
 
 /** A connection of Acme at `baseUrl`. */
