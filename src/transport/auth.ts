@@ -1,10 +1,10 @@
 /**
- * Applying a manifest's auth data (`kit/auth.ts`) to a request: templates filled from the
+ * Applying a manifest's auth data (`auth-spec.ts`) to a request: templates filled from the
  * connection's credentials once per call, then the same headers or query parameter on every
  * attempt. Missing credentials fail before anything is sent.
  */
 import { HubError } from '../core/errors.js';
-import { TEMPLATE_FIELD, type AuthSpec, type SigningConnection, type SigningRequest } from '../kit/auth.js';
+import { TEMPLATE_FIELD, type AuthSpec, type SigningConnection, type SigningRequest } from './auth-spec.js';
 import type { ProviderRef } from './failures.js';
 
 /** The connection fields auth reads (structurally, any `ResolvedConnection` fits). */

@@ -4,7 +4,7 @@
  * stream per attempt; a one-shot stream that began to be read cannot be sent again.
  */
 import { HubError } from '../core/errors.js';
-import type { BodyDescriptor } from '../kit/auth.js';
+import type { BodyDescriptor } from './auth-spec.js';
 import { hasHeader } from './auth.js';
 import type { BodyStream, DispatchRequest, HttpRequest } from './types.js';
 

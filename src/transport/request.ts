@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Clock } from '../core/clock.js';
-import type { SigningRequest } from '../kit/auth.js';
+import type { SigningRequest } from './auth-spec.js';
 import { applyAuth, setHeader, type AuthConnection, type AuthOwner } from './auth.js';
 import { prepareBody } from './body.js';
 import { fromResponse } from './failures.js';

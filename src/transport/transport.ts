@@ -61,7 +61,7 @@ export interface TransportOptions {
 export interface TransportManifest {
   id: string;
   name: string;
-  /** Applied to every HTTP request (see `kit/auth.ts`); `smtp` labels `execute` calls `SMTP`. */
+  /** Applied to every HTTP request (see `auth-spec.ts`); `smtp` labels `execute` calls `SMTP`. */
   auth: AuthSpec;
   /** Credential field → env var, named when a credential the auth needs is missing. */
   env?: Record<string, string>;

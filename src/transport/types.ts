@@ -6,9 +6,9 @@
  */
 import type { Readable } from 'node:stream';
 import type { HubError } from '../core/errors.js';
-import type { AuthSpec, SignHook } from '../kit/auth.js';
+import type { AuthSpec, SignHook } from './auth-spec.js';
 
-export type { AuthSpec, BodyDescriptor, SignHook, SigningConnection, SigningRequest } from '../kit/auth.js';
+export type { AuthSpec, BodyDescriptor, SignHook, SigningConnection, SigningRequest } from './auth-spec.js';
 
 /**
  * Any RFC 9110 method token: the common ones autocomplete, others (`MKCALENDAR`, `COPY`) are

@@ -2,21 +2,32 @@
  * A real local HTTP server for transport tests (node:http on a loopback port), answering from a
  * script, plus a small provider manifest whose error mapper behaves like a real connector's.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HubError } from '../../core/errors.js';
 import type { ResolvedConnection } from '../../kit/connector.js';
 import type { TransportManifest } from '../transport.js';
 import type { HttpResponse } from '../types.js';
 
-/** A scripted answer: a response, `drop` (read the request, then destroy the socket), `hang`. */
-export type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'drop' | 'hang';
+/**
+ * A scripted answer: a response, `drop` (read the request, then destroy the socket), `hang`, or a
+ * function of the request that answers one of those (a server-side check).
+ */
+export type Reply =
+  | { status: number; headers?: Record<string, string>; body?: string | Buffer; delayMs?: number }
+  | 'drop'
+  | 'hang'
+  | ((hit: Hit) => Reply);
 
 export interface Hit {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body's bytes. */
+  raw: Buffer;
+  /** Epoch ms when the request ended (the server's clock). */
+  at: number;
 }
 
 export interface TestServer {
@@ -43,8 +54,12 @@ export async function startServer(port = 0, autoListen = true): Promise<TestServ
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      hits.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
-      const reply = queue.shift() ?? { status: 200, body: '{"ok":true}' };
+      const raw = Buffer.concat(chunks);
+      const hit: Hit = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw.toString(), raw, at: Date.now() };
+      hits.push(hit);
+      let next = queue.shift() ?? { status: 200, body: '{"ok":true}' };
+      while (typeof next === 'function') next = next(hit);
+      const reply = next;
       if (reply === 'hang') return;
       if (reply === 'drop') {
         req.socket.destroy();
@@ -106,7 +121,7 @@ export function acmeManifest(over: Partial<TransportManifest> = {}): TransportMa
 
 /** A connection of Acme at `baseUrl`. */
 export function acmeConnection(baseUrl: string, id = 'conn_1'): ResolvedConnection<unknown> {
-  return { id, tenantId: 'tenant_1', provider: 'acme', mode: 'sandbox', baseUrl, credentials: {} };
+  return { id, tenantId: 'tenant_1', provider: 'acme', mode: 'sandbox', baseUrl, credentials: {}, status: 'active' };
 }
 
 /** The HubError a promise rejects with (throws if it resolves or rejects with something else). */
@@ -118,4 +133,24 @@ export async function rejection(promise: Promise<unknown>): Promise<HubError> {
   if (!('error' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
   if (!(outcome.error instanceof HubError)) throw new Error(`expected a HubError, got ${String(outcome.error)}`);
   return outcome.error;
+}
+
+/**
+ * A loopback server answering with `handler` (for tests that drive the socket themselves:
+ * streamed requests and answers).
+ *
+ * @example
+ * const srv = await startHandlerServer((req, res) => req.pipe(res));
+ */
+export async function startHandlerServer(handler: RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
