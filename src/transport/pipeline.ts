@@ -3,13 +3,14 @@
  *
  * ```
  * retry loop ─▶ breaker (fail fast while open) ─▶ rate limit (wait for a token)
- *            ─▶ timeout + caller's signal ─▶ send ─▶ record (metrics, audit, log)
+ *            ─▶ timeout + caller's signal ─▶ send (HTTP: sign, then dispatch) ─▶ record (metrics, audit, log)
  * ```
  *
  * The breaker sits outside the rate limit so an open circuit fails at once instead of waiting
  * for a token; the timeout starts after the token, so pacing never eats the provider's time.
  * Retries are a plain loop on the injectable Clock (cockatiel's retry sleeps on real timers and
- * cannot see `Retry-After`).
+ * cannot see `Retry-After`). A call whose body cannot be sent twice (`replayable() === false`) is
+ * not retried.
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../core/clock.js';
