@@ -3,18 +3,15 @@
  * specification's vector, and the `standardwebhooks` and `svix` libraries' `verify`, including
  * the 24 h rotation overlap (both signatures present, either secret verifies).
  */
-import { readFileSync } from 'node:fs';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { describe, expect, it } from 'vitest';
+import { vectors } from './fixtures/vectors/index.js';
 import { generateSecret, ROTATION_OVERLAP_MS, sign, signedHeaders } from '../src/webhooks/outgoing/signing.js';
 
 function specVector() {
-  const text = readFileSync(new URL('../../shared/vectors/README.md', import.meta.url), 'utf8');
-  const line = text.slice(text.indexOf('Standard Webhooks'));
-  const ticks = [...line.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
-  const [secret, id, timestamp, body, signature] = ticks;
-  return { secret: secret!, id: id!, timestamp: Number(timestamp), body: body!, signature: signature! };
+  const { secret, id, timestamp, body, signature } = vectors.standardWebhooks();
+  return { secret, id, timestamp: Number(timestamp), body, signature };
 }
 
 describe('outgoing webhook signing', () => {

@@ -1,7 +1,11 @@
 /**
- * Files from `../shared/` beside the repository (providers' API descriptions, published test
- * vectors) that suites check against. Found from the repository root whatever the working
- * directory; a missing one skips its suite with a loud warning, and is a failing test under CI=true.
+ * Files from `../shared/` beside the repository that suites check against: the providers' large
+ * API descriptions (`specs/`), which are not copied into the project. Found from the repository
+ * root whatever the working directory; a missing one skips its suite with a loud warning, and is a
+ * failing test under CI=true. The only way a suite reads `../shared`.
+ *
+ * The small published test vectors are NOT read from here: they are kept in
+ * `test/fixtures/vectors/` (see its README), so a fresh clone with no `../shared` runs them.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -5,10 +5,10 @@
  * - SendGrid: ECDSA P-256 over `timestamp + raw body`, DER signature in base64; the public key is
  *   base64 DER SPKI as SendGrid shows it. Checked against `@sendgrid/eventwebhook` in the tests.
  * - Mailgun: hex HMAC-SHA256 of `timestamp + token` in the body's `signature` object. Checked
- *   against the published mailgun-php vector in `../shared/vectors/README.md`.
+ *   against the published mailgun-php vector (`test/fixtures/vectors/mailgun.json`).
  */
 import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { vectors } from '../fixtures/vectors/index.js';
 import type { TestHub } from './hub.js';
 
 /** A unique, url-safe id for markers and event ids. */
@@ -65,12 +65,10 @@ export function mailgunBody(eventData: Record<string, unknown>, key: string, opt
   return JSON.stringify({ signature, 'event-data': eventData });
 }
 
-/** The mailgun-php vector, read from ../shared/vectors as its README asks (never copied here). */
+/** The mailgun-php vector (kept in test/fixtures/vectors). */
 export function mailgunPublishedVector(): { key: string; timestamp: string; token: string; signature: string } {
-  const readme = readFileSync(new URL('../../../shared/vectors/README.md', import.meta.url), 'utf8');
-  const m = /Mailgun[^\n]*signing key `([^`]+)`,\s+timestamp `(\d+)`,\s+token `([^`]+)`\s+give the hex\s+signature `([0-9a-f]{64})`/.exec(readme);
-  if (!m) throw new Error('Mailgun vector not found in shared/vectors/README.md');
-  return { key: m[1]!, timestamp: m[2]!, token: m[3]!, signature: m[4]! };
+  const { signingKey: key, timestamp, token, signature } = vectors.mailgun();
+  return { key, timestamp, token, signature };
 }
 
 // ---------------------------------------------------------------- the hub's side

@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { vectors } from '../../../test/fixtures/vectors/index.js';
 import { HubError } from '../../core/errors.js';
 import { mailgunSignature, mailgunWebhooks } from './webhooks.js';
 
-/** The published vector (mailgun-php tests), read from ../shared/vectors as the README asks. */
+/** The published vector (mailgun-php tests), kept in test/fixtures/vectors. */
 function publishedVector() {
-  const readme = readFileSync(new URL('../../../../shared/vectors/README.md', import.meta.url), 'utf8');
-  const m = /Mailgun[^\n]*signing key `([^`]+)`,\s+timestamp `(\d+)`,\s+token `([^`]+)`\s+give the hex\s+signature `([0-9a-f]{64})`/.exec(readme);
-  if (!m) throw new Error('Mailgun vector not found in shared/vectors/README.md');
-  return { key: m[1]!, timestamp: m[2]!, token: m[3]!, signature: m[4]! };
+  const { signingKey: key, timestamp, token, signature } = vectors.mailgun();
+  return { key, timestamp, token, signature };
 }
 
 const vector = publishedVector();

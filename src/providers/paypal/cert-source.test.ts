@@ -1,7 +1,7 @@
 /**
  * The fetching certificate source: chain building (vector CA, Node's root store), validity at the
  * injected instant, PayPal names, the sandbox emulator's certificate, and the cache. Certificates
- * come from `../shared/vectors/paypal/` and from `openssl` (generated per run; no keys stored).
+ * come from `test/fixtures/vectors/paypal/` and from `openssl` (generated per run; no keys stored).
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, sign } from 'node:crypto';
@@ -9,15 +9,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
+import { PAYPAL_VECTORS_FILE } from '../../../test/fixtures/vectors/index.js';
 import { HubError } from '../../core/errors.js';
 import { parsePemBundle, validatePaypalCertificate } from './cert-chain.js';
 import { createFetchingCertificateSource, type CertFetch, type FetchingCertificateSourceOptions } from './cert-source.js';
 import { paypalSignedString, verifyPaypalWebhook } from './paypal-webhook.js';
 
-const FILE = sharedFile('vectors/paypal/signed-webhooks.json');
-const haveVectors = requireShared('PayPal certificate vectors', 'vectors/paypal/signed-webhooks.json');
-const V: { caPem: string; samples: { certPem: string }[] } = haveVectors ? JSON.parse(readFileSync(FILE, 'utf8')) : { caPem: '', samples: [] };
+const FILE = PAYPAL_VECTORS_FILE;
+const V: { caPem: string; samples: { certPem: string }[] } = JSON.parse(readFileSync(FILE, 'utf8'));
 
 const URL_A = 'https://api.sandbox.paypal.com/v1/notifications/certs/CERT-A';
 const URL_B = 'https://api.sandbox.paypal.com/v1/notifications/certs/CERT-B';
@@ -47,7 +46,7 @@ function selfSigned(name: string): { certPem: string; keyPem: string } {
   return { certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') };
 }
 
-describe.runIf(haveVectors)('createFetchingCertificateSource: chain, validity, names', () => {
+describe('createFetchingCertificateSource: chain, validity, names', () => {
   const [leaf2017, leaf2019] = V.samples.map((s) => s.certPem) as [string, string];
   const source = (body: () => string, o: FetchingCertificateSourceOptions = {}) => createFetchingCertificateSource({ fetch: serving(body), ...o });
 
@@ -127,7 +126,7 @@ describe.runIf(haveVectors)('createFetchingCertificateSource: chain, validity, n
   });
 });
 
-describe.runIf(haveVectors)('createFetchingCertificateSource: fetching and caching', () => {
+describe('createFetchingCertificateSource: fetching and caching', () => {
   const opts = (fetch: CertFetch, o: FetchingCertificateSourceOptions = {}) => createFetchingCertificateSource({ fetch, trustedCaPem: [V.caPem], ...o });
   const leaf = () => V.samples[1]!.certPem;
 

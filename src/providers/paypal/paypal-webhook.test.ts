@@ -1,10 +1,10 @@
 /**
- * The PayPal verifier against two genuine PayPal-signed deliveries (`../shared/vectors/paypal/`,
+ * The PayPal verifier against two genuine PayPal-signed deliveries (`test/fixtures/vectors/paypal/`,
  * never copied in), through the real fetching certificate source over a local fake fetch.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
+import { PAYPAL_VECTORS_FILE } from '../../../test/fixtures/vectors/index.js';
 import { HubError, type ErrorCode } from '../../core/errors.js';
 import { createFetchingCertificateSource, type CertFetch } from './cert-source.js';
 import { paypalSignedString, verifyPaypalWebhook, type PaypalWebhookVerifyInput } from './paypal-webhook.js';
@@ -12,9 +12,8 @@ import { paypalSignedString, verifyPaypalWebhook, type PaypalWebhookVerifyInput 
 interface Sample { name: string; headers: Record<string, string>; webhookId: string; body: string; certPem: string }
 interface Vectors { caPem: string; samples: Sample[] }
 
-const FILE = sharedFile('vectors/paypal/signed-webhooks.json');
-const haveVectors = requireShared('PayPal webhook vectors (verifier)', 'vectors/paypal/signed-webhooks.json');
-const V: Vectors = haveVectors ? JSON.parse(readFileSync(FILE, 'utf8')) : { caPem: '', samples: [] };
+const FILE = PAYPAL_VECTORS_FILE;
+const V: Vectors = JSON.parse(readFileSync(FILE, 'utf8'));
 
 /** A local stand-in for PayPal's certificate endpoint: serves each sample's cert at its URL. */
 function fakeFetch(): CertFetch & { calls: string[] } {
@@ -40,7 +39,7 @@ async function refusal(p: Promise<void>): Promise<ErrorCode> {
   return err.code;
 }
 
-describe.runIf(haveVectors)('verifyPaypalWebhook on genuine PayPal deliveries', () => {
+describe('verifyPaypalWebhook on genuine PayPal deliveries', () => {
   it('has the two samples', () => expect(V.samples.map((s) => s.name)).toEqual(['v2017', 'v2019']));
 
   it.each(V.samples.map((s) => [s.name, s] as const))('%s verifies with its webhook id, among others', async (_n, s) => {

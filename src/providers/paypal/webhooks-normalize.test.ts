@@ -1,10 +1,10 @@
 /**
  * Normalization of PayPal events (shapes of PayPal's documented sample payloads) and of the two
- * genuine signed deliveries in `../shared/vectors/paypal/`.
+ * genuine signed deliveries in `test/fixtures/vectors/paypal/`.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
+import { PAYPAL_VECTORS_FILE } from '../../../test/fixtures/vectors/index.js';
 import { PAYMENT_EVENT_TYPES } from '../../categories/payments/events.js';
 import { parsePaypalEvents } from './webhooks.js';
 import { PAYPAL_MAPPED_EVENT_TYPES, paypalEventToInbound } from './webhooks-normalize.js';
@@ -136,11 +136,10 @@ describe('paypalEventToInbound', () => {
   });
 });
 
-const FILE = sharedFile('vectors/paypal/signed-webhooks.json');
-const haveVectors = requireShared('PayPal webhook vectors in normalization', 'vectors/paypal/signed-webhooks.json');
+const FILE = PAYPAL_VECTORS_FILE;
 
-describe.runIf(haveVectors)('the genuine deliveries', () => {
-  const samples = haveVectors ? (JSON.parse(readFileSync(FILE, 'utf8')) as { samples: { name: string; body: string }[] }).samples : [];
+describe('the genuine deliveries', () => {
+  const samples = (JSON.parse(readFileSync(FILE, 'utf8')) as { samples: { name: string; body: string }[] }).samples;
   it('parse without error into no event: BILLING.PLAN.CREATED and the v1 PAYMENTS.PAYMENT.CREATED are not payment outcomes', () => {
     expect(samples.map((s) => JSON.parse(s.body).event_type)).toEqual(['BILLING.PLAN.CREATED', 'PAYMENTS.PAYMENT.CREATED']);
     for (const s of samples) expect(parsePaypalEvents(Buffer.from(s.body, 'utf8'))).toEqual([]);

@@ -1,5 +1,5 @@
 /**
- * `paypalWebhooks.verify` end to end: the two genuine PayPal deliveries (`../shared/vectors/`,
+ * `paypalWebhooks.verify` end to end: the two genuine PayPal deliveries (`test/fixtures/vectors/paypal/`,
  * their expired certificates checked at the injected `now`, as in `paypal-webhook.test.ts`), and
  * the emulator's signed deliveries caught by a local HTTP server — trusted with the emulator's
  * trust (sandbox), refused without it (live) and when the body is altered.
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
+import { PAYPAL_VECTORS_FILE } from '../../../test/fixtures/vectors/index.js';
 import { HubError } from '../../core/errors.js';
 import type { WebhookVerifyInput } from '../../kit/inbound.js';
 import { createFetchingCertificateSource, type CertFetch } from './cert-source.js';
@@ -23,19 +23,18 @@ const refusal = async (p: void | Promise<void>): Promise<string> => {
   return err.code;
 };
 
-const FILE = sharedFile('vectors/paypal/signed-webhooks.json');
-const haveVectors = requireShared('PayPal webhook vectors (webhook handler)', 'vectors/paypal/signed-webhooks.json');
+const FILE = PAYPAL_VECTORS_FILE;
 
 interface Sample { name: string; headers: Record<string, string>; webhookId: string; body: string; certPem: string }
-const V: { caPem: string; samples: Sample[] } = haveVectors ? JSON.parse(readFileSync(FILE, 'utf8')) : { caPem: '', samples: [] };
+const V: { caPem: string; samples: Sample[] } = JSON.parse(readFileSync(FILE, 'utf8'));
 
-describe.runIf(haveVectors)('paypalWebhooks.verify on the genuine deliveries', () => {
+describe('paypalWebhooks.verify on the genuine deliveries', () => {
   /** PayPal's certificate endpoint, locally: each sample's certificate at its URL. */
   const fetch: CertFetch = async (url) => {
     const sample = V.samples.find((s) => s.headers['paypal-cert-url'] === url);
     return { ok: !!sample, status: sample ? 200 : 404, text: async () => sample?.certPem ?? 'not found' };
   };
-  const handler = haveVectors ? createPaypalWebhooks({ liveCerts: createFetchingCertificateSource({ fetch, trustedCaPem: [V.caPem] }) }) : paypalWebhooks;
+  const handler = createPaypalWebhooks({ liveCerts: createFetchingCertificateSource({ fetch, trustedCaPem: [V.caPem] }) });
   const input = (s: Sample, over: Partial<WebhookVerifyInput> = {}): WebhookVerifyInput => ({
     rawBody: Buffer.from(s.body, 'utf8'),
     headers: { ...s.headers },
