@@ -81,8 +81,8 @@ export function httpCall(ctx: HttpCallContext, req: HttpRequest<ResponseType>): 
         method,
         headers: signing.headers,
         body: await body.next(),
-        // The caller's signal also aborts a streamed answer after this attempt resolved.
-        signal: req.signal ? AbortSignal.any([signal, req.signal]) : signal,
+        // The caller's signal must also abort a streamed answer, read after this attempt resolved.
+        signal: req.signal && responseType === 'stream' ? AbortSignal.any([signal, req.signal]) : signal,
         responseType,
       });
       if (raw.status >= 400) {
