@@ -9,6 +9,9 @@
  * Vendors that sign each request (AWS SigV4, Azure SharedKey) declare `custom` with a `sign`
  * hook; the transport calls it on every attempt, right before sending.
  *
+ * The credentials go only to the connection's own origin: a request to an absolute URL elsewhere
+ * (a download link, a certificate) carries none unless it names its own `auth`.
+ *
  * @example
  * auth: { type: 'bearer', token: '{apiKey}' }                          // Authorization: Bearer <apiKey>
  * auth: { type: 'basic', username: 'api', password: '{apiKey}' }       // Authorization: Basic base64(api:<apiKey>)

@@ -65,6 +65,21 @@ describe('auth as data', () => {
     expect(server.hits[0]?.headers.authorization).toBe(basic('client-1', API_KEY));
   });
 
+  it('sends the manifest’s credentials to the connection’s origin only, not to an absolute URL elsewhere', async () => {
+    const other = await startServer();
+    try {
+      const http = bind({ type: 'bearer', token: '{apiKey}' });
+      await http.request({ ...get, path: `${other.url}/files/1` });
+      await http.request({ ...get, path: `${server.url}/v1/absolute-but-same-origin` });
+      await http.request({ ...get, path: `${other.url}/files/2`, auth: { type: 'header', name: 'X-Download-Key', value: '{clientId}' } });
+      expect(other.hits.map((h) => h.headers.authorization)).toEqual([undefined, undefined]);
+      expect(other.hits[1]?.headers['x-download-key']).toBe('client-1');
+      expect(server.hits[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('fails with config_invalid naming the missing field and its env var, before sending', async () => {
     const err = await rejection(bind({ type: 'bearer', token: '{apiKey}' }, { credentials: { apiKey: '' } }).request(get));
     expect(err.code).toBe('config_invalid');

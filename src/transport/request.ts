@@ -51,13 +51,16 @@ export interface HttpCallContext {
 export function httpCall(ctx: HttpCallContext, req: HttpRequest<ResponseType>): Call<AnyResponse> {
   const method = checkMethod(req.method);
   const { owner, connection, idempotencyHeader } = ctx;
-  const auth = applyAuth(req.auth ?? ctx.auth, connection, owner);
+  const url = new URL(buildUrl(connection.baseUrl, req.path, req.query));
+  // The manifest's credentials go to the connection's own origin only (as fetch drops them on a
+  // cross-origin redirect); a custom `sign` hook decides for itself, a request's `auth` is explicit.
+  const foreign = url.origin !== new URL(connection.baseUrl).origin && ctx.auth?.type !== 'custom';
+  const auth = applyAuth(req.auth ?? (foreign ? undefined : ctx.auth), connection, owner);
   const headers: Record<string, string> = { ...req.headers };
   const keyed = idempotencyHeader !== undefined && req.idempotencyKey !== undefined;
   if (keyed) headers[idempotencyHeader] = req.idempotencyKey as string;
   for (const [name, value] of Object.entries(auth.headers)) setHeader(headers, name, value);
   const body = prepareBody(req.body, headers, req.payloadHash);
-  const url = new URL(buildUrl(connection.baseUrl, req.path, req.query));
   if (auth.query) url.searchParams.set(auth.query.name, auth.query.value);
   const responseType = req.responseType ?? 'text';
   const signers = [auth.sign, req.sign].filter((s) => s !== undefined);

@@ -43,6 +43,11 @@ export type ResponseType = 'text' | 'buffer' | 'stream';
 /**
  * One HTTP call a connector makes. `R` is how the answer is read: `HttpRequest` (text) by
  * default, `HttpRequest<'stream'>` / `HttpRequest<'buffer'>` with `responseType` set.
+ *
+ * @example
+ * await http.request({ method: 'PROPFIND', path: '/dav/calendars/alice/', headers: { depth: '1' }, body: xml, operation: 'calendar.list' });
+ * await http.request({ method: 'PUT', path: `/bucket/${key}`, body: () => createReadStream(file), payloadHash: 'UNSIGNED-PAYLOAD', operation: 'storage.put' });
+ * const { body } = await http.request({ method: 'GET', path: `/bucket/${key}`, responseType: 'stream', operation: 'storage.get' });
  */
 export interface HttpRequest<R extends ResponseType = 'text'> {
   method: HttpMethod;
@@ -72,7 +77,10 @@ export interface HttpRequest<R extends ResponseType = 'text'> {
    * when it surely never reached the provider (connection refused, 429).
    */
   idempotencyKey?: string;
-  /** Replaces the manifest's `auth` for this request (e.g. Basic for a token exchange, `{ type: 'none' }`). */
+  /**
+   * Replaces the manifest's `auth` for this request (Basic for a token exchange, `{ type: 'none' }`).
+   * Needed to send credentials to an absolute URL outside the connection's origin.
+   */
   auth?: AuthSpec;
   /** Called on every attempt right before sending, after the manifest's own `sign` (see {@link SignHook}). */
   sign?: SignHook;
