@@ -119,7 +119,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const plan = planCategories(categories, catalog, config.env);
   const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, catalog, providers: [...new Set(Object.values(plan.chains).flat())] });
   await connections.start();
-  const inbox = new WebhookInbox({ store, queue, connections, catalog, clock, logger, registry, toleranceSec: config.webhookToleranceSec });
+  const inbox = new WebhookInbox({ store, queue, connections, catalog, clock, logger, registry, config });
   const events = new EventStore(store, clock);
   const wired = await wireCategories(categories, plan, { store, queue, connections, events, clock, logger, registry, sandbox: config.forceSandbox });
   for (const sink of wired.sinks) inbox.addSink(sink);

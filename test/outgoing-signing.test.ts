@@ -6,8 +6,9 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { describe, expect, it } from 'vitest';
+import { endpointHeaders, ROTATION_OVERLAP_MS } from '../src/webhooks/outgoing/endpoints.js';
 import { vectors } from './fixtures/vectors/index.js';
-import { generateSecret, ROTATION_OVERLAP_MS, sign, signedHeaders } from '../src/webhooks/outgoing/signing.js';
+import { generateSecret, sign, verifyStandardWebhooks } from '../src/webhooks/standard-webhooks.js';
 
 function specVector() {
   const { secret, id, timestamp, body, signature } = vectors.standardWebhooks();
@@ -31,7 +32,7 @@ describe('outgoing webhook signing', () => {
   it('standardwebhooks and svix verify the headers unchanged', () => {
     const secret = generateSecret();
     const body = JSON.stringify({ id: 'evt_1', type: 'email.bounced', timestamp: new Date().toISOString(), data: { to: 'ann@example.com', ünï: 'cödé' } });
-    const headers = signedHeaders({ current: secret }, 'msg_abc123', Date.now(), body);
+    const headers = endpointHeaders({ current: secret }, 'msg_abc123', Date.now(), body);
     expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(new StandardWebhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
     expect(new SvixWebhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
@@ -44,13 +45,13 @@ describe('outgoing webhook signing', () => {
     const now = Date.now();
     const secrets = { current: newSecret, previous: oldSecret, previousUntil: now + ROTATION_OVERLAP_MS };
     const body = '{"type":"x.y","data":{}}';
-    const during = signedHeaders(secrets, 'msg_rot', now, body);
+    const during = endpointHeaders(secrets, 'msg_rot', now, body);
     expect(during['webhook-signature']!.split(' ')).toHaveLength(2);
     for (const s of [oldSecret, newSecret]) {
       expect(new StandardWebhook(s).verify(body, during)).toBeTruthy();
       expect(new SvixWebhook(s).verify(body, during)).toBeTruthy();
     }
-    const after = signedHeaders(secrets, 'msg_rot', now + ROTATION_OVERLAP_MS + 1, body);
+    const after = endpointHeaders(secrets, 'msg_rot', now + ROTATION_OVERLAP_MS + 1, body);
     expect(after['webhook-signature']!.split(' ')).toHaveLength(1);
     expect(after['webhook-signature']).toBe(sign(newSecret, 'msg_rot', Math.floor((now + ROTATION_OVERLAP_MS + 1) / 1000), body));
   });

@@ -13,8 +13,8 @@ import { HubError } from '../src/core/errors.js';
 import { vectors } from './fixtures/vectors/index.js';
 import { githubSignature, verifyGithub } from '../src/webhooks/sources/github.js';
 import { hmacSha256Signature, verifyHmacSha256 } from '../src/webhooks/sources/hmac-sha256.js';
-import { standardWebhooksSignature, verifyStandardWebhooks } from '../src/webhooks/sources/standard-webhooks.js';
-import type { SourceVerifier, SourceVerifyInput } from '../src/webhooks/sources/verify-common.js';
+import type { SourceVerifier, SourceVerifyInput } from '../src/webhooks/sources/schemes.js';
+import { sign as standardWebhooksSignature, verifyStandardWebhooks } from '../src/webhooks/standard-webhooks.js';
 
 const TOL = 300;
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;

@@ -33,6 +33,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0, 'must be a port number 0..65535').max(65535, 'must be a port number 0..65535').default(3001),
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: z.url('must be an absolute URL such as https://hub.example.com').optional(),
+  SWITCHBOARD_PUBLIC_URL: z.url('must be an absolute URL such as https://hub.example.com').optional(),
+  TRUST_PROXY: bool.default(false),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z
     .string()
@@ -62,8 +64,10 @@ export interface HubConfig {
   nodeEnv: HubEnv['NODE_ENV'];
   port: number;
   host: string;
-  /** Base URL providers and emulators post webhooks to. */
+  /** Base URL providers post webhooks to, as they see it (`SWITCHBOARD_PUBLIC_URL`, else `PUBLIC_URL`). */
   publicUrl?: string;
+  /** Believe `X-Forwarded-Proto`/`X-Forwarded-Host` for the public URL of inbound webhooks (`TRUST_PROXY`). */
+  trustProxy: boolean;
   dataDir: string;
   /** Absent: SQLite file `<dataDir>/switchboard.db`. */
   databaseUrl?: string;
@@ -114,7 +118,8 @@ export function loadConfig(
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    publicUrl: e.PUBLIC_URL,
+    publicUrl: e.SWITCHBOARD_PUBLIC_URL ?? e.PUBLIC_URL,
+    trustProxy: e.TRUST_PROXY,
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     apiKey: e.SWITCHBOARD_API_KEY,

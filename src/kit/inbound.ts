@@ -3,6 +3,7 @@
  * {@link InboundEvent}s. Neutral ground shared by connectors, the inbound pipeline and categories.
  */
 import type { ProviderContext } from './connector.js';
+import type { VerifyInput } from './webhook-verify.js';
 
 /** One normalized occurrence parsed from a verified webhook. */
 export interface InboundEvent {
@@ -17,15 +18,18 @@ export interface InboundEvent {
   raw: unknown;
 }
 
-export interface WebhookVerifyInput {
-  rawBody: Buffer;
-  /** Lower-cased header names. */
-  headers: Record<string, string | undefined>;
-  /** Every secret or key accepted now (rotation, sandbox emulator key beside the real one). */
-  secrets: string[];
-  now: number;
-  /** Seconds; a timestamp further away than this is stale. */
-  toleranceSec: number;
+/**
+ * What a verifier sees. `secrets` are those of the connection the request was posted for
+ * (`/webhooks/:provider/:connectionId`), or the default connection's and the sandbox emulator's.
+ */
+export interface WebhookVerifyInput extends VerifyInput {
+  /**
+   * The URL the sender posted to, as the sender saw it (Twilio signs it; Graph puts its
+   * `validationToken` in its query): `SWITCHBOARD_PUBLIC_URL` + path and query, else the
+   * forwarded proto and host when `TRUST_PROXY=true`, else the Host header. Always set by the
+   * hub's pipeline; optional for verifiers called on their own.
+   */
+  publicUrl?: string;
   /**
    * Set only in sandbox mode, when this provider's emulator is running in the hub: what the
    * verifier may trust besides the vendor's own (PayPal: the emulator's self-signed certificate,
@@ -33,11 +37,26 @@ export interface WebhookVerifyInput {
    */
   emulator?: EmulatorTrust;
   /**
-   * The provider's default connection with its transport, for schemes that can verify through
-   * the provider's API (PayPal's verify-webhook-signature); absent when none is configured.
+   * The connection the request is for (its tenant's, or the provider's default) with its
+   * transport, for schemes that verify through the provider's API (PayPal's
+   * verify-webhook-signature); absent when none is configured.
    */
   context?: ProviderContext;
 }
+
+/**
+ * An answer the sender expects instead of an acknowledgement: the endpoint check of Slack
+ * (`url_verification`), Zoom (`endpoint.url_validation`) or Microsoft Graph (`validationToken`).
+ * Nothing is stored. Helpers in `kit/webhook-handshakes.ts`.
+ */
+export interface HandshakeReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** What `verify` may return: nothing (a verified event to store), or a handshake to answer. */
+export type VerifyOutcome = void | { handshake: HandshakeReply };
 
 /** What a running emulator lets the hub trust in sandbox mode (see {@link WebhookVerifyInput.emulator}). */
 export interface EmulatorTrust {
@@ -53,9 +72,19 @@ export interface WebhookHandler {
   secretFields: string[];
   /**
    * Throws (or rejects with) HubError `webhook_signature_missing|invalid`,
-   * `webhook_timestamp_stale`. May be async (PayPal fetches its signing certificate).
+   * `webhook_timestamp_stale`. May be async (PayPal fetches its signing certificate). Returns
+   * `{ handshake }` when the request is the sender's endpoint check rather than an event; a
+   * signed check (Slack, Zoom) is answered only after its signature verified.
+   *
+   * @example
+   * verify: (input) => slackUrlVerification(input, verifySlackSignature(input)),
    */
-  verify(input: WebhookVerifyInput): void | Promise<void>;
+  verify(input: WebhookVerifyInput): VerifyOutcome | Promise<VerifyOutcome>;
+  /**
+   * Headers carrying signatures or credentials (lower-case), dropped from the stored request
+   * after verification besides the generic ones (`authorization`, `cookie`, …).
+   */
+  signatureHeaders?: string[];
   /** Turns a verified body into events (a SendGrid delivery carries a batch). */
   parse(rawBody: Buffer, headers: Record<string, string | undefined>): InboundEvent[];
   /**

@@ -108,7 +108,12 @@ export interface EmailTemplatesTable {
 export interface WebhookInboxTable {
   id: string;
   provider: string;
+  /** The connection the webhook was posted for; null on the provider's default route. */
+  connection_id: string | null;
+  /** That connection's tenant; null on rows older than migration 005 (the default tenant). */
+  tenant_id: string | null;
   dedupe_key: string;
+  /** Request headers without credentials, cookies or signatures. */
   headers: string;
   body: string;
   received_at: number;

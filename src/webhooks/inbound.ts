@@ -1,7 +1,10 @@
 /**
- * The inbound webhook pipeline: verify the signature on the raw bytes → de-duplicate → store in
- * the inbox together with a processing job (one commit) → 2xx. The job parses the body into
- * normalized events and hands them to the category sinks (email tracking, …).
+ * The one inbound webhook pipeline, for providers and custom sources alike: resolve the URL →
+ * verify the raw bytes with that target's secrets (or answer its handshake) → de-duplicate →
+ * store without credentials or signatures → 2xx. A provider's delivery becomes an inbox row plus
+ * a `webhook.process` job in one commit (the job parses it and hands the events to the category
+ * sinks); a custom source's becomes one unified event in the request's commit
+ * (`sources/receiver.ts`). Inbox rows older than the retention period are purged.
  */
 import { createHash } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
@@ -9,16 +12,60 @@ import type { Clock } from '../core/clock.js';
 import { HubError, toHubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { ConnectionManager } from '../connections/connections.js';
+import { DEFAULT_TENANT, type ConnectionManager } from '../connections/connections.js';
+import type { EventStore } from '../events/event-store.js';
 import type { ProviderCatalog } from '../kit/catalog.js';
-import type { InboundEvent } from '../kit/inbound.js';
+import type { HandshakeReply, InboundEvent, VerifyOutcome, WebhookVerifyInput } from '../kit/inbound.js';
+import { storableHeaders } from '../kit/webhook-verify.js';
 import { enqueue, type Queue } from '../queue/queue.js';
 import type { Store } from '../store/store.js';
+import { resolveProviderTarget, type ProviderTarget } from './provider-target.js';
+import { publicUrlOf } from './public-url.js';
 
 export const PROCESS_JOB = 'webhook.process';
+const METRIC = 'switchboard_webhooks_received_total';
 
-/** Receives a provider's verified, parsed events (one per category). */
-export type EventSink = (provider: string, events: InboundEvent[]) => Promise<void>;
+type Headers = Record<string, string | undefined>;
+
+/** Where a stored delivery came from: sinks attribute its events to this tenant. */
+export interface InboundOrigin {
+  /** The connection of `/webhooks/:provider/:connectionId`; null on the default route. */
+  connectionId: string | null;
+  tenantId: string;
+  inboxId: string;
+}
+
+/** Receives a provider's verified, parsed events (one sink per category). */
+export type EventSink = (provider: string, events: InboundEvent[], origin: InboundOrigin) => Promise<void>;
+
+/** One request as the route hands it over. */
+export interface InboundRequest {
+  rawBody: Buffer;
+  headers: Headers;
+  /** See {@link WebhookInbox.urlOf}. */
+  publicUrl: string;
+}
+
+/** What a receiving URL names. */
+export type InboundAddress = { provider: string; connectionId?: string } | { sourceId: string };
+
+export interface Accepted {
+  /** The inbox row or event id (on a duplicate, the first one's when known). */
+  id: string | null;
+  duplicate: boolean;
+}
+
+/** What a receiving URL resolves to: how to verify, and where a verified request goes. */
+export interface InboundTarget {
+  /** Metric label: `sendgrid`, `source:<id>`. */
+  label: string;
+  verify(input: WebhookVerifyInput): VerifyOutcome | Promise<VerifyOutcome>;
+  trust: Pick<WebhookVerifyInput, 'secrets' | 'emulator' | 'context'>;
+  accept(request: InboundRequest, now: number): Promise<Accepted>;
+}
+
+/** Resolves a custom source id (installed by `sources/index.ts`). */
+export type SourceResolver = (sourceId: string) => Promise<InboundTarget | undefined>;
 
 export interface InboundOptions {
   store: Store;
@@ -28,17 +75,19 @@ export interface InboundOptions {
   clock: Clock;
   logger: Logger;
   registry: Registry;
-  toleranceSec: number;
+  config: { webhookToleranceSec: number; publicUrl?: string; trustProxy?: boolean };
 }
 
 export class WebhookInbox {
   private readonly sinks: EventSink[] = [];
   private readonly received: Counter<'provider' | 'outcome'>;
+  private events?: EventStore;
+  private sources?: SourceResolver;
 
   constructor(private readonly o: InboundOptions) {
-    this.received = new Counter({
-      name: 'switchboard_webhooks_received_total',
-      help: 'Inbound webhooks by provider and outcome (accepted, duplicate, or the refusal code)',
+    this.received = (o.registry.getSingleMetric(METRIC) as Counter<'provider' | 'outcome'> | undefined) ?? new Counter({
+      name: METRIC,
+      help: 'Inbound webhooks by provider and outcome (accepted, duplicate, handshake, or the refusal code)',
       labelNames: ['provider', 'outcome'],
       registers: [o.registry],
     });
@@ -49,67 +98,122 @@ export class WebhookInbox {
     this.sinks.push(sink);
   }
 
+  /** The event stream (operational events, custom sources' events) and the custom sources. */
+  attach(parts: { events: EventStore; sources?: SourceResolver }): void {
+    this.events = parts.events;
+    if (parts.sources) this.sources = parts.sources;
+  }
+
   /**
-   * Verify and store one delivery. Throws 401-class HubErrors for bad signatures; nothing
-   * unverified is stored.
+   * The public URL of a request (`SWITCHBOARD_PUBLIC_URL`, else trusted forwarded headers, else Host).
+   *
+   * @example
+   * inbox.urlOf(req.url, req.headers, req.protocol === 'https')
    */
-  async receive(provider: string, rawBody: Buffer, headers: Record<string, string | undefined>): Promise<{ id: string; duplicate: boolean }> {
-    const def = this.o.catalog.find(provider);
-    if (!def?.webhooks) {
-      this.received.inc({ provider: 'unknown', outcome: 'unknown_webhook_source' });
-      throw new HubError('unknown_webhook_source', `No provider with inbound webhooks is registered as "${provider}"`);
-    }
+  urlOf(path: string, headers: Record<string, string | string[] | undefined>, tls: boolean): string {
+    return publicUrlOf(path, headers, tls, this.o.config);
+  }
+
+  /**
+   * Verify and store one delivery, or answer its handshake. Throws `unknown_webhook_source` (404)
+   * or a 401-class HubError; nothing unverified is stored.
+   *
+   * @example
+   * const r = await inbox.receive({ provider: 'stripe', connectionId }, { rawBody, headers, publicUrl });
+   */
+  async receive(address: InboundAddress, request: InboundRequest): Promise<Accepted | { handshake: HandshakeReply }> {
+    let label = 'provider' in address ? address.provider : 'source';
+    let outcome: VerifyOutcome;
+    let target: InboundTarget;
+    const now = this.o.clock.now();
     try {
-      const secrets = this.o.connections.webhookSecrets(provider);
-      if (secrets.length === 0) {
-        const vars = def.webhooks.secretFields.map((f) => (def.manifest.env as Record<string, string>)[f]).join(' or ');
-        throw new HubError('webhook_signature_invalid', `No verification key is configured for ${def.manifest.name}; set ${vars}`);
-      }
-      const emu = this.o.connections.emulator(provider);
-      const emulator = emu ? { url: emu.url, certificatePem: emu.certificatePem } : undefined;
-      const conn = this.o.connections.defaultConnection(provider);
-      const context = conn ? { connection: conn, http: this.o.connections.http(conn), clock: this.o.clock, logger: this.o.logger } : undefined;
-      await def.webhooks.verify({ rawBody, headers, secrets, now: this.o.clock.now(), toleranceSec: this.o.toleranceSec, emulator, context });
+      target = await this.resolve(address);
+      label = target.label;
+      const { rawBody, headers, publicUrl } = request;
+      outcome = await target.verify({ rawBody, headers, publicUrl, now, toleranceSec: this.o.config.webhookToleranceSec, ...target.trust });
     } catch (err) {
       const e = toHubError(err);
-      this.received.inc({ provider, outcome: e.code });
+      this.received.inc({ provider: e.code === 'unknown_webhook_source' && 'provider' in address ? 'unknown' : label, outcome: e.code });
       throw e;
     }
-    const now = this.o.clock.now();
-    const replayKey = def.webhooks.replayKey?.(rawBody, headers);
+    if (outcome?.handshake) {
+      this.received.inc({ provider: label, outcome: 'handshake' });
+      return outcome;
+    }
+    const accepted = await target.accept(request, now);
+    this.received.inc({ provider: label, outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
+    return accepted;
+  }
+
+  /**
+   * Delete inbox rows received before `now - retentionMs`; answers how many.
+   *
+   * @example
+   * await inbox.purge(30 * 86_400_000);
+   */
+  async purge(retentionMs: number): Promise<number> {
+    const cutoff = this.o.clock.now() - retentionMs;
+    const res = await this.o.store.write((trx) => trx.deleteFrom('webhook_inbox').where('received_at', '<', cutoff).executeTakeFirst());
+    return Number(res.numDeletedRows);
+  }
+
+  private async resolve(address: InboundAddress): Promise<InboundTarget> {
+    if ('sourceId' in address) {
+      const target = await this.sources?.(address.sourceId);
+      if (!target) throw new HubError('unknown_webhook_source', `No webhook source "${address.sourceId.slice(0, 64)}": create one with POST /api/v1/webhooks/sources and use the url it answers`);
+      return target;
+    }
+    const t = await resolveProviderTarget(this.o, address.provider, address.connectionId);
+    return { label: t.provider, verify: (input) => t.handler.verify(input), trust: t.trust, accept: (request, now) => this.store(t, request, now) };
+  }
+
+  /** The inbox row and its job in one commit; de-duplicated on the body hash or the replay key. */
+  private async store(t: ProviderTarget, request: InboundRequest, now: number): Promise<Accepted> {
+    const { rawBody, headers } = request;
+    const replayKey = t.handler.replayKey?.(rawBody, headers);
     const dedupeKey = createHash('sha256').update(replayKey === undefined ? rawBody : `replay:${replayKey}`).digest('hex');
     const id = newId('whk', now);
+    const kept = JSON.stringify(storableHeaders(headers, t.handler.signatureHeaders));
     const stored = await this.o.store.write(async (trx) => {
       const row = await trx
         .insertInto('webhook_inbox')
-        .values({ id, provider, dedupe_key: dedupeKey, headers: JSON.stringify(headers), body: rawBody.toString('utf8'), received_at: now, status: 'received', error: null })
+        .values({ id, provider: t.provider, connection_id: t.connectionId, tenant_id: t.tenantId, dedupe_key: dedupeKey, headers: kept, body: rawBody.toString('utf8'), received_at: now, status: 'received', error: null })
         .onConflict((oc) => oc.columns(['provider', 'dedupe_key']).doNothing())
         .returning('id')
         .executeTakeFirst();
       if (row) await enqueue(trx, { type: PROCESS_JOB, payload: { inboxId: id }, priority: 1 }, now);
       return !!row;
     });
-    if (!stored && replayKey !== undefined) await this.refuseReplay(provider, dedupeKey, rawBody);
-    this.received.inc({ provider, outcome: stored ? 'accepted' : 'duplicate' });
-    if (stored) this.o.queue.wake();
-    return { id, duplicate: !stored };
+    if (stored) {
+      this.o.queue.wake();
+      return { id, duplicate: false };
+    }
+    const seen = await this.o.store.db.selectFrom('webhook_inbox').select(['id', 'body']).where('provider', '=', t.provider).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+    if (replayKey !== undefined && seen && seen.body !== rawBody.toString('utf8')) await this.refuseReplay(t, now);
+    return { id: seen?.id ?? null, duplicate: true };
   }
 
-  /** The signed part was seen before: the same body is a retry (a duplicate), another is a replay. */
-  private async refuseReplay(provider: string, dedupeKey: string, rawBody: Buffer): Promise<void> {
-    const seen = await this.o.store.db.selectFrom('webhook_inbox').select('body').where('provider', '=', provider).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
-    if (!seen || seen.body === rawBody.toString('utf8')) return;
-    this.received.inc({ provider, outcome: 'webhook_signature_invalid' });
-    throw new HubError('webhook_signature_invalid', `This ${provider} webhook signature was already used for another body: a replay with altered content (the signature does not cover the event itself).`, { provider });
+  /** The signed part was seen before with another body: a replay with altered content. */
+  private async refuseReplay(t: ProviderTarget, now: number): Promise<never> {
+    this.received.inc({ provider: t.provider, outcome: 'webhook_signature_invalid' });
+    const data = { provider: t.provider, connectionId: t.connectionId };
+    try {
+      await this.events?.recordNow({ tenantId: t.tenantId, type: 'webhook.replay_conflict', provider: 'switchboard', connectionId: t.connectionId, occurredAt: now, data, raw: null });
+    } catch (err) {
+      this.o.logger.error({ err, ...data }, 'recording webhook.replay_conflict failed');
+    }
+    this.o.logger.warn(data, 'webhook replay with another body refused');
+    throw new HubError('webhook_signature_invalid', `This ${t.provider} webhook signature was already used for another body: a replay with altered content (the signature does not cover the event itself).`, { provider: t.provider });
   }
 
   private async process(inboxId: string): Promise<void> {
     const row = await this.o.store.db.selectFrom('webhook_inbox').selectAll().where('id', '=', inboxId).executeTakeFirst();
     if (!row || row.status === 'processed') return;
     const def = this.o.catalog.get(row.provider);
-    const events = def.webhooks!.parse(Buffer.from(row.body, 'utf8'), JSON.parse(row.headers) as Record<string, string>);
-    for (const sink of this.sinks) await sink(row.provider, events);
+    const events = def.webhooks!.parse(Buffer.from(row.body, 'utf8'), JSON.parse(row.headers) as Headers);
+    const origin: InboundOrigin = { connectionId: row.connection_id, tenantId: row.tenant_id ?? DEFAULT_TENANT, inboxId };
+    for (const sink of this.sinks) await sink(row.provider, events, origin);
     await this.o.store.write((trx) => trx.updateTable('webhook_inbox').set({ status: 'processed' }).where('id', '=', inboxId).execute());
-    this.o.logger.debug({ inboxId, provider: row.provider, events: events.length }, 'webhook processed');
+    this.o.logger.debug({ inboxId, provider: row.provider, connectionId: row.connection_id, events: events.length }, 'webhook processed');
   }
 }

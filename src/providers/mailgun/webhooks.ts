@@ -4,15 +4,17 @@
  *
  * Unlike most vendors, Mailgun signs no header and not the body: it signs `timestamp + token`
  * with the account's HTTP webhook signing key and puts all three in the body's `signature`
- * object. The event itself is not covered by the signature, so de-duplicating by event id matters.
+ * object. The event itself is not covered by the signature: a captured signature object can carry
+ * another body. The inbox therefore de-duplicates on the token and refuses the same token with
+ * another body (401, and a `webhook.replay_conflict` operational event).
  *
  * @see https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks
  * @see https://documentation.mailgun.com/docs/mailgun/user-manual/events/
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HubError } from '../../core/errors.js';
 import { HUB_ID_FIELD, type EmailEventData, type EmailEventType } from '../../categories/email/contract.js';
 import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit/inbound.js';
+import { checkTimestamp, hmacSha256, matchSecret, noSecrets } from '../../kit/webhook-verify.js';
 
 const PROVIDER = 'mailgun';
 
@@ -24,7 +26,7 @@ const PROVIDER = 'mailgun';
  * // '9cfc5c41582e51246e73c88d34db3af0a3a2692a76fbab81492842f000256d33'
  */
 export function mailgunSignature(key: string, timestamp: string, token: string): string {
-  return createHmac('sha256', key).update(timestamp + token).digest('hex');
+  return hmacSha256(key, timestamp, token).toString('hex');
 }
 
 type Json = Record<string, unknown>;
@@ -49,12 +51,6 @@ function parseBody(rawBody: Buffer, code: 'webhook_signature_missing' | 'validat
   return body;
 }
 
-function safeEqualHex(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given.toLowerCase(), 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /**
  * Throws unless `signature.signature` (or, for a subaccount's domain, `signature.parent-signature`)
  * matches one of `input.secrets` and the timestamp is within `input.toleranceSec` of `input.now`.
@@ -75,16 +71,8 @@ function verify(input: WebhookVerifyInput): void {
       provider: PROVIDER,
     });
   }
-  if (input.secrets.length === 0) {
-    throw new HubError('webhook_signature_invalid', 'No Mailgun webhook signing key is configured: set MAILGUN_WEBHOOK_SIGNING_KEY', {
-      provider: PROVIDER,
-    });
-  }
-  const matches = input.secrets.some((key) => {
-    const expected = mailgunSignature(key, timestamp, token);
-    return given.some((g) => safeEqualHex(expected, g));
-  });
-  if (!matches) {
+  if (input.secrets.length === 0) throw noSecrets('Mailgun webhook', { provider: PROVIDER, check: 'set MAILGUN_WEBHOOK_SIGNING_KEY' });
+  if (matchSecret(input.secrets, (key) => mailgunSignature(key, timestamp, token), given.map((g) => g.toLowerCase())) === undefined) {
     throw new HubError(
       'webhook_signature_invalid',
       'Mailgun webhook signature does not match: check MAILGUN_WEBHOOK_SIGNING_KEY is the "HTTP webhook signing key" ' +
@@ -92,18 +80,7 @@ function verify(input: WebhookVerifyInput): void {
       { provider: PROVIDER },
     );
   }
-  const seconds = Number(timestamp);
-  if (!Number.isFinite(seconds)) {
-    throw new HubError('webhook_signature_invalid', `Mailgun webhook timestamp "${timestamp}" is not a number`, { provider: PROVIDER });
-  }
-  const skew = Math.abs(input.now / 1000 - seconds);
-  if (input.toleranceSec > 0 && skew > input.toleranceSec) {
-    throw new HubError(
-      'webhook_timestamp_stale',
-      `Mailgun webhook timestamp is ${Math.round(skew)} s away from now (tolerance ${input.toleranceSec} s): a replay, or this clock is wrong`,
-      { provider: PROVIDER },
-    );
-  }
+  checkTimestamp(timestamp, input.now, input.toleranceSec, 'Mailgun webhook', PROVIDER);
 }
 
 /** The normalized type and extra data of one Mailgun `event-data`, or undefined to skip it. */

@@ -17,7 +17,7 @@ import { startPaypalEmulator, type PaypalEmulator } from './emulator/index.js';
 import { approveAt, connectPaypal } from './test-utils.js';
 import { createPaypalWebhooks, paypalWebhooks } from './webhooks.js';
 
-const refusal = async (p: void | Promise<void>): Promise<string> => {
+const refusal = async (p: unknown): Promise<string> => {
   const err = await Promise.resolve(p).then(() => undefined, (e: unknown) => e);
   if (!(err instanceof HubError)) throw new Error(`expected a HubError refusal, got ${String(err)}`);
   return err.code;

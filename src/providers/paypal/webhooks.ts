@@ -18,7 +18,7 @@ import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit
 import type { ProviderContext } from '../../kit/connector.js';
 import { createFetchingCertificateSource, type CertificateSource } from './cert-source.js';
 import type { PaypalCredentials } from './manifest.js';
-import { verifyPaypalWebhook } from './paypal-webhook.js';
+import { PAYPAL_HEADERS, verifyPaypalWebhook } from './paypal-webhook.js';
 import { verifyPaypalWebhookViaApi } from './webhook-api-verify.js';
 import { isObject } from './paypal-json.js';
 import { paypalEventToInbound } from './webhooks-normalize.js';
@@ -75,6 +75,7 @@ export function createPaypalWebhooks(options: PaypalWebhooksOptions = {}): Webho
 
   return {
     secretFields: ['webhookId'],
+    signatureHeaders: [PAYPAL_HEADERS.transmissionSig],
     async verify(input: WebhookVerifyInput) {
       const ctx = input.context as ProviderContext<PaypalCredentials> | undefined;
       if (ctx?.connection.credentials.webhookVerify === 'api') return verifyPaypalWebhookViaApi(input, ctx);

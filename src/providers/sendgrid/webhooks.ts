@@ -13,6 +13,7 @@ import { createHash, createPublicKey, verify as verifySignature, type KeyObject 
 import { HubError } from '../../core/errors.js';
 import { HUB_ID_FIELD, type EmailEventData, type EmailEventType } from '../../categories/email/contract.js';
 import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit/inbound.js';
+import { checkTimestamp, headerOf, noSecretMatched, noSecrets } from '../../kit/webhook-verify.js';
 
 /** Header names as SendGrid sends them (lower-cased, as the hub passes them). */
 export const SENDGRID_SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
@@ -57,21 +58,15 @@ export function parseSendgridPublicKey(value: string): KeyObject | null {
  * verifySendgridWebhook({ rawBody, headers, secrets: [process.env.SENDGRID_WEBHOOK_PUBLIC_KEY!], now: Date.now(), toleranceSec: 300 });
  */
 export function verifySendgridWebhook(input: WebhookVerifyInput): void {
-  const signature = input.headers[SENDGRID_SIGNATURE_HEADER]?.trim();
-  const timestamp = input.headers[SENDGRID_TIMESTAMP_HEADER]?.trim();
+  const signature = headerOf(input.headers, SENDGRID_SIGNATURE_HEADER);
+  const timestamp = headerOf(input.headers, SENDGRID_TIMESTAMP_HEADER);
   if (!signature || !timestamp) {
     throw new HubError('webhook_signature_missing', `SendGrid webhook without the ${!signature ? 'X-Twilio-Email-Event-Webhook-Signature' : 'X-Twilio-Email-Event-Webhook-Timestamp'} header: enable "Signed Event Webhook Requests" in SendGrid (Settings → Mail Settings → Event Webhook).`, { provider: PROVIDER });
   }
-  if (!/^\d{1,12}$/.test(timestamp)) {
-    throw new HubError('webhook_signature_invalid', `SendGrid webhook timestamp "${timestamp.slice(0, 40)}" is not Unix time in seconds.`, { provider: PROVIDER });
-  }
-  const skew = Math.abs(input.now / 1000 - Number(timestamp));
-  if (skew > input.toleranceSec) {
-    throw new HubError('webhook_timestamp_stale', `SendGrid webhook timestamp is ${Math.round(skew)} s away from now (tolerance ${input.toleranceSec} s): a replay, or this machine's clock is wrong.`, { provider: PROVIDER });
-  }
+  checkTimestamp(timestamp, input.now, input.toleranceSec, 'SendGrid webhook', PROVIDER);
   const keys = input.secrets.map(parseSendgridPublicKey).filter((k): k is KeyObject => k !== null);
   if (keys.length === 0) {
-    throw new HubError('webhook_signature_invalid', 'No usable SendGrid verification key: SENDGRID_WEBHOOK_PUBLIC_KEY must be the base64 ECDSA P-256 public key shown under Settings → Mail Settings → Event Webhook.', { provider: PROVIDER });
+    throw noSecrets('usable SendGrid', { provider: PROVIDER, check: 'SENDGRID_WEBHOOK_PUBLIC_KEY must be the base64 ECDSA P-256 public key shown under Settings → Mail Settings → Event Webhook' });
   }
   const signed = Buffer.concat([Buffer.from(timestamp, 'utf8'), input.rawBody]);
   const sig = Buffer.from(signature, 'base64');
@@ -83,7 +78,8 @@ export function verifySendgridWebhook(input: WebhookVerifyInput): void {
     }
   });
   if (!ok) {
-    throw new HubError('webhook_signature_invalid', 'SendGrid webhook signature does not match: verify against the raw body bytes, not re-serialized JSON (SendGrid separates events with \\r\\n), and check SENDGRID_WEBHOOK_PUBLIC_KEY is the key of this Event Webhook.', { provider: PROVIDER });
+    // SendGrid separates events with \r\n: any re-serialization breaks the signature.
+    throw noSecretMatched('SendGrid webhook', input, { provider: PROVIDER, check: 'check SENDGRID_WEBHOOK_PUBLIC_KEY is the key of this Event Webhook (the raw body keeps SendGrid\'s \\r\\n between events)' });
   }
 }
 
@@ -172,6 +168,7 @@ export function parseSendgridEvents(rawBody: Buffer): InboundEvent[] {
  */
 export const sendgridWebhooks: WebhookHandler = {
   secretFields: ['webhookPublicKey'],
+  signatureHeaders: [SENDGRID_SIGNATURE_HEADER],
   verify: verifySendgridWebhook,
   parse: (rawBody) => parseSendgridEvents(rawBody),
 };

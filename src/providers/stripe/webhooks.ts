@@ -10,9 +10,9 @@
  * @see https://docs.stripe.com/webhooks#verify-manually
  * @see https://docs.stripe.com/api/events/types
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HubError } from '../../core/errors.js';
 import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit/inbound.js';
+import { bodyProblem, checkTimestamp, headerOf, hmacSha256, matchSecret, noSecrets } from '../../kit/webhook-verify.js';
 import { stripeEventToInbound } from './webhooks-normalize.js';
 
 /** Header name as the hub passes it (lower-cased). */
@@ -54,7 +54,7 @@ export function parseStripeSignatureHeader(header: string): StripeSignatureHeade
  * stripeSignature('whsec_test', 1700000000, Buffer.from('{"id":"evt_1"}')) // '…64 hex digits…'
  */
 export function stripeSignature(secret: string, timestamp: number, rawBody: Buffer): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
+  return hmacSha256(secret, `${timestamp}.`, rawBody).toString('hex');
 }
 
 /**
@@ -67,7 +67,7 @@ export function stripeSignature(secret: string, timestamp: number, rawBody: Buff
  * verifyStripeWebhook({ rawBody, headers, secrets: [process.env.STRIPE_WEBHOOK_SECRET!], now: Date.now(), toleranceSec: 300 });
  */
 export function verifyStripeWebhook(input: WebhookVerifyInput): void {
-  const header = input.headers[STRIPE_SIGNATURE_HEADER]?.trim();
+  const header = headerOf(input.headers, STRIPE_SIGNATURE_HEADER);
   if (!header) {
     throw new HubError('webhook_signature_missing', 'Stripe webhook without the Stripe-Signature header: is this request from Stripe, and does the proxy in front of the hub keep that header?', { provider: PROVIDER });
   }
@@ -77,24 +77,17 @@ export function verifyStripeWebhook(input: WebhookVerifyInput): void {
   }
   const secrets = input.secrets.map((s) => s.trim()).filter((s) => s !== '');
   if (secrets.length === 0) {
-    throw new HubError('webhook_signature_invalid', 'No Stripe webhook signing secret is configured: set STRIPE_WEBHOOK_SECRET to the endpoint\'s secret (whsec_…) from the Stripe dashboard or `stripe listen`.', { provider: PROVIDER });
+    throw noSecrets('Stripe webhook', { provider: PROVIDER, check: "set STRIPE_WEBHOOK_SECRET to the endpoint's secret (whsec_…) from the Stripe dashboard or `stripe listen`" });
   }
-  let matched = false;
-  for (const secret of secrets) {
-    const expected = Buffer.from(stripeSignature(secret, parsed.timestamp, input.rawBody), 'hex');
-    for (const given of parsed.signatures) if (timingSafeEqual(expected, given)) matched = true;
-  }
-  if (!matched) {
+  if (matchSecret(secrets, (s) => Buffer.from(stripeSignature(s, parsed.timestamp, input.rawBody), 'hex'), parsed.signatures) === undefined) {
+    const problem = bodyProblem(input.rawBody);
     throw new HubError(
       'webhook_signature_invalid',
-      'No Stripe signature matches the payload and a configured secret: did you pass the raw request body you received from Stripe (the exact bytes, not parsed and re-serialized JSON)? Also check that STRIPE_WEBHOOK_SECRET is the signing secret (whsec_…) of this endpoint.',
+      `No Stripe signature matches the payload and a configured secret: did you pass the raw request body you received from Stripe (the exact bytes, not parsed and re-serialized JSON)? ${problem ? `Here ${problem}. ` : ''}Also check that STRIPE_WEBHOOK_SECRET is the signing secret (whsec_…) of this endpoint.`,
       { provider: PROVIDER },
     );
   }
-  const skew = Math.abs(input.now / 1000 - parsed.timestamp);
-  if (input.toleranceSec > 0 && skew > input.toleranceSec) {
-    throw new HubError('webhook_timestamp_stale', `Stripe webhook timestamp is ${Math.round(skew)} s away from now (tolerance ${input.toleranceSec} s): a replay, or this machine's clock is wrong.`, { provider: PROVIDER });
-  }
+  checkTimestamp(parsed.timestamp, input.now, input.toleranceSec, 'Stripe webhook', PROVIDER);
 }
 
 /**
@@ -127,6 +120,7 @@ export function parseStripeEvents(rawBody: Buffer): InboundEvent[] {
  */
 export const stripeWebhooks: WebhookHandler = {
   secretFields: ['webhookSecret'],
+  signatureHeaders: [STRIPE_SIGNATURE_HEADER],
   verify: verifyStripeWebhook,
   parse: (rawBody) => parseStripeEvents(rawBody),
 };

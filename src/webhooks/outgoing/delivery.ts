@@ -19,11 +19,10 @@ import type { EventStore, UnifiedEvent } from '../../events/event-store.js';
 import { enqueue, type JobContext } from '../../queue/queue.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { Vault } from '../../vault/vault.js';
-import { DEFAULT_RETRY_SCHEDULE_MS, secretsContext } from './endpoints.js';
+import { DEFAULT_RETRY_SCHEDULE_MS, endpointHeaders, secretsContext, type EndpointSecrets } from './endpoints.js';
 import { DELIVER_JOB, DELIVER_JOB_MAX_RUNS, type DeliverJob } from './fan-out.js';
 import { postWebhook, type PostOutcome } from './http-post.js';
 import type { EndpointLimits } from './limits.js';
-import { signedHeaders, type EndpointSecrets } from './signing.js';
 
 /** An endpoint failing this long without a success is disabled. */
 export const FAILING_DISABLE_MS = 5 * 86_400_000;
@@ -67,7 +66,7 @@ export class Deliverer {
     let outcome: PostOutcome;
     try {
       const secrets = this.o.vault.open<EndpointSecrets>(row.secrets, secretsContext(row.endpoint_id));
-      const headers = signedHeaders(secrets, row.message_id, this.o.clock.now(), row.payload);
+      const headers = endpointHeaders(secrets, row.message_id, this.o.clock.now(), row.payload);
       outcome = await postWebhook(this.o.agent(), this.o.allow, row.url, headers, row.payload, this.o.timeoutMs, () => this.o.clock.now());
     } finally {
       this.o.limits.release(row.endpoint_id);

@@ -15,7 +15,30 @@ import type { Store } from '../../store/store.js';
 import type { Vault } from '../../vault/vault.js';
 import { assertDeliverableUrl, type LookupFn } from './address-guard.js';
 import { isTypePattern } from '../../events/types.js';
-import { generateSecret, ROTATION_OVERLAP_MS, type EndpointSecrets } from './signing.js';
+import { generateSecret, signedHeaders } from '../standard-webhooks.js';
+
+/** The secrets of an endpoint, sealed at rest as one object. */
+export interface EndpointSecrets {
+  current: string;
+  /** The secret before the last rotation, still signing until `previousUntil` (epoch ms). */
+  previous?: string;
+  previousUntil?: number;
+}
+
+/** How long a rotated-out secret keeps signing. */
+export const ROTATION_OVERLAP_MS = 24 * 60 * 60_000;
+
+/**
+ * The headers of one delivery attempt: Standard Webhooks signed by the current secret, and by
+ * the previous one inside its overlap, plus content-type and user-agent.
+ *
+ * @example
+ * endpointHeaders({ current, previous, previousUntil }, msg.id, Date.now(), msg.payload)['webhook-signature'] // 'v1,… v1,…'
+ */
+export function endpointHeaders(secrets: EndpointSecrets, id: string, now: number, body: string): Record<string, string> {
+  const signing = [secrets.current, ...(secrets.previous && (secrets.previousUntil ?? 0) > now ? [secrets.previous] : [])];
+  return { 'content-type': 'application/json', 'user-agent': 'Switchboard-Webhooks/1.0', ...signedHeaders(signing, id, now, body) };
+}
 
 /** Delays before attempts 1..8: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const DEFAULT_RETRY_SCHEDULE_MS = [0, 5_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 5 * 3600_000, 10 * 3600_000, 10 * 3600_000];

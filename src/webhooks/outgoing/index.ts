@@ -9,7 +9,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns';
 import type { Agent } from 'undici';
-import type { Hub } from '../../hub.js';
+import type { WebhookDeps } from '../deps.js';
 import { parseAllowlist, type LookupFn } from './address-guard.js';
 import { Deliverer } from './delivery.js';
 import { EndpointStore } from './endpoints.js';
@@ -19,7 +19,8 @@ import { EndpointLimits } from './limits.js';
 import { Replay } from './replay.js';
 import { outgoingRoutes } from './routes.js';
 
-export { sign, signedHeaders, generateSecret } from './signing.js';
+export { sign, signedHeaders, generateSecret } from '../standard-webhooks.js';
+export { endpointHeaders, ROTATION_OVERLAP_MS, type EndpointSecrets } from './endpoints.js';
 
 export interface OutgoingOptions {
   /** Per-request timeout (default 15 s). */
@@ -43,16 +44,16 @@ export interface Outgoing {
   purge(): Promise<{ messages: number; attempts: number }>;
 }
 
-const installed = new WeakMap<Hub, Outgoing>();
+const installed = new WeakMap<object, Outgoing>();
 
 /** The outgoing webhooks module of a hub. */
-export function outgoingOf(hub: Hub): Outgoing {
+export function outgoingOf(hub: object): Outgoing {
   const out = installed.get(hub);
   if (!out) throw new Error('outgoing webhooks are not installed on this hub');
   return out;
 }
 
-export function installOutgoing(hub: Hub, options: OutgoingOptions = {}): Outgoing {
+export function installOutgoing(hub: WebhookDeps, options: OutgoingOptions = {}): Outgoing {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const allow = parseAllowlist(hub.config.webhookAllowlist);
   let lookup: LookupFn = dnsLookup;

@@ -7,7 +7,7 @@
  * @see https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
  */
 import { HubError } from '../../core/errors.js';
-import { headerOf, hmacSha256, noSecretMatched, safeEqual, type SourceVerifyInput } from './verify-common.js';
+import { headerOf, hmacSha256, matchSecret, noSecretMatched, type VerifyInput } from '../../kit/webhook-verify.js';
 
 const SCHEME = 'GitHub';
 export const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256';
@@ -28,16 +28,14 @@ export function githubSignature(secret: string, rawBody: Buffer): string {
  * @example
  * verifyGithub({ rawBody, headers, secrets: [process.env.GITHUB_WEBHOOK_SECRET!], now: Date.now(), toleranceSec: 300 });
  */
-export function verifyGithub(input: SourceVerifyInput): void {
+export function verifyGithub(input: VerifyInput): void {
   const given = headerOf(input.headers, GITHUB_SIGNATURE_HEADER);
   if (given === undefined) {
     const sha1 = headerOf(input.headers, 'x-hub-signature') !== undefined ? ' (only the SHA-1 X-Hub-Signature was sent, which is not accepted)' : '';
     throw new HubError('webhook_signature_missing', `${SCHEME} request lacks X-Hub-Signature-256${sha1}; set a secret on the GitHub webhook`);
   }
   if (!given.startsWith('sha256=')) throw new HubError('webhook_signature_invalid', `${SCHEME} X-Hub-Signature-256 does not start with "sha256="`);
-  const hex = given.toLowerCase();
-  for (const secret of input.secrets) {
-    if (safeEqual(githubSignature(secret, input.rawBody), hex)) return;
+  if (matchSecret(input.secrets, (s) => githubSignature(s, input.rawBody), [given.toLowerCase()]) === undefined) {
+    throw noSecretMatched(SCHEME, input, { check: 'check the secret set on the GitHub webhook' });
   }
-  throw noSecretMatched(SCHEME, input.secrets.length);
 }

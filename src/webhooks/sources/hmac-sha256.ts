@@ -7,7 +7,15 @@
  * @see https://www.rfc-editor.org/rfc/rfc2104
  */
 import { HubError } from '../../core/errors.js';
-import { headerOf, hmacSha256, noSecretMatched, safeEqual, type SourceVerifyInput } from './verify-common.js';
+import { headerOf, hmacSha256, matchSecret, noSecretMatched, type VerifyInput } from '../../kit/webhook-verify.js';
+
+/** A custom source's input: the common one plus where and how the signature is written. */
+export interface SourceVerifyInput extends VerifyInput {
+  /** The header carrying the signature. */
+  header?: string;
+  /** How the signature is written (default `hex`). */
+  encoding?: 'hex' | 'base64';
+}
 
 const SCHEME = 'HMAC-SHA256';
 
@@ -34,8 +42,7 @@ export function verifyHmacSha256(input: SourceVerifyInput): void {
   if (value === undefined) throw new HubError('webhook_signature_missing', `${SCHEME} request lacks the signature header ${input.header}`);
   let given = value.replace(/^sha256=/i, '');
   if (encoding === 'hex') given = given.toLowerCase();
-  for (const secret of input.secrets) {
-    if (safeEqual(hmacSha256Signature(secret, input.rawBody, encoding), given)) return;
+  if (matchSecret(input.secrets, (s) => hmacSha256Signature(s, input.rawBody, encoding), [given]) === undefined) {
+    throw noSecretMatched(SCHEME, input, { check: `check the secret and that ${input.header} is written in ${encoding}` });
   }
-  throw noSecretMatched(SCHEME, input.secrets.length);
 }

@@ -1,20 +1,19 @@
 /**
- * The routes of custom inbound sources: the API (`/api/v1/webhooks/sources`, scopes
- * `webhooks:read` / `webhooks:write`) and the public receiving URL `/webhooks/sources/:sourceId`,
- * which reads the body as raw bytes (the signature covers them exactly).
+ * The API of custom inbound sources (`/api/v1/webhooks/sources`, scopes `webhooks:read` /
+ * `webhooks:write`). Deliveries arrive on `POST /webhooks/sources/:sourceId`, the one inbound
+ * route (`server/routes/webhooks.ts`).
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Hub } from '../../hub.js';
 import { tenantOf } from '../../kit/api.js';
-import type { SourceReceiver } from './receiver.js';
+import type { WebhookConfig } from '../deps.js';
 import { createSourceInput, updateSourceInput, type SourceStore, type SourceView } from './source-store.js';
 
 const BASE = '/api/v1/webhooks/sources';
 const tags = ['webhooks'];
 
 /** Where senders post: PUBLIC_URL when set, else the origin the API request came to. */
-function receiveUrl(hub: Hub, req: FastifyRequest, id: string): string {
-  const origin = hub.config.publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.host}`;
+function receiveUrl(config: Pick<WebhookConfig, 'publicUrl'>, req: FastifyRequest, id: string): string {
+  const origin = config.publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.host}`;
   return `${origin}/webhooks/sources/${id}`;
 }
 
@@ -22,12 +21,12 @@ function receiveUrl(hub: Hub, req: FastifyRequest, id: string): string {
  * The API plugin.
  *
  * @example
- * hub.routePlugins.push(sourceApiRoutes(hub, sources));
+ * hub.routePlugins.push(sourceApiRoutes(hub.config, sources));
  */
 export const sourceApiRoutes =
-  (hub: Hub, sources: SourceStore): FastifyPluginAsync =>
+  (config: Pick<WebhookConfig, 'publicUrl'>, sources: SourceStore): FastifyPluginAsync =>
   async (app) => {
-    const withUrl = (req: FastifyRequest, s: SourceView) => ({ ...s, url: receiveUrl(hub, req, s.id) });
+    const withUrl = (req: FastifyRequest, s: SourceView) => ({ ...s, url: receiveUrl(config, req, s.id) });
     app.post(BASE, { config: { scope: 'webhooks:write' }, schema: { tags, summary: 'Create a custom inbound source (secrets sealed, never returned)', body: createSourceInput } }, async (req, reply) => {
       const created = await sources.create(tenantOf(req), req.body);
       reply.code(201);
@@ -46,28 +45,4 @@ export const sourceApiRoutes =
       await sources.remove(tenantOf(req), req.params.id);
       reply.code(204);
     });
-  };
-
-/**
- * The public receiving route, in a scope of its own: every content type is read as raw bytes.
- *
- * @example
- * hub.routePlugins.push(sourceReceiveRoutes(receiver));
- */
-export const sourceReceiveRoutes =
-  (receiver: SourceReceiver): FastifyPluginAsync =>
-  async (app) => {
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body));
-    app.post<{ Params: { sourceId: string } }>(
-      '/webhooks/sources/:sourceId',
-      { config: { public: true }, schema: { tags, summary: 'Inbound webhook of a custom source (signature verified on the raw body)', security: [] } },
-      async (req) => {
-        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const headers: Record<string, string | undefined> = {};
-        for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-        const { id, duplicate } = await receiver.receive(req.params.sourceId, raw, headers);
-        return { received: true, id, duplicate };
-      },
-    );
   };

@@ -4,9 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { GITHUB_SIGNATURE_HEADER, verifyGithub } from './github.js';
-import { verifyHmacSha256 } from './hmac-sha256.js';
-import { standardWebhooksHeaders, verifyStandardWebhooks } from './standard-webhooks.js';
-import { headerOf, type SourceVerifier } from './verify-common.js';
+import { headerOf } from '../../kit/webhook-verify.js';
+import { standardWebhooksHeaders, verifyStandardWebhooks } from '../standard-webhooks.js';
+import { verifyHmacSha256, type SourceVerifyInput } from './hmac-sha256.js';
+
+export type { SourceVerifyInput } from './hmac-sha256.js';
+
+/** Throws a HubError unless the request is signed by one of `input.secrets`. */
+export type SourceVerifier = (input: SourceVerifyInput) => void;
 
 export const SCHEME_IDS = ['standard-webhooks', 'github', 'hmac-sha256'] as const;
 export type SchemeId = (typeof SCHEME_IDS)[number];

@@ -12,7 +12,7 @@ import type { WebhookSourcesTable } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import type { Vault } from '../../vault/vault.js';
 import { SCHEME_IDS, SCHEMES, type SchemeId } from './schemes.js';
-import { STANDARD_SECRET, standardWebhooksKey } from './standard-webhooks.js';
+import { STANDARD_SECRET, standardWebhooksKey } from '../standard-webhooks.js';
 
 /** A source as the API shows it: never its secrets, only how many there are. */
 export interface SourceView {
