@@ -1,7 +1,9 @@
 /**
  * SSRF guard for outgoing webhooks: customers' URLs must not reach the hub's own network. Private,
- * loopback, link-local, CGNAT, unique-local IPv6, multicast and cloud metadata addresses are
- * refused, unless an allowlist CIDR (`SWITCHBOARD_WEBHOOK_ALLOWLIST`) opens them. The check runs at
+ * loopback, link-local, CGNAT, unique-local and site-local IPv6, multicast, 6to4 relay and cloud
+ * metadata addresses are refused, and so are IPv6 forms that embed such an IPv4 address
+ * (IPv4-mapped, IPv4-compatible, IPv4-translated, NAT64, 6to4), unless an allowlist CIDR
+ * (`SWITCHBOARD_WEBHOOK_ALLOWLIST`) opens them. The check runs at
  * endpoint creation and again at delivery, on the addresses the socket actually connects to (a
  * `lookup` wrapper), so a name that re-resolves to a private address later (DNS rebinding) fails.
  *
@@ -22,6 +24,7 @@ const DENIED: [string, number, 'ipv4' | 'ipv6'][] = [
   ['169.254.0.0', 16, 'ipv4'], // link-local, 169.254.169.254 metadata
   ['172.16.0.0', 12, 'ipv4'],
   ['192.0.0.0', 24, 'ipv4'],
+  ['192.88.99.0', 24, 'ipv4'], // 6to4 relay anycast (RFC 7526)
   ['192.168.0.0', 16, 'ipv4'],
   ['198.18.0.0', 15, 'ipv4'],
   ['224.0.0.0', 4, 'ipv4'], // multicast
@@ -30,20 +33,47 @@ const DENIED: [string, number, 'ipv4' | 'ipv6'][] = [
   ['::1', 128, 'ipv6'],
   ['fc00::', 7, 'ipv6'], // unique local, fd00:ec2::254 metadata
   ['fe80::', 10, 'ipv6'],
+  ['fec0::', 10, 'ipv6'], // site-local (deprecated, still routed inside some networks)
+  ['64:ff9b:1::', 48, 'ipv6'], // NAT64 local-use (RFC 8215): translated inside the network
   ['ff00::', 8, 'ipv6'],
 ];
 
 const denied = new BlockList();
 for (const [net, prefix, type] of DENIED) denied.addSubnet(net, prefix, type);
 
-/** IPv4-mapped (`::ffff:a.b.c.d`, `::ffff:7f00:1`) and NAT64 (`64:ff9b::…`) addresses as IPv4. */
+/** The 16 bytes of an IPv6 address (already checked by `isIP`), a trailing dotted IPv4 included. */
+function ipv6Bytes(ip: string): number[] {
+  let text = ip.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const groups = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = groups(head);
+  const right = groups(tail);
+  const words = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return words.flatMap((w) => [w >> 8, w & 255]);
+}
+
+const zero = (bytes: number[], from: number, to: number) => bytes.slice(from, to).every((b) => b === 0);
+
+/**
+ * The IPv4 address an IPv6 address carries, where the network would deliver to that IPv4
+ * address: IPv4-mapped `::ffff:a.b.c.d`, IPv4-translated `::ffff:0:a.b.c.d` (RFC 2765),
+ * IPv4-compatible `::a.b.c.d` (deprecated), NAT64 well-known `64:ff9b::a.b.c.d` (RFC 6052) and
+ * 6to4 `2002:AABB:CCDD::` (RFC 3056).
+ */
 function embeddedV4(ip: string): string | undefined {
-  const m = /^(?:::ffff:|64:ff9b::)(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i.exec(ip);
-  if (!m) return undefined;
-  if (m[1]) return m[1];
-  const hi = parseInt(m[2]!, 16);
-  const lo = parseInt(m[3]!, 16);
-  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+  const b = ipv6Bytes(ip);
+  const v4 = (at: number) => b.slice(at, at + 4).join('.');
+  if (zero(b, 0, 10) && b[10] === 0xff && b[11] === 0xff) return v4(12); // mapped
+  if (zero(b, 0, 8) && b[8] === 0xff && b[9] === 0xff && zero(b, 10, 12)) return v4(12); // translated
+  if (zero(b, 0, 12)) return v4(12); // compatible (and :: / ::1, denied as 0.0.0.0/8)
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(b, 4, 12)) return v4(12); // NAT64
+  if (b[0] === 0x20 && b[1] === 0x02) return v4(2); // 6to4
+  return undefined;
 }
 
 /**
@@ -74,10 +104,13 @@ export function forbiddenReason(address: string, allow: BlockList): string | nul
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   const family = isIP(bare);
   if (family === 0) return 'not an IP address';
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  if (allow.check(bare, type)) return null;
   const v4 = family === 6 ? embeddedV4(bare) : undefined;
-  const [ip, type] = v4 ? [v4, 'ipv4' as const] : [bare, family === 4 ? ('ipv4' as const) : ('ipv6' as const)];
-  if (allow.check(ip, type) || (v4 && allow.check(bare, 'ipv6'))) return null;
-  if (denied.check(ip, type)) return `${bare} is a private, loopback, link-local or metadata address`;
+  if (v4 && allow.check(v4, 'ipv4')) return null;
+  if (denied.check(bare, type) || (v4 && denied.check(v4, 'ipv4'))) {
+    return `${bare}${v4 ? ` (embedding ${v4})` : ''} is a private, loopback, link-local or metadata address`;
+  }
   return null;
 }
 
