@@ -17,6 +17,7 @@
 export const OPERATIONAL_EVENT_TYPES = {
   'webhook.delivery.exhausted': 'An outgoing webhook message failed on every attempt of its schedule and was dead-lettered.',
   'webhook.endpoint.disabled': 'An outgoing webhook endpoint was disabled (410 Gone, or failing continuously for 5 days).',
+  'webhook.replay_conflict': 'An inbound webhook reused a signed token (Mailgun) with another body: refused with 401; data names the provider and connection, never the body.',
 } as const;
 export type OperationalEventType = keyof typeof OPERATIONAL_EVENT_TYPES;
 
