@@ -4,9 +4,12 @@
  * raw SQLite file and WAL, and on a pg_dump plus every row of every table); a tenant's own
  * connection carries that tenant's sends.
  *
- * The tenant connections point at a SendGrid emulator of this test process (`SENDGRID_API_BASE`
- * applies to tenant connections), apart from the hub's own sandbox emulator, so a test can tell
- * which connection a send went through.
+ * The hub runs in live mode (NODE_ENV=development, no MOCK_EXTERNAL_APIS) with no SendGrid key in
+ * its environment, so its default SendGrid connection is a sandbox one and tenant connections are
+ * live. They point at a SendGrid emulator of this test process standing in for the real API
+ * (`SENDGRID_API_BASE` applies to live connections), apart from the hub's own sandbox emulator, so
+ * a test can tell which connection a send went through. (On a sandboxed hub tenant connections go
+ * to the emulator: see connections-sandbox.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -84,7 +87,7 @@ describe.each([
     if (dialect === 'postgres' && !hasPg) return;
     fixture = makeFixture();
     await (await fixture.open()).close();
-    t = await startTestHub({ DATABASE_URL: fixture.options.databaseUrl!, SENDGRID_API_BASE: upstream.url });
+    t = await startTestHub({ NODE_ENV: 'development', DATABASE_URL: fixture.options.databaseUrl!, SENDGRID_API_BASE: upstream.url });
   });
   afterAll(async () => {
     await t?.close();
@@ -131,10 +134,11 @@ describe.each([
     expect(list.body.data.filter((c: { name: string }) => c.name === 'bad')).toEqual([]);
   });
 
-  it('an unknown provider is a 404 naming it and the known ones', async () => {
+  it('an unknown provider is a 400 naming it and the known ones', async () => {
     const res = await t.api(CONNECTIONS, { body: { provider: 'postmarkk', name: 'x', credentials: { apiKey: 'k' } } });
-    expect(res.status).toBe(404);
-    expect(res.body.code).toBe('not_found');
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors).toEqual([{ field: 'provider', message: expect.stringContaining('sendgrid') }]);
     expect(res.body.detail).toContain('"postmarkk"');
     expect(res.body.detail).toContain('sendgrid');
   });

@@ -1,22 +1,29 @@
 /**
- * Connections: a provider plus credentials for one tenant.
+ * Connections: a provider plus credentials for one tenant, and the connectors built on them.
  *
  * - The default connection of each provider comes from its env vars (manifest `env`). With the
- *   fields of `liveWhen` set it is live; otherwise (or when sandbox is forced) the provider's
- *   emulator is started on a loopback port and the connection points at it.
+ *   fields of `liveWhen` set it is live; otherwise (or when sandbox is forced) it is a sandbox
+ *   connection whose emulator starts when first used (`sandboxes.ts`).
  * - `POST /api/v1/connections` adds tenant connections; their credentials are sealed by the vault.
+ *   On a sandboxed hub (MOCK_EXTERNAL_APIS=true or NODE_ENV=test) they go to the emulator too:
+ *   nothing a sandboxed hub does leaves the machine.
+ * - Token sets and status (`state.ts`) are written back as connectors refresh tokens.
+ * - `connector(tenant, provider, category)` is the one way to get a connector: cached per
+ *   connection, closed on shutdown.
  */
 import type { Clock } from '../core/clock.js';
 import { HubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { apiBaseVar, type ProviderCatalog } from '../kit/catalog.js';
+import type { Category, CategoryContracts, ConnectionStatus, ProviderDefinition, ResolvedConnection, TokenSet } from '../kit/connector.js';
 import type { Emulator } from '../kit/emulator.js';
-import type { Category, CategoryContracts, ProviderDefinition, ResolvedConnection } from '../kit/connector.js';
-import type { ProviderHttp } from '../transport/types.js';
 import type { Store } from '../store/store.js';
 import type { Transport } from '../transport/transport.js';
+import type { ProviderHttp } from '../transport/types.js';
 import type { Vault } from '../vault/vault.js';
+import { Sandboxes } from './sandboxes.js';
+import { ConnectionStates } from './state.js';
 
 export const DEFAULT_TENANT = 'default';
 /** Other processes see a new or removed connection within this long (this process at once). */
@@ -28,8 +35,12 @@ export interface ConnectionSummary {
   provider: string;
   name: string;
   mode: 'sandbox' | 'live';
+  status: ConnectionStatus;
+  statusReason?: string;
   /** Credential field names (never values). */
   fields: string[];
+  /** The connection holds OAuth tokens (never shown). */
+  hasTokens: boolean;
   createdAt?: number;
 }
 
@@ -47,9 +58,12 @@ export interface ConnectionManagerOptions {
   providers?: string[];
 }
 
+type ConnectionRow = { id: string; tenant_id: string; provider: string; credentials: string };
+
 export class ConnectionManager {
   private readonly defaults = new Map<string, ResolvedConnection>();
-  private readonly emulators = new Map<string, Emulator>();
+  private readonly sandboxes = new Sandboxes();
+  private readonly states: ConnectionStates;
   private readonly errors = new Map<string, string>();
   private readonly httpCache = new Map<string, ProviderHttp>();
   /** Connectors by connection id and category: built once, closed on shutdown. */
@@ -57,21 +71,41 @@ export class ConnectionManager {
   /** A tenant's own connection per provider (or none), cached briefly: the send path asks every time. */
   private readonly tenantCache = new Map<string, { connection: ResolvedConnection | undefined; until: number }>();
 
-  constructor(private readonly o: ConnectionManagerOptions) {}
+  constructor(private readonly o: ConnectionManagerOptions) {
+    this.states = new ConnectionStates(o);
+  }
 
-  /** Resolve every default connection, starting emulators for sandboxed providers. */
+  /** Resolve every default connection (emulators start later, when first used). */
   async start(): Promise<void> {
     const wanted = this.o.catalog.all.filter((p) => !this.o.providers || this.o.providers.includes(p.manifest.id));
-    await Promise.all(wanted.map((p) => this.resolveDefault(p)));
+    for (const p of wanted) this.resolveDefault(p);
+    const states = await this.states.load([...this.defaults.values()].map((c) => c.id));
+    for (const c of this.defaults.values()) this.states.apply(c, states.get(c.id));
   }
 
-  /** Point every emulator's signed webhooks at the hub. */
+  /** Point every emulator's signed webhooks at the hub (also those started later). */
   setWebhookBase(baseUrl: string): void {
-    for (const [id, emu] of this.emulators) emu.setWebhookTarget(`${baseUrl.replace(/\/$/, '')}/webhooks/${id}`);
+    this.sandboxes.setWebhookBase(baseUrl);
   }
 
+  /** The running emulator of a sandboxed provider, if it has started. */
   emulator(provider: string): Emulator | undefined {
-    return this.emulators.get(provider);
+    return this.sandboxes.get(provider);
+  }
+
+  /**
+   * The emulator of a sandboxed provider, started now if needed.
+   *
+   * @example
+   * (await hub.connections.sandbox('sendgrid')).chaos.errorRate = 0.5;
+   */
+  sandbox(provider: string): Promise<Emulator> {
+    return this.sandboxes.start(provider);
+  }
+
+  /** Start every sandboxed provider's emulator now (tests that steer chaos before the first call). */
+  async startEmulators(): Promise<void> {
+    await Promise.all([...this.defaults.values()].map((c) => this.ready(c)));
   }
 
   /** A configuration problem found at start (shown by health), if any. */
@@ -79,6 +113,7 @@ export class ConnectionManager {
     return this.errors.get(provider);
   }
 
+  /** The env default connection of `provider` (a sandbox one points at its emulator once started). */
   defaultConnection(provider: string): ResolvedConnection | undefined {
     return this.defaults.get(provider);
   }
@@ -88,31 +123,29 @@ export class ConnectionManager {
     const key = `${tenantId}\n${provider}`;
     const now = this.o.clock.now();
     const hit = this.tenantCache.get(key);
-    if (hit && hit.until > now) return hit.connection ?? this.defaults.get(provider);
-    const row = await this.o.store.db
-      .selectFrom('connections')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('provider', '=', provider)
-      .orderBy('created_at')
-      .executeTakeFirst();
-    const connection = row ? this.fromRow(row) : undefined;
-    if (this.tenantCache.size > 10_000) this.tenantCache.clear();
-    this.tenantCache.set(key, { connection, until: now + TENANT_CACHE_MS });
-    return connection ?? this.defaults.get(provider);
+    let connection: ResolvedConnection | undefined;
+    if (hit && hit.until > now) connection = hit.connection;
+    else {
+      const row = await this.o.store.db.selectFrom('connections').selectAll().where('tenant_id', '=', tenantId).where('provider', '=', provider).orderBy('created_at').executeTakeFirst();
+      connection = row ? await this.fromRow(row) : undefined;
+      if (this.tenantCache.size > 10_000) this.tenantCache.clear();
+      this.tenantCache.set(key, { connection, until: now + TENANT_CACHE_MS });
+    }
+    return this.ready(connection ?? this.defaults.get(provider));
   }
 
   /** A connection by id: a default (`conn_default_<provider>`) or a tenant's own; undefined if none. */
   async byId(id: string): Promise<ResolvedConnection | undefined> {
-    for (const c of this.defaults.values()) if (c.id === id) return c;
+    for (const c of this.defaults.values()) if (c.id === id) return this.ready(c);
     const row = await this.o.store.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? this.fromRow(row) : undefined;
+    return row ? this.ready(await this.fromRow(row)) : undefined;
   }
 
   /**
    * The connector a tenant uses for `provider` in `category`: its own connection's, else the
    * default's. Cached per connection (breakers, pools, token caches live there) and closed on
-   * shutdown. A provider with no connection is `not_configured`.
+   * shutdown. No connection is `not_configured`; a disabled one, or one that needs the user to
+   * sign in again, is `connection_inactive`.
    *
    * @example
    * const email = await hub.connections.connector('default', 'sendgrid', 'email');
@@ -125,12 +158,22 @@ export class ConnectionManager {
 
   /** The connector of one resolved connection for `category` (cached, see {@link connector}). */
   connectorFor<K extends Category>(connection: ResolvedConnection, category: K): CategoryContracts[K] {
+    if (connection.status && connection.status !== 'active') {
+      throw new HubError('connection_inactive', `Connection ${connection.id} (${connection.provider}) is ${connection.status}${connection.statusReason ? `: ${connection.statusReason}` : ''}`, { provider: connection.provider, details: { connectionId: connection.id, status: connection.status } });
+    }
     const key = `${connection.id}\n${category}`;
     const hit = this.connectors.get(key);
     if (hit) return hit.connector as CategoryContracts[K];
     const factory = this.o.catalog.get(connection.provider)[category];
     if (!factory) throw new HubError('not_configured', `${connection.provider} has no ${category} connector`, { provider: connection.provider });
-    const connector = factory({ connection, http: this.http(connection), clock: this.o.clock, logger: this.o.logger }) as CategoryContracts[K];
+    const connector = factory({
+      connection,
+      http: this.http(connection),
+      clock: this.o.clock,
+      logger: this.o.logger,
+      saveTokens: (tokens) => this.saveTokens(connection, tokens),
+      setStatus: (status, reason) => this.setStatus(connection, status, reason),
+    }) as CategoryContracts[K];
     this.connectors.set(key, { connectionId: connection.id, connector });
     return connector;
   }
@@ -154,16 +197,15 @@ export class ConnectionManager {
   webhookSecrets(provider: string): string[] {
     const def = this.o.catalog.get(provider);
     const fields = def.webhooks?.secretFields ?? [];
-    const fromEnv = fields
-      .map((f) => this.o.env[(def.manifest.env as Record<string, string>)[f] ?? ''])
-      .filter((v): v is string => !!v);
-    const emu = this.emulators.get(provider)?.webhookSecret;
+    const fromEnv = fields.map((f) => this.o.env[(def.manifest.env as Record<string, string>)[f] ?? '']).filter((v): v is string => !!v);
+    const emu = this.sandboxes.get(provider)?.webhookSecret;
     return emu ? [...fromEnv, emu] : fromEnv;
   }
 
   /** Add a tenant connection; credentials are validated by the manifest and sealed. */
   async create(tenantId: string, provider: string, name: string, credentials: Record<string, unknown>): Promise<ConnectionSummary> {
-    const def = this.o.catalog.get(provider);
+    const def = this.o.catalog.find(provider);
+    if (!def) throw new HubError('validation_failed', `provider: unknown provider "${provider}"; known: ${this.o.catalog.ids().join(', ')}`, { errors: [{ field: 'provider', message: `must be one of ${this.o.catalog.ids().join(', ')}` }] });
     const parsed = def.manifest.credentials.safeParse(credentials);
     if (!parsed.success) {
       const errors = parsed.error.issues.map((i) => ({ field: `credentials.${i.path.join('.')}`, message: i.message }));
@@ -173,46 +215,62 @@ export class ConnectionManager {
     const id = newId('conn', now);
     const sealed = this.o.vault.seal(parsed.data, id);
     try {
-      await this.o.store.write((trx) =>
-        trx
-          .insertInto('connections')
-          .values({ id, tenant_id: tenantId, provider, name, credentials: sealed, key_id: this.o.vault.currentKid, created_at: now, updated_at: now })
-          .execute(),
-      );
+      await this.o.store.write((trx) => trx.insertInto('connections').values({ id, tenant_id: tenantId, provider, name, credentials: sealed, key_id: this.o.vault.currentKid, created_at: now, updated_at: now }).execute());
     } catch (err) {
       throw new HubError('conflict', `Tenant already has a ${provider} connection named "${name}"`, { cause: err });
     }
     this.tenantCache.clear();
-    return { id, tenantId, provider, name, mode: 'live', fields: Object.keys(parsed.data as object), createdAt: now };
+    return { id, tenantId, provider, name, mode: this.o.forceSandbox ? 'sandbox' : 'live', status: 'active', fields: Object.keys(parsed.data as object), hasTokens: false, createdAt: now };
   }
 
   async list(tenantId: string): Promise<ConnectionSummary[]> {
     const rows = await this.o.store.db.selectFrom('connections').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').execute();
-    const own = rows.map((r) => ({
-      id: r.id,
-      tenantId: r.tenant_id,
-      provider: r.provider,
-      name: r.name,
-      mode: 'live' as const,
-      fields: Object.keys(this.o.vault.open<Record<string, unknown>>(r.credentials, r.id)),
-      createdAt: r.created_at,
-    }));
+    const states = await this.states.load(rows.map((r) => r.id));
+    const own = rows.map((r) => {
+      const state = states.get(r.id);
+      return {
+        id: r.id, tenantId: r.tenant_id, provider: r.provider, name: r.name, mode: this.o.forceSandbox ? ('sandbox' as const) : ('live' as const),
+        status: (state?.status ?? 'active') as ConnectionStatus, statusReason: state?.status_reason ?? undefined,
+        fields: Object.keys(this.o.vault.open<Record<string, unknown>>(r.credentials, r.id)), hasTokens: !!state?.tokens, createdAt: r.created_at,
+      };
+    });
     const defaults = [...this.defaults.values()].map((c) => ({
-      id: c.id,
-      tenantId: DEFAULT_TENANT,
-      provider: c.provider,
-      name: 'default',
-      mode: c.mode,
-      fields: Object.keys(c.credentials as object),
+      id: c.id, tenantId: DEFAULT_TENANT, provider: c.provider, name: 'default', mode: c.mode, status: c.status ?? 'active', statusReason: c.statusReason,
+      // A sandbox connection whose emulator has not started yet will get the `liveWhen` fields from it.
+      fields: [...new Set([...Object.keys(c.credentials as object), ...(c.mode === 'sandbox' && !c.baseUrl ? this.o.catalog.get(c.provider).manifest.liveWhen : [])])],
+      hasTokens: !!c.tokens,
     }));
     return [...defaults, ...own];
   }
 
+  /**
+   * Store a connection's token set (sealed) and use it at once; what `ctx.saveTokens` of a
+   * connector does, and what an OAuth callback does after the code exchange.
+   */
+  async saveTokens(connection: ResolvedConnection, tokens: TokenSet): Promise<void> {
+    await this.states.saveTokens(connection, tokens);
+  }
+
+  /** Set a connection's status (`disabled` by an operator, `active` again, `needs_reauth` by a connector). */
+  async setStatus(connection: ResolvedConnection, status: ConnectionStatus, reason?: string): Promise<void> {
+    await this.states.setStatus(connection, status, reason);
+    this.tenantCache.clear();
+  }
+
+  /** An operator enables or disables one of the tenant's connections (or a default one). */
+  async setStatusById(tenantId: string, id: string, status: ConnectionStatus, reason?: string): Promise<ConnectionSummary> {
+    const connection = await this.byId(id);
+    if (!connection || (connection.tenantId !== tenantId && !id.startsWith('conn_default_'))) throw new HubError('not_found', `No connection ${id}`);
+    await this.setStatus(connection, status, reason);
+    const found = (await this.list(tenantId)).find((c) => c.id === id);
+    if (!found) throw new HubError('not_found', `No connection ${id}`);
+    return found;
+  }
+
   async remove(tenantId: string, id: string): Promise<void> {
-    const res = await this.o.store.write((trx) =>
-      trx.deleteFrom('connections').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst(),
-    );
+    const res = await this.o.store.write((trx) => trx.deleteFrom('connections').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst());
     if (Number(res.numDeletedRows) === 0) throw new HubError('not_found', `No connection ${id}`);
+    await this.states.remove(id);
     this.httpCache.delete(id);
     await this.closeConnectors((c) => c.connectionId === id);
     this.tenantCache.clear();
@@ -221,7 +279,7 @@ export class ConnectionManager {
   /** Close every connector (SMTP pools, …), then the emulators. */
   async close(): Promise<void> {
     await this.closeConnectors(() => true);
-    await Promise.allSettled([...this.emulators.values()].map((e) => e.close()));
+    await this.sandboxes.close();
   }
 
   private async closeConnectors(which: (c: { connectionId: string }) => boolean): Promise<void> {
@@ -230,17 +288,34 @@ export class ConnectionManager {
     await Promise.allSettled(closing.map(([, c]) => (c.connector as { close?: () => Promise<void> }).close?.()));
   }
 
-  private fromRow(row: { id: string; tenant_id: string; provider: string; credentials: string }): ResolvedConnection {
-    const def = this.o.catalog.get(row.provider);
-    const credentials = this.o.vault.open<Record<string, unknown>>(row.credentials, row.id);
-    const baseUrl = this.o.env[apiBaseVar(row.provider)] ?? def.manifest.baseUrlFor?.(credentials) ?? def.manifest.baseUrl;
-    return { id: row.id, tenantId: row.tenant_id, provider: row.provider, mode: 'live', baseUrl, credentials };
+  /**
+   * A sandbox connection gets its emulator's URL and credentials once the emulator runs (non-secret
+   * settings such as a from address or region are kept).
+   */
+  private async ready(connection: ResolvedConnection | undefined): Promise<ResolvedConnection | undefined> {
+    if (!connection || connection.mode !== 'sandbox' || connection.baseUrl) return connection;
+    const emulator = await this.sandboxes.start(connection.provider);
+    const m = this.o.catalog.get(connection.provider).manifest;
+    const kept = Object.fromEntries(Object.entries(connection.credentials).filter(([k]) => !m.secretFields.includes(k) && !m.liveWhen.includes(k)));
+    connection.credentials = m.credentials.parse({ ...kept, ...emulator.credentials }) as Record<string, unknown>;
+    connection.baseUrl = emulator.url;
+    return connection;
   }
 
-  private async resolveDefault(def: ProviderDefinition): Promise<void> {
+  private async fromRow(row: ConnectionRow): Promise<ResolvedConnection> {
+    const def = this.o.catalog.get(row.provider);
+    const credentials = this.o.vault.open<Record<string, unknown>>(row.credentials, row.id);
+    const sandbox = this.o.forceSandbox && this.sandboxes.has(row.provider);
+    const baseUrl = sandbox ? '' : (this.o.env[apiBaseVar(row.provider)] ?? def.manifest.baseUrlFor?.(credentials) ?? def.manifest.baseUrl);
+    const connection: ResolvedConnection = { id: row.id, tenantId: row.tenant_id, provider: row.provider, mode: sandbox ? 'sandbox' : 'live', baseUrl, credentials, status: 'active' };
+    return this.states.apply(connection, (await this.states.load([row.id])).get(row.id));
+  }
+
+  private resolveDefault(def: ProviderDefinition): void {
     const m = def.manifest;
+    const env = m.env as Record<string, string>;
     const raw: Record<string, string> = {};
-    for (const [field, envVar] of Object.entries(m.env as Record<string, string>)) {
+    for (const [field, envVar] of Object.entries(env)) {
       const v = this.o.env[envVar];
       if (v !== undefined && v.trim() !== '') raw[field] = v.trim();
     }
@@ -249,23 +324,20 @@ export class ConnectionManager {
     if (live) {
       const parsed = m.credentials.safeParse(raw);
       if (!parsed.success) {
-        const names = parsed.error.issues.map((i) => `${(m.env as Record<string, string>)[String(i.path[0])] ?? i.path.join('.')}: ${i.message}`);
+        const names = parsed.error.issues.map((i) => `${env[String(i.path[0])] ?? i.path.join('.')}: ${i.message}`);
         throw new HubError('config_invalid', `Invalid ${m.name} configuration:\n  ${names.join('\n  ')}`);
       }
       const credentials = parsed.data as Record<string, unknown>;
       const baseUrl = this.o.env[apiBaseVar(m.id)] ?? m.baseUrlFor?.(credentials as never) ?? m.baseUrl;
-      this.defaults.set(m.id, { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'live', baseUrl, credentials });
+      this.defaults.set(m.id, { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'live', baseUrl, credentials, status: 'active' });
       return;
     }
     if (!def.startEmulator) {
-      this.errors.set(m.id, `not configured: set ${m.liveWhen.map((f) => (m.env as Record<string, string>)[f]).join(', ')}`);
+      this.errors.set(m.id, `not configured: set ${m.liveWhen.map((f) => env[f]).join(', ')}`);
       return;
     }
-    const emulator = await def.startEmulator();
-    this.emulators.set(m.id, emulator);
-    // Keep non-secret settings (from addresses, region) from the env; the emulator supplies the rest.
-    const kept = Object.fromEntries(Object.entries(raw).filter(([k]) => !m.secretFields.includes(k) && !m.liveWhen.includes(k)));
-    const credentials = m.credentials.parse({ ...kept, ...emulator.credentials }) as Record<string, unknown>;
-    this.defaults.set(m.id, { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'sandbox', baseUrl: emulator.url, credentials });
+    this.sandboxes.add(def);
+    // Non-secret settings (from addresses, region) come from the env; the emulator supplies the rest when it starts.
+    this.defaults.set(m.id, { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'sandbox', baseUrl: '', credentials: raw, status: 'active' });
   }
 }

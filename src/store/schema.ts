@@ -29,6 +29,19 @@ export interface ConnectionsTable {
   updated_at: number;
 }
 
+/** Tokens and status of a connection (default or tenant); see migration 004. */
+export interface ConnectionStateTable {
+  connection_id: string;
+  /** Sealed TokenSet JSON, or null. */
+  tokens: string | null;
+  key_id: string | null;
+  /** sha256 of the refresh token the environment seeded, for env default connections. */
+  seed: string | null;
+  status: string;
+  status_reason: string | null;
+  updated_at: number;
+}
+
 export interface JobsTable {
   id: string;
   type: string;
@@ -290,6 +303,7 @@ export interface PaymentRefundsTable {
 export interface Database {
   api_keys: ApiKeysTable;
   connections: ConnectionsTable;
+  connection_state: ConnectionStateTable;
   jobs: JobsTable;
   batches: BatchesTable;
   email_messages: EmailMessagesTable;

@@ -26,6 +26,8 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
     env: { NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATA_DIR: dataDir, QUEUE_POLL_MS: '50', ...env },
   });
   const url = await hub.listen({ port: 0, host: '127.0.0.1' });
+  // Emulators start when first used; tests steer them (chaos, webhook targets) before that.
+  await hub.connections.startEmulators();
   const { key } = await hub.apiKeys.create({ name: 'test-admin' });
   const t: TestHub = {
     hub,

@@ -1,0 +1,71 @@
+/**
+ * The emulators of sandboxed providers, started when first used: a hub that serves twenty
+ * providers starts none of them until a call, a connector or a test asks. One start per provider
+ * however many callers ask at once; signed webhooks go to the hub's base URL, also for emulators
+ * started after `setWebhookBase`.
+ */
+import type { Emulator } from '../kit/emulator.js';
+import type { ProviderDefinition } from '../kit/connector.js';
+
+export class Sandboxes {
+  private readonly defs = new Map<string, ProviderDefinition>();
+  private readonly started = new Map<string, Emulator>();
+  private readonly starting = new Map<string, Promise<Emulator>>();
+  private webhookBase: string | undefined;
+  private closed = false;
+
+  /** Mark `def` as sandboxed: its emulator starts on first {@link start}. */
+  add(def: ProviderDefinition): void {
+    this.defs.set(def.manifest.id, def);
+  }
+
+  has(provider: string): boolean {
+    return this.defs.has(provider);
+  }
+
+  /** The running emulator of `provider`, if it was started. */
+  get(provider: string): Emulator | undefined {
+    return this.started.get(provider);
+  }
+
+  /**
+   * The emulator of `provider`, started now if it is not running yet.
+   *
+   * @example
+   * const sendgrid = await sandboxes.start('sendgrid'); // sendgrid.url, sendgrid.credentials
+   */
+  start(provider: string): Promise<Emulator> {
+    const running = this.started.get(provider);
+    if (running) return Promise.resolve(running);
+    let pending = this.starting.get(provider);
+    if (!pending) {
+      const def = this.defs.get(provider);
+      if (!def?.startEmulator) return Promise.reject(new Error(`${provider} has no emulator`));
+      pending = def.startEmulator().then(async (emulator) => {
+        if (this.closed) {
+          await emulator.close();
+          throw new Error('the hub is closing');
+        }
+        if (this.webhookBase) emulator.setWebhookTarget(`${this.webhookBase}/webhooks/${provider}`);
+        this.started.set(provider, emulator);
+        return emulator;
+      });
+      pending.finally(() => this.starting.delete(provider)).catch(() => {});
+      this.starting.set(provider, pending);
+    }
+    return pending;
+  }
+
+  /** Where emulators post their signed webhooks: `<baseUrl>/webhooks/<provider>`. */
+  setWebhookBase(baseUrl: string): void {
+    this.webhookBase = baseUrl.replace(/\/$/, '');
+    for (const [id, emu] of this.started) emu.setWebhookTarget(`${this.webhookBase}/webhooks/${id}`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.starting.values()]);
+    await Promise.allSettled([...this.started.values()].map((e) => e.close()));
+    this.started.clear();
+  }
+}
