@@ -54,7 +54,7 @@ export function httpCall(ctx: HttpCallContext, req: HttpRequest<ResponseType>): 
   const url = new URL(buildUrl(connection.baseUrl, req.path, req.query));
   // The manifest's credentials go to the connection's own origin only (as fetch drops them on a
   // cross-origin redirect); a custom `sign` hook decides for itself, a request's `auth` is explicit.
-  const foreign = url.origin !== new URL(connection.baseUrl).origin && ctx.auth?.type !== 'custom';
+  const foreign = url.origin !== originOf(connection.baseUrl) && ctx.auth?.type !== 'custom';
   const auth = applyAuth(req.auth ?? (foreign ? undefined : ctx.auth), connection, owner);
   const headers: Record<string, string> = { ...req.headers };
   const keyed = idempotencyHeader !== undefined && req.idempotencyKey !== undefined;
@@ -77,7 +77,16 @@ export function httpCall(ctx: HttpCallContext, req: HttpRequest<ResponseType>): 
     signal: req.signal,
     replayable: body.replayable,
     send: async (signal, attempt) => {
-      const signing: SigningRequest = { method, url: new URL(url), headers: { ...headers }, body: body.describe(), attempt };
+      const signing: SigningRequest = {
+        method,
+        url: new URL(url),
+        headers: { ...headers },
+        // Read only by hooks that look: a string body is not copied into bytes for nothing.
+        get body() {
+          return body.describe();
+        },
+        attempt,
+      };
       for (const sign of signers) await sign(signing);
       const raw = await ctx.dispatch({
         url: signing.url.toString(),
@@ -99,6 +108,14 @@ export function httpCall(ctx: HttpCallContext, req: HttpRequest<ResponseType>): 
       outcome.requestId = requestIdOf(res.headers);
     },
   };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The whole body of a dispatcher's answer, whichever form it came in. */
