@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../core/clock.js';
 import { REDACT_PATHS } from '../core/logger.js';
+import { PROVIDERS } from '../providers/registry.js';
 import { authFields, type AuthSpec } from './auth-spec.js';
 import { acmeConnection, acmeManifest, rejection, startServer, type TestServer } from './test-utils/server.js';
 import { Transport, type TransportConnection, type TransportOptions } from './transport.js';
@@ -93,6 +94,22 @@ describe('auth as data', () => {
   it('lists the credential fields a spec reads', () => {
     expect(authFields({ type: 'basic', username: '{clientId}', password: '{clientSecret}' })).toEqual(['clientId', 'clientSecret']);
     expect(authFields({ type: 'oauth2' })).toEqual([]);
+  });
+
+  it('every registered manifest’s auth reads secret credential fields it declares', () => {
+    for (const { manifest } of PROVIDERS) {
+      for (const field of authFields(manifest.auth)) {
+        expect(Object.keys(manifest.env), `${manifest.id}: ${field}`).toContain(field);
+        expect(manifest.secretFields, `${manifest.id}: ${field}`).toContain(field);
+      }
+    }
+    expect(Object.fromEntries(PROVIDERS.map(({ manifest }) => [manifest.id, manifest.auth.type]))).toEqual({
+      sendgrid: 'bearer',
+      mailgun: 'basic',
+      smtp: 'smtp',
+      stripe: 'bearer',
+      paypal: 'custom',
+    });
   });
 });
 
