@@ -64,7 +64,8 @@ export interface HttpRequest<R extends ResponseType = 'text'> {
    * after the stream began to be read, the call fails with the attempt's error and
    * `details.bodyReplayable: false` instead of retrying. Pass a {@link BodyFactory}
    * (`body: () => createReadStream(file)`) for a streamed request that may be retried: it is
-   * called once per attempt.
+   * called once per attempt. The per-attempt timeout covers the upload: raise `timeoutMs` for
+   * large bodies.
    */
   body?: string | Buffer | Uint8Array | FormData | URLSearchParams | BodyStream | BodyFactory | Record<string, unknown> | unknown[];
   /** For signing hooks: the payload hash of a streamed body (`UNSIGNED-PAYLOAD`, or a hex SHA-256 computed ahead). */
