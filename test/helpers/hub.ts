@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHub, type Hub } from '../../src/hub.js';
+import { createHub, type CreateHubOptions, type Hub } from '../../src/hub.js';
 
 export interface TestHub {
   hub: Hub;
@@ -20,9 +20,10 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
+export async function startTestHub(env: Record<string, string> = {}, options: Omit<CreateHubOptions, 'env'> = {}): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-hub-'));
   const hub = await createHub({
+    ...options,
     env: { NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATA_DIR: dataDir, QUEUE_POLL_MS: '50', ...env },
   });
   const url = await hub.listen({ port: 0, host: '127.0.0.1' });
