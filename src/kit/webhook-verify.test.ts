@@ -3,7 +3,7 @@
  * the raw-body hints, and the headers a stored request keeps.
  */
 import { describe, expect, it } from 'vitest';
-import { HubError } from '../core/errors.js';
+import type { HubError } from '../core/errors.js';
 import { checkTimestamp, headerOf, hmacSha256, matchSecret, noSecretMatched, rawBodyHint, safeEqual, storableHeaders } from './webhook-verify.js';
 
 describe('webhook-verify', () => {

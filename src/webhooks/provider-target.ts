@@ -2,8 +2,8 @@
  * Which provider, connection and secrets one inbound URL stands for:
  * `/webhooks/:provider` → the provider's default connection (env secrets and, in sandbox mode,
  * the emulator's); `/webhooks/:provider/:connectionId` → that connection's own secrets (its
- * credentials' `webhooks.secretFields`, sealed in the vault), 404 for a connection of another
- * provider.
+ * credentials' `webhooks.secretFields`, sealed in the vault; a sandbox connection also its
+ * emulator's), 404 for a connection of another provider.
  */
 import type { Clock } from '../core/clock.js';
 import { HubError } from '../core/errors.js';
@@ -48,10 +48,14 @@ export async function resolveProviderTarget(deps: ProviderTargetDeps, provider: 
   // Another provider's connection is as unknown here as a missing one: nothing about it is told.
   if (!conn || conn.provider !== provider) throw unknown(`No ${def.manifest.name} connection "${connectionId.slice(0, 64)}"`);
   const secrets = def.webhooks.secretFields.map((f) => (conn.credentials as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+  // A sandbox connection talks to the provider's emulator, which signs with its own key.
+  const emu = conn.mode === 'sandbox' ? deps.connections.emulator(provider) : undefined;
+  if (emu?.webhookSecret) secrets.push(emu.webhookSecret);
   if (secrets.length === 0) {
     throw new HubError('webhook_signature_invalid', `Connection ${conn.id} has no ${def.manifest.name} webhook verification key: add ${def.webhooks.secretFields.join(' or ')} to its credentials`, { provider });
   }
-  return { provider, handler: def.webhooks, connectionId: conn.id, tenantId: conn.tenantId, trust: { secrets, context: contextOf(deps, conn) } };
+  const emulator = emu ? { url: emu.url, certificatePem: emu.certificatePem } : undefined;
+  return { provider, handler: def.webhooks, connectionId: conn.id, tenantId: conn.tenantId, trust: { secrets, emulator, context: contextOf(deps, conn) } };
 }
 
 function defaultTarget(deps: ProviderTargetDeps, def: ProviderDefinition, handler: WebhookHandler, conn: ResolvedConnection | undefined): ProviderTarget {
