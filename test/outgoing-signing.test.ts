@@ -55,4 +55,21 @@ describe('outgoing webhook signing', () => {
     expect(after['webhook-signature']!.split(' ')).toHaveLength(1);
     expect(after['webhook-signature']).toBe(sign(newSecret, 'msg_rot', Math.floor((now + ROTATION_OVERLAP_MS + 1) / 1000), body));
   });
+
+  it('the same module verifies what it signs and what standardwebhooks and svix sign, during a rotation too', () => {
+    const [oldSecret, newSecret] = [generateSecret(), generateSecret()];
+    const now = Date.now();
+    const body = '{"type":"invoice.paid","data":{"id":"in_1"}}';
+    const headers = endpointHeaders({ current: newSecret, previous: oldSecret, previousUntil: now + 1000 }, 'msg_round', now, body);
+    const input = (secrets: string[], h: Record<string, string>, raw = body) => ({ rawBody: Buffer.from(raw), headers: h, secrets, now, toleranceSec: 300 });
+    expect(() => verifyStandardWebhooks(input([oldSecret], headers))).not.toThrow();
+    expect(() => verifyStandardWebhooks(input([generateSecret(), newSecret], headers))).not.toThrow();
+    expect(() => verifyStandardWebhooks(input([generateSecret()], headers))).toThrow(/signature matches none/);
+    expect(() => verifyStandardWebhooks(input([newSecret], headers, `${body} `))).toThrow();
+    const at = new Date(now);
+    const theirs = { 'webhook-id': 'msg_theirs', 'webhook-timestamp': String(Math.floor(now / 1000)), 'webhook-signature': new StandardWebhook(newSecret).sign('msg_theirs', at, body) };
+    expect(() => verifyStandardWebhooks(input([newSecret], theirs))).not.toThrow();
+    const svix = { 'svix-id': 'msg_svix', 'svix-timestamp': String(Math.floor(now / 1000)), 'svix-signature': new SvixWebhook(newSecret).sign('msg_svix', at, body) };
+    expect(() => verifyStandardWebhooks(input([newSecret], svix))).not.toThrow();
+  });
 });
