@@ -1,0 +1,132 @@
+/**
+ * The library entry: `import { createHub } from 'switchboard'`. A deliberate list, not every
+ * module's exports: what an application needs to run the hub in-process and read its answers, and
+ * what a provider author needs to write a connector. Anything not listed here is internal and may
+ * change without notice.
+ *
+ * @example
+ * import { createHub, HubError } from 'switchboard';
+ * const hub = await createHub({ env: { MOCK_EXTERNAL_APIS: 'true' } });
+ * try {
+ *   const sent = await hub.email.send('default', { to: 'ann@example.com', subject: 'Hi', text: 'Hello' });
+ *   console.log(sent.status, sent.provider);
+ * } catch (err) {
+ *   if (err instanceof HubError) console.error(err.code, err.status, err.retryable);
+ * } finally {
+ *   await hub.close();
+ * }
+ */
+
+// ---- The hub
+export { createHub, type CreateHubOptions, type Hub, type HubCore } from './hub.js';
+export type { HubConfig } from './core/config.js';
+export type { Clock } from './core/clock.js';
+export type { Logger } from './core/logger.js';
+
+// ---- Errors: one type with a stable `code` (docs/errors.md lists them)
+export {
+  HubError,
+  errorCodes,
+  errorCodeInfo,
+  CORE_ERROR_CODES,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  type FieldError,
+  type HubErrorOptions,
+} from './core/errors.js';
+
+// ---- Categories. Importing the category definitions also brings their declaration merging
+// (`hub.email`, `hub.payments`, their error codes and event types) into the published types.
+export type { CategoryServices } from './categories/category.js';
+export { emailCategory } from './categories/email/index.js';
+export { paymentsCategory } from './categories/payments/index.js';
+
+// Email: what `hub.email` takes and answers, and the connector contract.
+export { EMAIL_ERROR_CODES } from './categories/email/errors.js';
+export type { EmailService, SendResult } from './categories/email/service.js';
+export type { SendEmailInput, BulkInput } from './categories/email/schemas.js';
+export type {
+  EmailAddress,
+  EmailAttachment,
+  EmailCapability,
+  EmailEventData,
+  EmailEventType,
+  EmailMessage,
+  EmailProvider,
+  EmailSendResult,
+  EmailStatus,
+} from './categories/email/contract.js';
+
+// Payments: what `hub.payments` takes and answers, exact money, and the connector contract.
+export { PAYMENT_ERROR_CODES } from './categories/payments/errors.js';
+export type { PaymentsService, PaymentCallOptions } from './categories/payments/service.js';
+export type { CreatePaymentRequest, RefundRequest } from './categories/payments/schemas.js';
+export type { PaymentView, RefundView } from './categories/payments/records.js';
+export type { PaymentEventData, PaymentEventType } from './categories/payments/events.js';
+export { toMinorUnits, formatMinor, currencyExponent, type Money, type AmountInput } from './categories/payments/money.js';
+export type {
+  CallOptions,
+  CaptureInput,
+  ConfirmPaymentInput,
+  CreatePaymentInput,
+  Customer,
+  CustomerInput,
+  Invoice,
+  InvoiceInput,
+  InvoiceItemInput,
+  InvoiceStatus,
+  ListOptions,
+  Page,
+  Payment,
+  PaymentMethod,
+  PaymentStatus,
+  PaymentsCapability,
+  PaymentsProvider,
+  Refund,
+  RefundInput,
+  RefundStatus,
+  Subscription,
+  SubscriptionInput,
+  SubscriptionStatus,
+} from './categories/payments/contract.js';
+
+// ---- Events (`hub.on`, `hub.events`)
+export type { UnifiedEvent } from './events/event-store.js';
+export type { EventHandler, EventFor, HandlerContext, EventType } from './events/index.js';
+
+// ---- Writing a provider: the kit (src/kit/)
+export {
+  defineProvider,
+  type Category,
+  type CategoryContracts,
+  type ConnectionStatus,
+  type ConnectorFactory,
+  type ProviderContext,
+  type ProviderDefinition,
+  type ProviderManifest,
+  type ResolvedConnection,
+  type TokenSet,
+} from './kit/connector.js';
+export { ProviderCatalog } from './kit/catalog.js';
+export type {
+  AuthSpec,
+  BasicAuth,
+  BearerAuth,
+  BodyDescriptor,
+  CustomAuth,
+  HeaderAuth,
+  NoAuth,
+  OAuth2Auth,
+  QueryAuth,
+  SignHook,
+  SigningConnection,
+  SigningRequest,
+  SmtpAuth,
+} from './kit/auth.js';
+export type { ChaosSettings, Emulator, EmulatorOptions } from './kit/emulator.js';
+export type { EmulatorTrust, HandshakeReply, InboundEvent, VerifyOutcome, WebhookHandler, WebhookVerifyInput } from './kit/inbound.js';
+export { checkTimestamp, hmacSha256, matchSecret, safeEqual, type VerifyInput } from './kit/webhook-verify.js';
+export type { ErrorMapper, HttpRequest, HttpResponse, ProviderHttp } from './transport/types.js';
+
+// ---- Standard Webhooks: verify what the hub sends (or any Standard Webhooks sender)
+export { verifyStandardWebhooks, generateSecret as generateWebhookSecret } from './webhooks/standard-webhooks.js';
