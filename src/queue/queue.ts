@@ -67,27 +67,54 @@ const DEFAULT_MAX_ATTEMPTS = 8;
  * await store.write(async (trx) => { await insertMessage(trx, msg); await enqueue(trx, { type: 'email.send', payload: { id } }); });
  */
 export async function enqueue(trx: Trx, options: EnqueueOptions, now = Date.now()): Promise<string> {
-  const id = options.id ?? newId('job', now);
+  const [id] = await enqueueMany(trx, [options], now);
+  return id!;
+}
+
+/**
+ * Insert several jobs in one statement, inside the caller's transaction (a bulk send's chunk).
+ *
+ * @example
+ * await enqueueMany(trx, ids.map((id) => ({ type: 'email.send', payload: { messageId: id }, batchId })), now);
+ */
+export async function enqueueMany(trx: Trx, jobs: EnqueueOptions[], now = Date.now()): Promise<string[]> {
+  if (jobs.length === 0) return [];
+  const rows = jobs.map((o) => ({
+    id: o.id ?? newId('job', now),
+    type: o.type,
+    payload: JSON.stringify(o.payload ?? null),
+    status: 'pending',
+    priority: o.priority ?? 0,
+    run_at: o.runAt ?? now,
+    attempts: 0,
+    max_attempts: o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    lease_until: null,
+    locked_by: null,
+    last_error: null,
+    batch_id: o.batchId ?? null,
+    created_at: now,
+    updated_at: now,
+  }));
+  await trx.insertInto('jobs').values(rows).execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Settle a job that has not started yet, in the caller's transaction: `done` when its work was
+ * done another way (a synchronous send that succeeded cancels its recovery job), or dead with the
+ * error. A job a worker already took is left to the worker.
+ *
+ * @example
+ * await settlePending(trx, jobId, now); // done
+ * await settlePending(trx, jobId, now, err); // dead, with err
+ */
+export async function settlePending(trx: Trx, jobId: string, now: number, error?: HubError): Promise<void> {
   await trx
-    .insertInto('jobs')
-    .values({
-      id,
-      type: options.type,
-      payload: JSON.stringify(options.payload ?? null),
-      status: 'pending',
-      priority: options.priority ?? 0,
-      run_at: options.runAt ?? now,
-      attempts: 0,
-      max_attempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      lease_until: null,
-      locked_by: null,
-      last_error: null,
-      batch_id: options.batchId ?? null,
-      created_at: now,
-      updated_at: now,
-    })
+    .updateTable('jobs')
+    .set(error ? { status: 'dead', last_error: JSON.stringify(error.toJSON()), updated_at: now } : { status: 'done', updated_at: now })
+    .where('id', '=', jobId)
+    .where('status', '=', 'pending')
     .execute();
-  return id;
 }
 
 /** Delay before attempt `attempt + 1`: exponential with full jitter, or the error's Retry-After. */

@@ -7,13 +7,13 @@
 import type { Clock } from '../../core/clock.js';
 import { HubError, type FieldError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Queue } from '../../queue/queue.js';
+import { enqueueMany, type Queue } from '../../queue/queue.js';
 import type { Store } from '../../store/store.js';
 import { bulkInput, type BulkInput } from './schemas.js';
 import type { Suppressions } from './suppressions.js';
 import type { TemplateStore } from './template-store.js';
 import { render, type TemplateSource } from './templates.js';
-import { SEND_JOB, type PendingMessage } from './service.js';
+import { SEND_JOB, type PendingMessage } from './messages.js';
 import { zodToHubError } from '../../core/validation.js';
 
 const CHUNK = 200;
@@ -81,12 +81,7 @@ export class BulkSender {
           .execute();
         const jobs = chunk.filter((m) => !suppressed.has(m.to[0]!.email.toLowerCase()));
         if (jobs.length === 0) continue;
-        await trx
-          .insertInto('jobs')
-          .values(
-            jobs.map((m) => ({ id: newId('job', now), type: SEND_JOB, payload: JSON.stringify({ messageId: m.id }), status: 'pending', priority: -1, run_at: now, attempts: 0, max_attempts: 8, lease_until: null, locked_by: null, last_error: null, batch_id: batchId, created_at: now, updated_at: now })),
-          )
-          .execute();
+        await enqueueMany(trx, jobs.map((m) => ({ type: SEND_JOB, payload: { messageId: m.id }, priority: -1, maxAttempts: 8, batchId })), now);
       }
     });
     this.o.queue.wake();

@@ -10,21 +10,19 @@ import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConnectionManager } from '../../connections/connections.js';
 import type { ResolvedConnection } from '../../kit/connector.js';
-import { enqueue, type JobContext, type Queue } from '../../queue/queue.js';
+import { enqueue, settlePending, type JobContext, type Queue } from '../../queue/queue.js';
 import type { CategoryContext } from '../category.js';
-import type { Store, Trx } from '../../store/store.js';
-import type { EmailAddress, EmailMessage, EmailStatus } from './contract.js';
+import type { Store } from '../../store/store.js';
+import type { EmailAddress, EmailStatus } from './contract.js';
 import { sendEmailInput, type SendEmailInput } from './schemas.js';
+import { insertMessage, markFailed, markSent, SEND_JOB, type PendingMessage } from './messages.js';
 import type { TemplateStore } from './template-store.js';
 import { BulkSender } from './bulk.js';
 import { Suppressions } from './suppressions.js';
 
 /** A send job fires this long after a synchronous send began, in case the process died mid-send. */
 const RECOVERY_DELAY_MS = 5 * 60_000;
-export const SEND_JOB = 'email.send';
 
-/** A message before a provider is chosen: `from` may still be open. */
-export type PendingMessage = Omit<EmailMessage, 'from'> & { from?: EmailAddress };
 
 export interface SendResult {
   id: string;
@@ -102,14 +100,14 @@ export class EmailService {
       const result = await this.deliver(tenantId, message);
       await this.o.store.write(async (trx) => {
         await markSent(trx, id, result.provider, result.providerMessageId, this.o.clock.now());
-        await trx.updateTable('jobs').set({ status: 'done', updated_at: this.o.clock.now() }).where('id', '=', jobId).where('status', '=', 'pending').execute();
+        await settlePending(trx, jobId, this.o.clock.now());
       });
       return { id, status: 'sent', provider: result.provider, providerMessageId: result.providerMessageId };
     } catch (err) {
       const e = toHubError(err);
       await this.o.store.write(async (trx) => {
         await markFailed(trx, id, e, this.o.clock.now());
-        await trx.updateTable('jobs').set({ status: 'dead', last_error: JSON.stringify(e.toJSON()), updated_at: this.o.clock.now() }).where('id', '=', jobId).where('status', '=', 'pending').execute();
+        await settlePending(trx, jobId, this.o.clock.now(), e);
       });
       throw e;
     }
@@ -172,47 +170,4 @@ export class EmailService {
     }
     return { email };
   }
-}
-
-export async function insertMessage(
-  trx: Trx,
-  tenantId: string,
-  message: PendingMessage,
-  status: EmailStatus,
-  now: number,
-  extra: { sendAt?: number; batchId?: string; error?: HubError } = {},
-): Promise<void> {
-  await trx
-    .insertInto('email_messages')
-    .values({
-      id: message.id,
-      tenant_id: tenantId,
-      status,
-      provider: null,
-      provider_message_id: null,
-      to_addr: JSON.stringify(message.to.map((a) => a.email)),
-      subject: message.subject,
-      message: JSON.stringify(message),
-      send_at: extra.sendAt ?? null,
-      batch_id: extra.batchId ?? null,
-      error: extra.error ? JSON.stringify(extra.error.toJSON()) : null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-}
-
-/** Record the provider that took it; never moves a message that events already advanced. */
-async function markSent(trx: Trx, id: string, provider: string, providerMessageId: string, now: number): Promise<void> {
-  await trx.updateTable('email_messages').set({ provider, provider_message_id: providerMessageId, updated_at: now }).where('id', '=', id).execute();
-  await trx.updateTable('email_messages').set({ status: 'sent', error: null }).where('id', '=', id).where('status', 'in', ['queued', 'sending']).execute();
-}
-
-async function markFailed(trx: Trx, id: string, err: HubError, now: number): Promise<void> {
-  await trx
-    .updateTable('email_messages')
-    .set({ status: 'failed', error: JSON.stringify(err.toJSON()), updated_at: now })
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'sending'])
-    .execute();
 }
