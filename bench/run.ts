@@ -16,6 +16,9 @@
  * 5. Payment create (`POST /api/v1/payments`: validation, exact money, payment row + recovery job
  *    committed before the call, Stripe connector, row update) vs a direct form POST of the same
  *    PaymentIntent to the Stripe emulator (`bench/payments.ts`).
+ * 6. Start-up: spawn of `node bin/switchboard.js start` (sandbox, temporary DATA_DIR) to its first
+ *    200 on `GET /api/v1/integrations/health` vs a bare Fastify process started the same way,
+ *    median of 5 (`bench/startup.ts`).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -27,6 +30,7 @@ import { benchDeliveries } from './deliveries.js';
 import { CONNECTIONS, SECONDS, load, row } from './measure.js';
 import { benchPayments } from './payments.js';
 import { benchSse } from './sse.js';
+import { benchStartup } from './startup.js';
 
 /** Let the webhooks of the previous run settle, so one run's backlog does not load the next. */
 async function settle(hub: Awaited<ReturnType<typeof createHub>>): Promise<void> {
@@ -111,6 +115,9 @@ async function main(): Promise<void> {
 
   // 5. payment create through the hub vs a direct call to the Stripe emulator.
   await benchPayments();
+
+  // 6. start-up to the first healthy answer vs a bare Fastify process.
+  await benchStartup({ runs: 5 });
 }
 
 main().catch((err: unknown) => {
