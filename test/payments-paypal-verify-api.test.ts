@@ -1,16 +1,34 @@
 /**
  * PAYPAL_WEBHOOK_VERIFY=api: the hub asks PayPal's verify-webhook-signature (here the emulator's)
  * instead of checking the certificate itself. Real deliveries are accepted through that call (the
- * audit log shows it), and a stored delivery replayed with an altered body is refused.
+ * audit log shows it), and a captured delivery replayed with an altered body is refused. The
+ * inbox keeps no signature, so the capture comes from a relay between the emulator and the hub.
  */
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from './helpers/hub.js';
 
 let t: TestHub;
+let relay: Server;
+const captured: { headers: Record<string, string>; body: string }[] = [];
 beforeAll(async () => {
   t = await startTestHub({ PAYPAL_WEBHOOK_VERIFY: 'api' });
+  relay = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && (k.startsWith('paypal-') || k === 'content-type'))) as Record<string, string>;
+      captured.push({ headers, body });
+      void fetch(`${t.url}/webhooks/paypal`, { method: 'POST', headers, body }).then(async (r) => res.writeHead(r.status).end(await r.text()));
+    });
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  const { port } = relay.address() as { port: number };
+  t.hub.connections.emulator('paypal')!.setWebhookTarget(`http://127.0.0.1:${port}/relay`);
 });
 afterAll(async () => {
+  await new Promise((r) => relay?.close(r));
   await t?.close();
 });
 
@@ -26,14 +44,12 @@ it('accepts the emulator\'s deliveries through the API, and refuses an altered o
   expect(verifyCalls.every((c) => c.status === 200)).toBe(true);
 
   const stored = await t.hub.store.db.selectFrom('webhook_inbox').selectAll().where('provider', '=', 'paypal').orderBy('received_at', 'desc').executeTakeFirstOrThrow();
-  const headers = JSON.parse(stored.headers) as Record<string, string>;
+  expect(JSON.parse(stored.headers)).not.toHaveProperty('paypal-transmission-sig');
+  const capture = captured.find((c) => c.body === stored.body)!;
+  expect(capture.headers['paypal-transmission-sig']).toBeTruthy();
   const forged = stored.body.replace('"12.00"', '"1200.00"');
   expect(forged).not.toBe(stored.body);
-  const res = await fetch(`${t.url}/webhooks/paypal`, {
-    method: 'POST',
-    headers: Object.fromEntries(Object.entries(headers).filter(([k]) => k.startsWith('paypal-') || k === 'content-type')),
-    body: forged,
-  });
+  const res = await fetch(`${t.url}/webhooks/paypal`, { method: 'POST', headers: capture.headers, body: forged });
   expect(res.status).toBe(401);
   expect(await res.json()).toMatchObject({ code: 'webhook_signature_invalid' });
 });
