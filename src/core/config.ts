@@ -27,6 +27,28 @@ const rateLimit = z
   .string()
   .regex(/^\d+\/(s|sec|second|m|min|minute|h|hour)$/i, 'must look like 600/min, 10/s or 1000/h');
 
+/** The REST API's default body limit (25 MiB): attachments are base64 inside JSON. */
+export const DEFAULT_BODY_LIMIT_BYTES = 25 * 1024 * 1024;
+
+/** Names whose values are secrets: a configuration error names them, never shows them. */
+const SECRET_NAME = /(^|_)(KEY|SECRET|TOKEN|PASSWORD|PASS|PASSPHRASE|CREDENTIALS?)(_|$)/i;
+
+/**
+ * How a bad value is quoted in a configuration error: ` (got "abc")`, nothing for a secret-looking
+ * name (`*_KEY`, `*_SECRET`, `*_TOKEN`, `*_PASSWORD`, `*_PASS`), and a URL's password masked
+ * (`postgres://app:***@db/hub`).
+ *
+ * @example
+ * shownValue('PORT', 'abc')                           // ' (got "abc")'
+ * shownValue('STRIPE_SECRET_KEY', 'sk_live_…')         // ''
+ * shownValue('DATABASE_URL', 'mysql://u:pw@h/db')     // ' (got "mysql://u:***@h/db")'
+ */
+export function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined || SECRET_NAME.test(name)) return '';
+  const masked = value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^:/@\s]*):.*@/i, '$1:***@');
+  return ` (got ${JSON.stringify(masked)})`;
+}
+
 /** Every variable the hub itself reads (provider variables come from manifests). */
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -56,6 +78,7 @@ const schema = z.object({
     .refine((v) => v.split(',').every((c) => c.trim() === '' || isCidr(c.trim())), 'must be comma-separated CIDRs such as 127.0.0.0/8,::1/128')
     .optional(),
   SWITCHBOARD_WEBHOOK_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  BODY_LIMIT_BYTES: z.coerce.number().int('must be a whole number of bytes').min(1024, 'must be at least 1024 (bytes)').default(DEFAULT_BODY_LIMIT_BYTES),
 });
 
 export type HubEnv = z.infer<typeof schema>;
@@ -87,6 +110,8 @@ export interface HubConfig {
   webhookAllowlist: string[];
   /** Outgoing webhook payloads and attempts older than this are purged. */
   webhookRetentionDays: number;
+  /** Largest request body the REST API accepts, in bytes (`BODY_LIMIT_BYTES`; webhooks have their own). */
+  bodyLimitBytes: number;
   /** `RATE_LIMIT_<PROVIDER>=600/min` overrides, by provider id. */
   rateLimits: Record<string, string>;
   /** The raw environment, for provider manifests. */
@@ -111,7 +136,7 @@ export function loadConfig(
     const m = /^RATE_LIMIT_([A-Z0-9_]+)$/.exec(k);
     if (!m || !v) continue;
     const r = rateLimit.safeParse(v);
-    if (!r.success) throw new HubError('config_invalid', `Invalid configuration:\n  ${k}: ${r.error.issues[0]?.message} (got ${JSON.stringify(v)})`);
+    if (!r.success) throw new HubError('config_invalid', `Invalid configuration:\n  ${k}: ${r.error.issues[0]?.message}${shownValue(k, v)}`);
     rateLimits[m[1]!.toLowerCase()] = v;
   }
   return {
@@ -133,6 +158,7 @@ export function loadConfig(
     events: { heartbeatMs: e.EVENTS_SSE_HEARTBEAT_MS, pollMs: e.EVENTS_POLL_MS, graceMs: e.EVENTS_COMMIT_GRACE_MS },
     webhookAllowlist: (e.SWITCHBOARD_WEBHOOK_ALLOWLIST ?? '').split(',').map((c) => c.trim()).filter(Boolean),
     webhookRetentionDays: e.SWITCHBOARD_WEBHOOK_RETENTION_DAYS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimits,
     env: merged,
   };
@@ -152,7 +178,7 @@ export function parseEnvVars<S extends z.ZodObject>(schema: S, env: Record<strin
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0]);
-      return `${name}: ${i.message} (got ${JSON.stringify(env[name])})`;
+      return `${name}: ${i.message}${shownValue(name, env[name])}`;
     });
     throw new HubError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`, {
       errors: parsed.error.issues.map((i) => ({ field: String(i.path[0]), message: i.message })),

@@ -16,6 +16,8 @@ import { hasScope } from './api-key-store.js';
 import '../kit/api.js';
 import { registerIdempotency } from './idempotency.js';
 import { sendProblem } from './problem.js';
+import { requestLogSerializers } from './request-log.js';
+import { DEFAULT_BODY_LIMIT_BYTES, type HubConfig } from '../core/config.js';
 import { connectionRoutes, type ConnectionRouteDeps } from './routes/v1/connections.js';
 import { healthRoutes, type HealthDeps } from './routes/v1/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -40,9 +42,10 @@ export interface ServerDeps extends HealthDeps, ConnectionRouteDeps {
 
 export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
-    loggerInstance: hub.logger.child({ mod: 'http' }) as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 25 * 1024 * 1024,
+    // Each request is logged at info (LOG_LEVEL=silent quiets it), credentials and signatures blanked.
+    loggerInstance: hub.logger.child({ mod: 'http' }, { serializers: requestLogSerializers }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: false }),
+    bodyLimit: ('config' in hub ? (hub.config as Partial<HubConfig>).bodyLimitBytes : undefined) ?? DEFAULT_BODY_LIMIT_BYTES,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}${Date.now().toString(36)}`,
   });
   // Request bodies are validated by the services' zod schemas (one place, used by the library
@@ -68,13 +71,20 @@ export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     const config = req.routeOptions.config;
     if (!config.scope) return;
-    const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    // RFC 9110: the scheme name is case-insensitive (`bearer`, `BEARER`).
+    const token = /^bearer\s+(\S.*)$/i.exec(req.headers.authorization?.trim() ?? '')?.[1]?.trim();
     if (!token) throw new HubError('unauthorized', 'Send your API key as `Authorization: Bearer <key>`');
     const principal = await hub.apiKeys.authenticate(token);
     if (!principal) throw new HubError('unauthorized', 'Unknown or revoked API key');
     if (!hasScope(principal.scopes, config.scope)) throw new HubError('forbidden', `This API key lacks the scope "${config.scope}"`);
     req.principal = principal;
+    // API bodies are JSON: a body sent without a Content-Type, or as text/plain (what fetch and
+    // curl send for a string), would reach the route as a string; say which header to send.
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    const type = req.headers['content-type'];
+    if (hasBody && (!type || /^text\/plain\b/i.test(type))) {
+      throw new HubError('unsupported_media_type', `${type ? `Content-Type ${type} is` : 'A body without a Content-Type is'} not accepted here; send \`Content-Type: application/json\` with a JSON body`);
+    }
   });
   registerIdempotency(app, hub.store, hub.clock);
 

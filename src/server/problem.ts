@@ -25,9 +25,9 @@ function fromFastify(err: FastifyError): HubError | undefined {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new HubError('validation_failed', `body: not valid JSON (${err.message}); send a JSON object`, { errors: [{ field: '(body)', message: 'must be valid JSON' }] });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HubError('payload_too_large', 'The body is larger than the hub accepts (see bodyLimit); send attachments smaller or split bulk lists');
+      return new HubError('payload_too_large', tooLarge('the limit BODY_LIMIT_BYTES sets (default 26214400 = 25 MiB)'));
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HubError('unsupported_media_type', `Content-Type ${err.message.split(': ').pop()} is not accepted; send application/json`);
+      return new HubError('unsupported_media_type', `Content-Type ${err.message.split(': ').pop()} is not accepted here; send \`Content-Type: application/json\` with a JSON body`);
     default:
       if (err.validation) {
         const errors = err.validation.map((v) => ({ field: (v.instancePath || '/').slice(1).replace(/\//g, '.') || '(body)', message: v.message ?? 'is invalid' }));
@@ -58,8 +58,23 @@ export function toProblem(err: unknown, requestId: string): Problem {
   };
 }
 
+const tooLarge = (limit: string) => `The body is larger than ${limit}; send attachments smaller, split bulk lists, or raise BODY_LIMIT_BYTES on the hub`;
+
+/** Inbound webhooks have their own, fixed body limit: BODY_LIMIT_BYTES does not raise it. */
+const WEBHOOK_TOO_LARGE = 'The webhook body is larger than the hub accepts for inbound webhooks (a fixed limit; BODY_LIMIT_BYTES does not apply to /webhooks routes)';
+
+/**
+ * Answer an error as problem+json (5xx are logged with their cause; `Retry-After` when known).
+ *
+ * @example
+ * app.setErrorHandler((err, req, reply) => sendProblem(reply, req, err));
+ */
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
   const problem = toProblem(err, request.id);
+  if (problem.code === 'payload_too_large') {
+    const limit = request.routeOptions.bodyLimit;
+    problem.detail = request.url.startsWith('/webhooks/') ? WEBHOOK_TOO_LARGE : limit ? tooLarge(`${limit} bytes, the limit BODY_LIMIT_BYTES sets`) : problem.detail;
+  }
   if (problem.status >= 500) request.log.error({ err }, 'request failed');
   const retryAfter = err instanceof HubError ? err.retryAfter : undefined;
   if (retryAfter !== undefined) reply.header('retry-after', String(Math.ceil(retryAfter)));

@@ -10,30 +10,73 @@ const allIssues = { when: (p: { value: unknown }) => typeof p.value === 'object'
 
 const NAMED = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/;
 
-/** `"a@b.com"`, `"Ann <a@b.com>"` or `{ email, name? }` → `{ email, name? }`. */
-export const address = z
-  .union([
-    z.string().trim().min(1, 'must be an email address'),
-    z.object({ email: z.string().trim(), name: z.string().trim().max(256).optional() }),
-  ])
-  .transform((v, ctx): EmailAddress => {
-    let email: string;
-    let name: string | undefined;
-    if (typeof v === 'string') {
-      const m = NAMED.exec(v);
-      email = (m ? m[2]! : v).trim();
-      name = m?.[1]?.trim() || undefined;
-    } else ({ email, name } = v);
-    if (!z.email().safeParse(email).success) {
-      ctx.addIssue({ code: 'custom', message: `"${email}" is not an email address` });
-      return z.NEVER;
-    }
-    return name ? { email, name } : { email };
+const ADDRESS_FORMS = 'must be an email address: "ann@example.com", "Ann <ann@example.com>" or { "email": "ann@example.com", "name": "Ann" }';
+
+/** What an address may look like before it is checked (documented in OpenAPI as such). */
+const addressShape = z.union([z.string(), z.object({ email: z.string(), name: z.string().trim().max(256).optional() })], { error: ADDRESS_FORMS });
+
+/** One address checked: the address, or what is wrong with it. */
+function toAddress(v: z.output<typeof addressShape>): EmailAddress | string {
+  let email: string;
+  let name: string | undefined;
+  if (typeof v === 'string') {
+    const m = NAMED.exec(v);
+    email = (m ? m[2]! : v).trim();
+    name = m?.[1]?.trim() || undefined;
+  } else ({ email, name } = v);
+  email = email.trim();
+  if (!email) return ADDRESS_FORMS;
+  if (!z.email().safeParse(email).success) return `"${email}" is not an email address`;
+  return name ? { email, name } : { email };
+}
+
+/**
+ * `"a@b.com"`, `"Ann <a@b.com>"` or `{ email, name? }` → `{ email, name? }`.
+ *
+ * @example
+ * address.parse('Ann <ann@example.com>') // { email: 'ann@example.com', name: 'Ann' }
+ */
+export const address = addressShape.transform((v, ctx): EmailAddress => {
+  const r = toAddress(v);
+  if (typeof r !== 'string') return r;
+  ctx.addIssue({ code: 'custom', message: r });
+  return z.NEVER;
+});
+
+/** One address or a list: each bad one is named by its index (`to.1: "x" is not an email address`). */
+const addresses = z
+  .union([addressShape, z.array(addressShape).min(1, 'must name at least one address').max(1000, 'at most 1000 addresses')], {
+    error: `${ADDRESS_FORMS}, or a list of them`,
+  })
+  .transform((v, ctx): EmailAddress[] => {
+    const out: EmailAddress[] = [];
+    (Array.isArray(v) ? v : [v]).forEach((one, i) => {
+      const r = toAddress(one);
+      if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r, path: Array.isArray(v) ? [i] : [] });
+      else out.push(r);
+    });
+    return out;
   });
 
-const addresses = z
-  .union([address, z.array(address).min(1, 'must name at least one address').max(1000)])
-  .transform((v) => (Array.isArray(v) ? v : [v]));
+/** Deepest nesting of a template variable (`{"a":{"b":…}}` is 2): rendering reads dotted paths, not trees. */
+export const MAX_VARIABLE_DEPTH = 8;
+
+/**
+ * Template variables: JSON values nested at most {@link MAX_VARIABLE_DEPTH} levels; a deeper
+ * value is a 400 naming its path (`variables.order.a.b…`), checked without recursion.
+ */
+export const variables = z.record(z.string(), z.unknown()).superRefine((vars, ctx) => {
+  const stack: { value: unknown; path: string[] }[] = Object.entries(vars).map(([k, value]) => ({ value, path: [k] }));
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= MAX_VARIABLE_DEPTH) {
+      ctx.addIssue({ code: 'custom', path, message: `is nested deeper than ${MAX_VARIABLE_DEPTH} levels; send flatter variables (a placeholder reads {{a.b.c}})` });
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, k] });
+  }
+});
 
 export const attachment = z.object({
   filename: z.string().min(1).max(255),
@@ -63,7 +106,7 @@ export const sendEmailInput = z
     html: z.string().optional(),
     text: z.string().optional(),
     templateId: z.string().min(1).optional(),
-    variables: z.record(z.string(), z.unknown()).optional(),
+    variables: variables.optional(),
     attachments: z.array(attachment).max(50).optional(),
     headers: headers.optional(),
     tags: z.array(z.string().min(1).max(64)).max(10).optional(),
@@ -108,7 +151,7 @@ export const bulkInput = z
     from: address.optional(),
     tags: z.array(z.string().min(1).max(64)).max(10).optional(),
     recipients: z
-      .array(z.object({ to: address, variables: z.record(z.string(), z.unknown()).optional() }))
+      .array(z.object({ to: address, variables: variables.optional() }))
       .min(1, 'must list at least one recipient'),
   })
   .superRefine((v, ctx) => {

@@ -27,13 +27,22 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
+/** The value at a dotted path, own properties only (`{{constructor}}` is not Object's). */
 function lookup(vars: Record<string, unknown>, path: string): unknown {
   let v: unknown = vars;
   for (const part of path.split('.')) {
-    if (v === null || typeof v !== 'object') return undefined;
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, part)) return undefined;
     v = (v as Record<string, unknown>)[part];
   }
   return v;
+}
+
+/** What is wrong with a placeholder's value, or undefined when it can be inserted. */
+function problemOf(value: unknown, name: string, template: string): string | undefined {
+  if (value === undefined || value === null) return `is required by template "${template}"`;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return undefined;
+  const kind = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value;
+  return `must be text, a number or true/false to fill {{${name}}} in template "${template}" (got ${kind}); name a nested value as {{${name}.field}}`;
 }
 
 /** Placeholder names a template uses. */
@@ -44,18 +53,22 @@ export function placeholders(t: TemplateSource): string[] {
 }
 
 /**
- * Render a template; a placeholder without a variable is a 400 naming it.
+ * Render a template; a placeholder without a variable, or whose variable is an object or a list,
+ * is a 400 naming it (`variables.name`).
  *
  * @example
  * render({ name: 'hi', subject: 'Hi {{name}}', html: '<b>{{name}}</b>' }, { name: '<Ann>' })
  * // { subject: 'Hi <Ann>', html: '<b>&lt;Ann&gt;</b>' }
  */
 export function render(t: TemplateSource, vars: Record<string, unknown> = {}): Rendered {
-  const missing = placeholders(t).filter((n) => lookup(vars, n) === undefined || lookup(vars, n) === null);
-  if (missing.length > 0) {
-    throw new HubError('validation_failed', `Template "${t.name}" needs variables: ${missing.join(', ')}`, {
-      errors: missing.map((n) => ({ field: `variables.${n}`, message: `is required by template "${t.name}"` })),
-    });
+  const errors = placeholders(t).flatMap((n) => {
+    const message = problemOf(lookup(vars, n), n, t.name);
+    return message ? [{ field: `variables.${n}`, message }] : [];
+  });
+  if (errors.length > 0) {
+    const missing = errors.filter((e) => e.message.startsWith('is required'));
+    const detail = missing.length === errors.length ? `Template "${t.name}" needs variables: ${missing.map((e) => e.field.slice(10)).join(', ')}` : errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    throw new HubError('validation_failed', detail, { errors });
   }
   const fill = (s: string, html: boolean) =>
     s.replace(TAG, (_m, raw: string | undefined, esc: string | undefined) => {

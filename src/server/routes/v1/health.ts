@@ -30,6 +30,12 @@ export interface ProviderHealth {
   last_error: { message: string; at: string } | null;
 }
 
+/**
+ * Error codes that say the provider is unwell (unreachable, slow, refusing the hub's credentials,
+ * throttling, or cut off by the breaker); every other error was caused by a request's content.
+ */
+const PROVIDER_SIDE = new Set(['provider_unavailable', 'provider_timeout', 'provider_auth_failed', 'provider_rate_limited', 'circuit_open']);
+
 export async function providerHealth(hub: HealthDeps): Promise<ProviderHealth[]> {
   const states = hub.transport.breakerStates();
   const configured = Object.entries(hub.chains).flatMap(([category, ids]) => ids.map((id) => [id, category] as const));
@@ -48,7 +54,8 @@ export async function providerHealth(hub: HealthDeps): Promise<ProviderHealth[]>
       enabled: !!conn,
       mode: conn?.mode ?? null,
       breaker,
-      last_error: configError ? { message: configError, at: new Date().toISOString() } : last ? { message: last.message, at: new Date(last.at).toISOString() } : null,
+      // Public answer: only failures on the provider's side (a caller's refused recipient is not health).
+      last_error: configError ? { message: configError, at: new Date().toISOString() } : last && PROVIDER_SIDE.has(last.code) ? { message: last.message, at: new Date(last.at).toISOString() } : null,
     };
   });
 }
