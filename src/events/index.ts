@@ -7,7 +7,6 @@
  * `EVENTS_COMMIT_GRACE_MS` (10000): longest insert-to-commit time the tail waits for before
  * passing a `seq` (see `tail.ts`).
  */
-import type { ServerResponse } from 'node:http';
 import { HubError } from '../core/errors.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../core/clock.js';
@@ -15,8 +14,7 @@ import type { Logger } from '../core/logger.js';
 import type { Queue } from '../queue/queue.js';
 import type { Store } from '../store/store.js';
 import type { EventStore } from './event-store.js';
-import { eventRoutes, type EventRouteDeps } from './routes.js';
-import type { EventFilter } from './filter.js';
+import { eventRoutes, type EventRouteDeps, type EventStreams } from './routes.js';
 import { EventHandlers, type EventHandler } from './handlers.js';
 import { SseStream } from './sse.js';
 import { EventTail } from './tail.js';
@@ -31,12 +29,10 @@ export interface EventsSettings {
 }
 
 /** What the routes and `hub.on` reach. */
-export interface EventsModule {
+export interface EventsModule extends EventStreams {
   settings: EventsSettings;
   handlers: EventHandlers;
   tail: EventTail;
-  /** Start an SSE stream on `res`; resolves when it has ended. */
-  stream(res: ServerResponse, filter: EventFilter, lastSeq: number | null, headers?: Record<string, string>): Promise<void>;
 }
 
 /** What the events module needs from its host (the hub satisfies it). */

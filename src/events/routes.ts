@@ -9,10 +9,17 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { HubError } from '../core/errors.js';
 import { encodeCursor, findEvent, queryEvents, toApiEvent } from './filter.js';
-import type { EventsModule } from './index.js';
+import type { ServerResponse } from 'node:http';
+import type { EventFilter } from './filter.js';
 import { listQueryDoc, parseFilter, parseLastEventId, parseListParams, streamQueryDoc } from './params.js';
 import { hasScope, type Principal } from '../kit/api.js';
 import type { Store } from '../store/store.js';
+
+/** Starts SSE streams (the events module). */
+export interface EventStreams {
+  /** Start an SSE stream on `res`; resolves when it has ended. */
+  stream(res: ServerResponse, filter: EventFilter, lastSeq: number | null, headers?: Record<string, string>): Promise<void>;
+}
 
 /** What the event routes reach (the hub satisfies it). */
 export interface EventRouteDeps {
@@ -48,7 +55,7 @@ async function authenticateStream(hub: EventRouteDeps, req: FastifyRequest<{ Que
  * hub.routePlugins.push(eventRoutes(hub, module));
  */
 export const eventRoutes =
-  (hub: EventRouteDeps, module: EventsModule): FastifyPluginAsync =>
+  (hub: EventRouteDeps, module: EventStreams): FastifyPluginAsync =>
   async (app) => {
     app.get<{ Querystring: Record<string, unknown> }>(
       '/api/v1/events',

@@ -2,7 +2,7 @@
  * Inbound webhooks as a connector declares them: verify the raw bytes, parse them into normalized
  * {@link InboundEvent}s. Neutral ground shared by connectors, the inbound pipeline and categories.
  */
-import type { ProviderContext } from './connector.js';
+import type { ProviderContext } from './connection.js';
 import type { VerifyInput } from './webhook-verify.js';
 
 /** One normalized occurrence parsed from a verified webhook. */

@@ -17,6 +17,9 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+/** Which database the store runs on (migrations differ a little). */
+export type Dialect = 'sqlite' | 'postgres';
+
 export interface ConnectionsTable {
   id: string;
   tenant_id: string;

@@ -17,7 +17,8 @@ import { connectionState } from './migrations/004-connection-state.js';
 import { webhookInboxConnection } from './migrations/005-webhook-inbox-connection.js';
 import type { Database } from './schema.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect } from './schema.js';
+import type { Dialect } from './schema.js';
 export type Trx = Transaction<Database>;
 export type Db = Kysely<Database>;
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../schema.js';
 
 /** The first schema: keys, connections, jobs, email, webhooks inbox, idempotency, audit. */
 export function initial(dialect: Dialect) {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../schema.js';
 
 /** The unified event stream, custom inbound sources, outgoing webhook endpoints and deliveries. */
 export function events(dialect: Dialect) {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../schema.js';
 
 /**
  * Payments and refunds the hub created (or learned of from webhooks). The row is written with its

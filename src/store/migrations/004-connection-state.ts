@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../schema.js';
 
 /**
  * What changes about a connection while it is used: its OAuth token set (sealed by the vault,

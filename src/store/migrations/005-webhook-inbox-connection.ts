@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../store.js';
+import type { Dialect } from '../schema.js';
 
 /**
  * The inbox records which connection a webhook was posted for (`/webhooks/:provider/:connectionId`;
