@@ -49,3 +49,8 @@ export function checkCallerKey(key: string | undefined): string | undefined {
 export function keyConflict(key: string): HubError {
   return new HubError('idempotency_conflict', `Idempotency-Key "${key}" was already used with a different request; use a new key for a new request`);
 }
+
+/** Per call: the caller's `Idempotency-Key`. */
+export interface PaymentCallOptions {
+  idempotencyKey?: string;
+}

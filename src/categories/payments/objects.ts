@@ -7,9 +7,8 @@
  */
 import { parseInput } from '../../core/validation.js';
 import type { Customer, Invoice, InvoiceItemInput, Page, PaymentMethod, PaymentsProvider, Subscription } from './contract.js';
-import { checkCallerKey, providerKey } from './keys.js';
+import { checkCallerKey, providerKey, type PaymentCallOptions } from './keys.js';
 import { parseAmount } from './money.js';
-import type { PaymentCallOptions, PaymentsService } from './service.js';
 import {
   addInvoiceItemInput,
   attachPaymentMethodInput,
@@ -30,10 +29,11 @@ const lean = <T extends { raw: unknown }>(v: T): Raw<T> => {
 };
 
 export class PaymentObjects {
-  constructor(private readonly payments: PaymentsService) {}
+  /** @param provider the connector a tenant uses for a provider id (default: the chain's first). */
+  constructor(private readonly provider: (tenantId: string, providerId?: string) => Promise<PaymentsProvider>) {}
 
   private async call<T>(tenantId: string, provider: string | undefined, operation: string, options: PaymentCallOptions, fn: (p: PaymentsProvider, key: string) => Promise<T>): Promise<T> {
-    const p = await this.payments.provider(tenantId, provider);
+    const p = await this.provider(tenantId, provider);
     return fn(p, providerKey(tenantId, checkCallerKey(options.idempotencyKey), p.id, operation));
   }
 
@@ -44,7 +44,7 @@ export class PaymentObjects {
 
   async getCustomer(tenantId: string, id: string, query: unknown): Promise<Raw<Customer>> {
     const { provider } = parseInput(providerOnly, query ?? {});
-    return lean(await (await this.payments.provider(tenantId, provider)).getCustomer(id));
+    return lean(await (await this.provider(tenantId, provider)).getCustomer(id));
   }
 
   async updateCustomer(tenantId: string, id: string, input: unknown, options: PaymentCallOptions = {}): Promise<Raw<Customer>> {
@@ -59,7 +59,7 @@ export class PaymentObjects {
 
   async listPaymentMethods(tenantId: string, customerId: string, query: unknown): Promise<{ data: Raw<PaymentMethod>[] }> {
     const { provider } = parseInput(providerOnly, query ?? {});
-    return { data: (await (await this.payments.provider(tenantId, provider)).listPaymentMethods(customerId)).map(lean) };
+    return { data: (await (await this.provider(tenantId, provider)).listPaymentMethods(customerId)).map(lean) };
   }
 
   async detachPaymentMethod(tenantId: string, paymentMethodId: string, query: unknown, options: PaymentCallOptions = {}): Promise<Raw<PaymentMethod>> {
@@ -74,7 +74,7 @@ export class PaymentObjects {
 
   async getSubscription(tenantId: string, id: string, query: unknown): Promise<Raw<Subscription>> {
     const { provider } = parseInput(providerOnly, query ?? {});
-    return lean(await (await this.payments.provider(tenantId, provider)).getSubscription(id));
+    return lean(await (await this.provider(tenantId, provider)).getSubscription(id));
   }
 
   async changeSubscriptionPrice(tenantId: string, id: string, input: unknown, options: PaymentCallOptions = {}): Promise<Raw<Subscription>> {
@@ -96,7 +96,7 @@ export class PaymentObjects {
 
   async addInvoiceItem(tenantId: string, invoiceId: string, input: unknown, options: PaymentCallOptions = {}): Promise<Raw<Invoice>> {
     const { provider, ...v } = parseInput(addInvoiceItemInput, input);
-    const p = await this.payments.provider(tenantId, provider);
+    const p = await this.provider(tenantId, provider);
     const invoice = await p.getInvoice(invoiceId);
     const item = toItem(v, invoice.currency, '');
     return lean(await p.addInvoiceItem(invoiceId, item, { idempotencyKey: providerKey(tenantId, checkCallerKey(options.idempotencyKey), p.id, `invoices.item:${invoiceId}`) }));
@@ -113,12 +113,12 @@ export class PaymentObjects {
 
   async getInvoice(tenantId: string, invoiceId: string, query: unknown): Promise<Raw<Invoice>> {
     const { provider } = parseInput(providerOnly, query ?? {});
-    return lean(await (await this.payments.provider(tenantId, provider)).getInvoice(invoiceId));
+    return lean(await (await this.provider(tenantId, provider)).getInvoice(invoiceId));
   }
 
   async listInvoices(tenantId: string, query: unknown): Promise<Page<Raw<Invoice>>> {
     const { provider, ...q } = parseInput(listInvoicesQuery, query ?? {});
-    const page = await (await this.payments.provider(tenantId, provider)).listInvoices(q);
+    const page = await (await this.provider(tenantId, provider)).listInvoices(q);
     return { data: page.data.map(lean), next: page.next };
   }
 }

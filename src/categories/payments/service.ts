@@ -17,7 +17,7 @@ import type { CategoryContext } from '../category.js';
 import { enqueue, type Queue } from '../../queue/queue.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { Payment, PaymentsCapability, PaymentsProvider } from './contract.js';
-import { checkCallerKey, keyConflict, providerKey, requestHash } from './keys.js';
+import { checkCallerKey, keyConflict, providerKey, requestHash, type PaymentCallOptions } from './keys.js';
 import { PaymentObjects } from './objects.js';
 import { parseAmount } from './money.js';
 import { PaymentRecords, type PaymentView, type RefundView } from './records.js';
@@ -40,15 +40,12 @@ export interface PaymentsServiceOptions {
   recoveryMs?: number;
 }
 
-/** Per call: the caller's `Idempotency-Key`. */
-export interface PaymentCallOptions {
-  idempotencyKey?: string;
-}
+export type { PaymentCallOptions } from './keys.js';
 
 export class PaymentsService {
   readonly records: PaymentRecords;
   /** Customers, payment methods, subscriptions, invoices (at the provider). */
-  readonly objects: PaymentObjects = new PaymentObjects(this);
+  readonly objects: PaymentObjects = new PaymentObjects((tenantId, providerId) => this.provider(tenantId, providerId));
   private readonly refunds: Refunds;
   private readonly recoveryMs: number;
 
