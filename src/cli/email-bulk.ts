@@ -1,69 +1,23 @@
 /**
  * `switchboard email bulk --csv recipients.csv --template welcome`: columns become variables
  * (`email` or `to`, any case, names the recipient). Bad rows are reported by line number and
- * skipped; the rest is sent through a running hub's bulk API. Progress is a bar on a terminal and
- * plain lines otherwise (CI logs, pipes), where a bar would print nothing.
+ * skipped; the rest is sent through a running hub's bulk API, once: the request carries an
+ * `Idempotency-Key` (a retry after a lost answer gets the same job), and a failure while watching
+ * progress resumes watching the same job id. The API key needs the scopes `email:send` (to send)
+ * and `jobs:read` (to watch progress); both are checked before anything is sent. Progress is a bar
+ * on a terminal and plain lines otherwise (CI logs, pipes), where a bar would print nothing.
  */
-import { createReadStream } from 'node:fs';
-import { SingleBar, Presets } from 'cli-progress';
+import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { parse } from 'csv-parse';
-import { z } from 'zod';
+import { getJob, reportFailures, watchJob, type WatchOptions } from './bulk-watch.js';
+import { readRecipients, type CsvRecipient } from './csv-recipients.js';
+import { cliEnv, hubFetch, HubUnreachableError, hubUrl, readJson, type Answer } from './hub-client.js';
 
-/** One good row: the line it starts on, its address, and every column as a variable. */
-export interface CsvRecipient {
-  line: number;
-  to: string;
-  variables: Record<string, string>;
-}
+export { readRecipients, type CsvRecipient, type CsvRecipients } from './csv-recipients.js';
 
-export interface CsvRecipients {
-  recipients: CsvRecipient[];
-  bad: { line: number; reason: string }[];
-}
-
-interface Progress {
-  status: string;
-  total: number;
-  sent: number;
-  failed: number;
-  pending: number;
-  results: { index: number; to: string; status: string; error: { code?: string; message?: string } | null }[];
-  nextOffset: number | null;
-}
-
-const NEWLINES = /\r\n|\r|\n/g;
-/** Statuses the hub counts as failed. */
-const NOT_SENT = new Set(['failed', 'bounced', 'dropped']);
-
-/**
- * Read recipients from a CSV with a header row. A quoted value may hold commas and line breaks;
- * a row is reported by the line it starts on. Cells beyond the header's columns are ignored.
- *
- * @example
- * const { recipients, bad } = await readRecipients('list.csv');
- * // recipients: [{ line: 2, to: 'ann@example.com', variables: { email: 'ann@example.com', name: 'Ann' } }]
- * // bad: [{ line: 3, reason: '"ann@" is not an email address' }]
- */
-export async function readRecipients(path: string): Promise<CsvRecipients> {
-  const out: CsvRecipients = { recipients: [], bad: [] };
-  const parser = createReadStream(path).pipe(
-    parse({ bom: true, columns: (h: string[]) => h.map((c) => c.trim()), skip_empty_lines: true, trim: true, relax_column_count: true, info: true, raw: true }),
-  );
-  type Row = { record: Record<string, string>; info: { lines: number }; raw: string };
-  for await (const { record, info, raw } of parser as AsyncIterable<Row>) {
-    // `info.lines` is the row's LAST line; count back over line breaks inside quoted values
-    // (`raw` also carries skipped empty lines before the row and the row's own line break).
-    const inner = raw.replace(/^[\r\n]+/, '').replace(/(\r\n|\r|\n)$/, '');
-    const line = info.lines - (inner.match(NEWLINES)?.length ?? 0);
-    const column = Object.keys(record).find((k) => k.toLowerCase() === 'email') ?? Object.keys(record).find((k) => k.toLowerCase() === 'to');
-    const to = column === undefined ? undefined : record[column];
-    if (!to) out.bad.push({ line, reason: column === undefined ? 'no "email" (or "to") column in the header' : `no "${column}" value` });
-    else if (!z.email().safeParse(to).success) out.bad.push({ line, reason: `"${to}" is not an email address` });
-    else out.recipients.push({ line, to, variables: record });
-  }
-  return out;
-}
+/** The scopes this command needs, and how to get a key with them. */
+export const BULK_SCOPES = 'email:send,jobs:read';
+const KEY_HINT = `\`email bulk\` needs an API key with the scopes ${BULK_SCOPES}: create one with \`npx switchboard keys create --name bulk --scopes ${BULK_SCOPES}\``;
 
 /** `recipients.3.variables.city` → `line 5 (ann@example.com): variables.city`. */
 function describeField(field: string, recipients: CsvRecipient[]): string {
@@ -72,91 +26,98 @@ function describeField(field: string, recipients: CsvRecipient[]): string {
   return r ? `line ${r.line} (${r.to})${m![2] ? `: ${m![2]}` : ''}` : field;
 }
 
-/** A problem+json answer's parts the CLI shows. */
-type Answer<T> = Partial<T> & { detail?: string; errors?: { field: string; message: string }[] };
+/** An error answer as one message, with the key hint for 401/403. */
+function refused(what: string, status: number, answer: Answer<unknown>): Error {
+  const detail = answer.detail ?? `HTTP ${status}`;
+  return new Error(status === 401 || status === 403 ? `${what}: ${detail}; ${KEY_HINT}` : `${what}: ${detail}`);
+}
 
-/** The JSON of an answer; a non-JSON one (a proxy's error page) becomes its `detail`. */
-async function readJson<T>(res: Response): Promise<Answer<T>> {
-  const text = await res.text();
-  try {
-    return JSON.parse(text) as Answer<T>;
-  } catch {
-    return { detail: `HTTP ${res.status}: ${text.slice(0, 200) || 'empty answer'}` } as Answer<T>;
+/** Before sending: the key is known and may read job progress (a 404 for an unknown job says so). */
+async function checkKey(o: WatchOptions): Promise<void> {
+  const res = await hubFetch(o.base, '/api/v1/jobs/bulk_scope_check?limit=1', { headers: o.headers });
+  if (res.status === 401 || res.status === 403) throw refused(`the hub at ${o.base} refused the API key, nothing was sent`, res.status, await readJson(res));
+  await res.body?.cancel();
+}
+
+/** POST the bulk request; a lost answer or a 5xx is retried with the same Idempotency-Key (one job). */
+async function start(o: WatchOptions, body: unknown, recipients: CsvRecipient[]): Promise<string> {
+  const headers = { ...o.headers, 'idempotency-key': `cli-bulk-${randomUUID()}` };
+  const deadline = Date.now() + o.patienceMs;
+  for (let attempt = 0; ; attempt++) {
+    let problem: string;
+    try {
+      const res = await hubFetch(o.base, '/api/v1/integrations/email/bulk', { method: 'POST', headers, body: JSON.stringify(body) });
+      const answer = await readJson<{ id: string }>(res);
+      if (res.ok && answer.id) return answer.id;
+      if (res.status < 500 && answer.code !== 'idempotency_in_progress') {
+        for (const e of answer.errors ?? []) console.error(`  ${describeField(e.field, recipients)}: ${e.message}`);
+        throw refused('the hub refused the bulk request, nothing was sent', res.status, answer);
+      }
+      problem = answer.detail ?? `HTTP ${res.status}`;
+    } catch (err) {
+      if (!(err instanceof HubUnreachableError) && !(err instanceof TypeError)) throw err;
+      problem = err instanceof HubUnreachableError ? err.reason : 'the answer broke off';
+    }
+    if (Date.now() >= deadline) throw new Error(`no answer from the hub at ${o.base} to the bulk request (${problem}); if it was accepted, \`GET /api/v1/jobs\` on the hub lists it`);
+    o.note(`no answer to the bulk request (${problem}); asking again with the same Idempotency-Key, so it is sent once`);
+    await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** attempt)));
   }
 }
 
-/** A bar on a terminal; elsewhere a line each time the counts change. */
-function progressReporter(total: number) {
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar({ format: 'sending [{bar}] {value}/{total} sent={sent} failed={failed}', hideCursor: true }, Presets.shades_classic);
-    bar.start(total, 0, { sent: 0, failed: 0 });
-    return { update: (p: Progress) => bar.update(p.sent + p.failed, { sent: p.sent, failed: p.failed }), stop: () => bar.stop() };
-  }
-  let last = '';
-  return {
-    update: (p: Progress) => {
-      const line = `progress: ${p.sent + p.failed}/${p.total} sent=${p.sent} failed=${p.failed}`;
-      if (line !== last) console.log(line);
-      last = line;
-    },
-    stop: () => undefined,
-  };
+interface BulkFlags {
+  csv: string;
+  template?: string;
+  subject?: string;
+  html?: string;
+  text?: string;
+  from?: string;
+  url?: string;
+  key?: string;
+  job?: string;
+  pollMs: string;
+  patience: string;
 }
 
 export function bulkCommand(): Command {
   return new Command('bulk')
-    .description('Send to every row of a CSV through a running hub')
+    .description(`Send to every row of a CSV through a running hub (API key scopes: ${BULK_SCOPES})`)
     .requiredOption('--csv <file>', 'CSV with a header row; an "email" column and any variables')
     .option('--template <name>', 'template id or name (built-in: welcome, verify-email, password-reset, invoice)')
     .option('--subject <subject>', 'subject (with --html/--text instead of a template)')
     .option('--html <html>')
     .option('--text <text>')
     .option('--from <address>')
-    .option('--url <url>', 'hub URL', process.env.SWITCHBOARD_URL ?? 'http://localhost:3001')
-    .option('--key <key>', 'API key (default SWITCHBOARD_API_KEY)', process.env.SWITCHBOARD_API_KEY)
+    .option('--url <url>', 'hub URL (default: SWITCHBOARD_URL, else http://127.0.0.1:$PORT, PORT default 3001)')
+    .option('--key <key>', `API key with the scopes ${BULK_SCOPES} (default: SWITCHBOARD_API_KEY)`)
+    .option('--job <id>', 'watch this bulk job (started earlier from the same CSV) instead of sending')
     .option('--poll-ms <ms>', 'how often to ask the hub for progress', '500')
-    .action(async (o: { csv: string; template?: string; subject?: string; html?: string; text?: string; from?: string; url: string; key?: string; pollMs: string }) => {
-      if (!o.key) throw new Error('no API key: pass --key or set SWITCHBOARD_API_KEY');
-      const base = o.url.replace(/\/+$/, '');
-      const pollMs = Math.max(10, Number(o.pollMs) || 500);
+    .option('--patience <seconds>', 'how long to keep trying while the hub does not answer', '300')
+    .action(async (o: BulkFlags) => {
+      const env = cliEnv();
+      const key = o.key ?? env.SWITCHBOARD_API_KEY;
+      if (!key) throw new Error(`no API key: pass --key or set SWITCHBOARD_API_KEY; ${KEY_HINT}`);
       const { recipients, bad } = await readRecipients(o.csv);
       for (const b of bad) console.error(`line ${b.line}: skipped, ${b.reason}`);
-      if (recipients.length === 0) throw new Error('no valid rows to send');
-      const headers = { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' };
-      const body = { templateId: o.template, subject: o.subject, html: o.html, text: o.text, from: o.from, recipients: recipients.map(({ to, variables }) => ({ to, variables })) };
-      const res = await fetch(`${base}/api/v1/integrations/email/bulk`, { method: 'POST', headers, body: JSON.stringify(body) });
-      const started = await readJson<{ id?: string }>(res);
-      if (!res.ok || !started.id) {
-        for (const e of started.errors ?? []) console.error(`  ${describeField(e.field, recipients)}: ${e.message}`);
-        throw new Error(started.detail ?? `bulk request failed with HTTP ${res.status}`);
+      if (recipients.length === 0) throw new Error(`no valid rows to send in ${o.csv}`);
+      const watch: WatchOptions = {
+        base: hubUrl(o.url, env),
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        jobId: o.job ?? '',
+        pollMs: Math.max(10, Number(o.pollMs) || 500),
+        patienceMs: Math.max(0, Number(o.patience) || 0) * 1000,
+        note: (line) => console.error(line),
+      };
+      await checkKey(watch);
+      if (o.job) {
+        const { status, body } = await getJob(watch, '?limit=1');
+        if (status !== 200) throw new Error(`job ${o.job}: ${body.detail ?? `HTTP ${status}`}`);
+      } else {
+        const body = { templateId: o.template, subject: o.subject, html: o.html, text: o.text, from: o.from, recipients: recipients.map(({ to, variables }) => ({ to, variables })) };
+        watch.jobId = await start(watch, body, recipients);
+        console.log(`job ${watch.jobId}: started, ${recipients.length} recipient(s)`);
       }
-
-      const progress = progressReporter(recipients.length);
-      let p: Progress;
-      for (;;) {
-        const r = await fetch(`${base}/api/v1/jobs/${started.id}?limit=1`, { headers });
-        const answer = await readJson<Progress>(r);
-        if (!r.ok) {
-          progress.stop();
-          throw new Error(`job ${started.id}: progress request failed: ${answer.detail ?? `HTTP ${r.status}`}`);
-        }
-        p = answer as Progress;
-        progress.update(p);
-        if (p.status === 'completed') break;
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-      }
-      progress.stop();
-
-      // Name each recipient the hub could not send to, by CSV line.
-      for (let offset: number | null = 0; p.failed > 0 && offset !== null; ) {
-        const r = await fetch(`${base}/api/v1/jobs/${started.id}?offset=${offset}&limit=1000`, { headers });
-        if (!r.ok) break;
-        const page = (await readJson<Progress>(r)) as Progress;
-        for (const x of page.results.filter((x) => NOT_SENT.has(x.status))) {
-          console.error(`line ${recipients[x.index]?.line ?? '?'} (${x.to}): not sent, ${x.error?.code ?? 'failed'}${x.error?.message ? `: ${x.error.message}` : ''}`);
-        }
-        offset = page.nextOffset;
-      }
-      console.log(`job ${started.id}: done, ${p.sent} sent, ${p.failed} failed (${bad.length} bad row(s) skipped)`);
+      const p = await watchJob(watch, recipients.length);
+      if (p.failed > 0) await reportFailures(watch, recipients);
+      console.log(`job ${watch.jobId}: done, ${p.sent} sent, ${p.failed} failed (${bad.length} bad row(s) skipped)`);
     });
 }

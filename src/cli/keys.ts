@@ -30,20 +30,42 @@ export async function rotateEncryption(store: Store, vault: Vault): Promise<{ re
   return { rewrapped, total: rows.length };
 }
 
+const SCOPES_EXAMPLE = "e.g. --scopes email:send,jobs:read, or --scopes '*' explicitly for a key that may do everything";
+
+/** `a, b` → `['a', 'b']`; an empty list is an error saying what to pass. */
+function parseScopes(list: string): string[] {
+  const scopes = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (scopes.length === 0) throw new Error(`no scopes given: name the scopes the key needs, ${SCOPES_EXAMPLE}`);
+  return scopes;
+}
+
+/** On a terminal, ask for the scopes; elsewhere (scripts, CI) refuse to guess `*`. */
+async function askScopes(): Promise<string> {
+  if (!process.stdin.isTTY) throw new Error(`--scopes is required when not on a terminal: pass the scopes the key needs, ${SCOPES_EXAMPLE}`);
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question("Scopes for this key, comma-separated (e.g. email:send,jobs:read; '*' for every scope): ");
+  } finally {
+    rl.close();
+  }
+}
+
 export function keysCommand(): Command {
   const keys = new Command('keys').description('API keys and the encryption key');
   keys
     .command('create')
     .description('Create an API key (printed once)')
     .requiredOption('--name <name>', 'a label, e.g. the app using it')
-    .option('--scopes <list>', 'comma-separated scopes (default *)', '*')
+    .option('--scopes <list>', "comma-separated scopes, e.g. email:send,jobs:read; '*' for every scope (asked on a terminal when absent)")
     .option('--tenant <id>', 'tenant the key acts for', 'default')
-    .action((o: { name: string; scopes: string; tenant: string }) =>
-      withStore(async (store) => {
-        const created = await new ApiKeyStore(store, systemClock).create({ name: o.name, scopes: o.scopes.split(',').map((s) => s.trim()), tenantId: o.tenant });
+    .action(async (o: { name: string; scopes?: string; tenant: string }) => {
+      const scopes = parseScopes(o.scopes ?? (await askScopes()));
+      await withStore(async (store) => {
+        const created = await new ApiKeyStore(store, systemClock).create({ name: o.name, scopes, tenantId: o.tenant });
         console.log(`${created.key}\n(id ${created.id}, scopes ${created.scopes.join(',')}; store it now, it is not shown again)`);
-      }),
-    );
+      });
+    });
   keys
     .command('list')
     .description('List API keys (prefixes only)')

@@ -1,5 +1,7 @@
 /**
- * `switchboard` CLI: start | migrate | keys … | email bulk | health.
+ * `switchboard` CLI: start | migrate | keys … | email bulk | health. An error is one line on
+ * stderr (`error: …`) and exit code 1; `--help` prints usage only (no defaults taken from the
+ * environment, so never a key).
  */
 import { Command } from 'commander';
 import { API_VERSION } from '../server/app.js';

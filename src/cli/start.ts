@@ -3,6 +3,10 @@ import { Command } from 'commander';
 import { loadConfig } from '../core/config.js';
 import { createHub } from '../hub.js';
 import { Store } from '../store/store.js';
+import { hubFetch, hubUrl, readJson } from './hub-client.js';
+
+/** How to get an API key, as the banner says it. */
+export const CREATE_KEY = "`npx switchboard keys create --name me --scopes '*'` (or narrower scopes, e.g. email:send,jobs:read)";
 
 export function startCommand(): Command {
   return new Command('start')
@@ -17,8 +21,8 @@ export function startCommand(): Command {
         if (sandbox) {
           const { key } = await hub.apiKeys.create({ name: 'sandbox-bootstrap', scopes: ['*'], sandbox: true });
           keyLine = `  API key (sandbox, created now, shown once): ${key}\n`;
-        } else keyLine = '  No API key exists: create one with `switchboard keys create --name admin`\n';
-      }
+        } else keyLine = `  No API key exists: create one with ${CREATE_KEY}\n`;
+      } else keyLine = `  API key: ${hub.config.apiKey ? 'SWITCHBOARD_API_KEY' : 'one exists already (keys are shown only when created)'}; for another: ${CREATE_KEY}\n`;
       const modes = (ids: string[]) => ids.map((p) => `${p}:${hub.connections.defaultConnection(p)?.mode ?? 'not configured'}`).join(' ');
       console.log(
         `\nSwitchboard listening on ${url.replace('127.0.0.1', 'localhost')} (store: ${hub.store.dialect} ${hub.store.location})\n` +
@@ -51,10 +55,12 @@ export function migrateCommand(): Command {
 export function healthCommand(): Command {
   return new Command('health')
     .description('Show the health of a running hub')
-    .option('--url <url>', 'hub URL', process.env.SWITCHBOARD_URL ?? 'http://localhost:3001')
-    .action(async (opts: { url: string }) => {
-      const res = await fetch(`${opts.url}/api/v1/integrations/health`);
-      const body = (await res.json()) as { status: string; integrations: { provider: string; status: string; mode: string | null; last_error: { message: string } | null }[] };
+    .option('--url <url>', 'hub URL (default: SWITCHBOARD_URL, else http://127.0.0.1:$PORT, PORT default 3001)')
+    .action(async (opts: { url?: string }) => {
+      const base = hubUrl(opts.url);
+      const res = await hubFetch(base, '/api/v1/integrations/health');
+      const body = await readJson<{ status: string; integrations: { provider: string; status: string; mode: string | null; last_error: { message: string } | null }[] }>(res);
+      if (!body.integrations) throw new Error(`${base}/api/v1/integrations/health: ${body.detail ?? `HTTP ${res.status}`}; is SWITCHBOARD_URL a Switchboard hub?`);
       console.log(`hub: ${body.status}`);
       for (const i of body.integrations) console.log(`  ${i.provider.padEnd(10)} ${i.status.padEnd(15)} ${i.mode ?? ''}${i.last_error ? `  last error: ${i.last_error.message}` : ''}`);
       if (!res.ok) process.exitCode = 1;
