@@ -37,8 +37,10 @@ describe.each([
   const open = new Set<Hub>();
 
   async function hubWith(encryptionKey: string): Promise<Hub> {
+    // A live hub (not sandboxed): a sandboxed one points tenant connections at the emulators, with
+    // the emulators' credentials, and these tests read back the stored ones. Nothing here calls out.
     const hub = await createHub({
-      env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: fixture.options.databaseUrl!, SWITCHBOARD_ENCRYPTION_KEY: encryptionKey, EMAIL_PROVIDERS: 'sendgrid' },
+      env: { NODE_ENV: 'development', LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: fixture.options.databaseUrl!, SWITCHBOARD_ENCRYPTION_KEY: encryptionKey, EMAIL_PROVIDERS: 'sendgrid' },
       startWorkers: false,
     });
     open.add(hub);

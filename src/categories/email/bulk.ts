@@ -15,6 +15,7 @@ import type { TemplateStore } from './template-store.js';
 import { render, type TemplateSource } from './templates.js';
 import { SEND_JOB, type PendingMessage } from './messages.js';
 import { zodToHubError } from '../../core/validation.js';
+import './errors.js'; // registers the email error codes this file uses
 
 const CHUNK = 200;
 const SENT = ['sent', 'processed', 'deferred', 'delivered', 'opened', 'clicked', 'spam_report', 'unsubscribed'];

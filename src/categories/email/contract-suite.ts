@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vit
 import { HubError } from '../../core/errors.js';
 import type { ChaosSettings } from '../../kit/emulator.js';
 import type { EmailCapability, EmailMessage, EmailProvider, EmailSendResult } from './contract.js';
+import './errors.js'; // registers the email error codes this file uses
 
 /** An attachment as the server received it. */
 export interface ReceivedAttachment {

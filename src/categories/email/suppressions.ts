@@ -6,6 +6,7 @@ import type { Clock } from '../../core/clock.js';
 import { HubError } from '../../core/errors.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { EmailAddress } from './contract.js';
+import './errors.js'; // registers the email error codes this file uses
 
 export type SuppressionReason = 'bounce' | 'spam_report' | 'unsubscribe' | 'manual';
 

@@ -11,6 +11,7 @@ import { HubError } from '../../core/errors.js';
 import type { ChaosSettings } from '../../kit/emulator.js';
 import { NO_CHAOS } from '../../kit/emulator.js';
 import type { CreatePaymentInput, Payment, PaymentsCapability, PaymentsProvider } from './contract.js';
+import './errors.js'; // registers the payments error codes this file uses
 
 /** What `setup()` gives the suite for one provider. */
 export interface PaymentsContractHarness {

@@ -11,6 +11,7 @@ import type { PaymentRefundsTable, PaymentsTable } from '../../store/schema.js';
 import type { Store, Trx } from '../../store/store.js';
 import { FINAL_PAYMENT_STATUSES, PAYMENT_STATUS_RANK, type Payment, type PaymentStatus, type Refund } from './contract.js';
 import { formatMinor, type Money } from './money.js';
+import './errors.js'; // registers the payments error codes this file uses
 
 export type PaymentRow = Selectable<PaymentsTable>;
 export type RefundRow = Selectable<PaymentRefundsTable>;

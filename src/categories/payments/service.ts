@@ -23,6 +23,7 @@ import { parseAmount } from './money.js';
 import { PaymentRecords, type PaymentView, type RefundView } from './records.js';
 import { Refunds } from './refunds.js';
 import { capturePaymentInput, confirmPaymentInput, createPaymentInput, type CreatePaymentRequest, type RefundRequest } from './schemas.js';
+import './errors.js'; // registers the payments error codes this file uses
 
 export const RECOVER_PAYMENT_JOB = 'payments.recover';
 

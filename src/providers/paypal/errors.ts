@@ -13,6 +13,7 @@
  */
 import { HubError, type ErrorCode, type FieldError } from '../../core/errors.js';
 import type { HttpResponse } from '../../transport/types.js';
+import '../../categories/payments/errors.js'; // registers the payments error codes this file uses
 
 const PROVIDER = 'paypal';
 

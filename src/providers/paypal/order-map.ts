@@ -12,6 +12,7 @@
  */
 import { PAYMENT_HUB_ID_FIELD, type Payment, type PaymentStatus } from '../../categories/payments/contract.js';
 import { at, fromPaypalMoney, linkOf, list, str, type Json } from './paypal-json.js';
+import '../../categories/payments/errors.js'; // registers the payments error codes this file uses
 
 const CAPTURE_STATUS: Record<string, PaymentStatus> = {
   COMPLETED: 'succeeded',

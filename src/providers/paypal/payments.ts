@@ -20,6 +20,7 @@ import { authorizationsOf, paypalOrderToPayment, refundableCapture } from './ord
 import { at, fromPaypalMoney, linkOf, paypalMoney, REPRESENTATION, str, unsupported, type Json } from './paypal-json.js';
 import { createPaypalSubscriptions } from './subscriptions.js';
 import { paypalRequest } from './token.js';
+import '../../categories/payments/errors.js'; // registers the payments error codes this file uses
 
 const CAPABILITIES: ReadonlySet<PaymentsCapability> = new Set<PaymentsCapability>([
   'payments',

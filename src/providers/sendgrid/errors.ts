@@ -10,6 +10,7 @@
  */
 import { HubError, type ErrorCode, type FieldError } from '../../core/errors.js';
 import type { HttpResponse } from '../../transport/types.js';
+import '../../categories/email/errors.js'; // registers the email error codes this file uses
 
 const PROVIDER = 'sendgrid';
 

@@ -10,6 +10,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc5321#section-4.2.3 (reply codes)
  */
 import { HubError, type ErrorCode } from '../../core/errors.js';
+import '../../categories/email/errors.js'; // registers the email error codes this file uses
 
 /** The fields nodemailer sets on its errors (all optional: a plain Error maps too). */
 export interface NodemailerError extends Error {

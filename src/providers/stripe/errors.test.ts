@@ -137,7 +137,7 @@ describe('stripeManifest', () => {
     expect(stripeManifest).toMatchObject({
       id: 'stripe',
       categories: ['payments'],
-      auth: 'bearer',
+      auth: { type: 'bearer', token: '{secretKey}' },
       baseUrl: 'https://api.stripe.com',
       liveWhen: ['secretKey'],
       secretFields: ['secretKey', 'webhookSecret'],

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { requireShared, sharedFile } from '../../../test/helpers/shared-files.js';
 import { HubError, type ErrorCode } from '../../core/errors.js';
 import { isKnownType } from '../../events/types.js';
+import '../../categories/payments/events.js'; // registers the payment event types
 import { STRIPE_MAPPED_EVENT_TYPES } from './webhooks-normalize.js';
 import { parseStripeEvents, parseStripeSignatureHeader, stripeSignature, stripeWebhooks, verifyStripeWebhook } from './webhooks.js';
 
