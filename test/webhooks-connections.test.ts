@@ -4,7 +4,8 @@
  * `webhookSecret` on `POST /webhooks/stripe/:connectionId`, the default route keeps the env
  * secret, neither accepts the other's; stored rows keep neither `Stripe-Signature` nor
  * credentials. Mailgun's token re-used with another body is a 401 AND a `webhook.replay_conflict`
- * operational event naming provider and connection, not the body.
+ * operational event naming provider and connection, not the body. On a sandboxed hub a tenant's
+ * connection talks to the emulator, so its URL accepts what the emulator signs.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
@@ -92,5 +93,22 @@ describe('Mailgun token re-used with another body', () => {
     expect(events[0]).toMatchObject({ provider: 'switchboard', connection_id: tenantMailgun, tenant_id: 'globex' });
     expect(JSON.parse(events[0]!.data)).toEqual({ provider: 'mailgun', connectionId: tenantMailgun });
     expect(`${events[0]!.data}${events[0]!.raw}`).not.toMatch(/mg-SECRET|mg-first|ann@example/);
+  });
+});
+
+describe('a tenant connection on a sandboxed hub', () => {
+  it("accepts what the provider's emulator signs on the connection's URL", async () => {
+    const sandboxed = await startTestHub();
+    try {
+      const id = (await sandboxed.hub.connections.create('initech', 'stripe', 'initech-stripe', { secretKey: 'sk_test_initech' })).id;
+      const emuSecret = (await sandboxed.hub.connections.sandbox('stripe')).webhookSecret!;
+      const payload = event();
+      const res = await fetch(`${sandboxed.url}/webhooks/stripe/${id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signed(payload, emuSecret) }, body: payload });
+      expect(res.status).toBe(200);
+      const row = await sandboxed.hub.store.db.selectFrom('webhook_inbox').select(['connection_id', 'tenant_id']).where('body', '=', payload).executeTakeFirst();
+      expect(row).toEqual({ connection_id: id, tenant_id: 'initech' });
+    } finally {
+      await sandboxed.close();
+    }
   });
 });
