@@ -3,7 +3,7 @@ import { fakeClock } from '../core/clock.js';
 import { HubError } from '../core/errors.js';
 import { postgresAvailable, postgresFixture, sqliteFixture, type StoreFixture } from '../../test/helpers/stores.js';
 import type { Store } from '../store/store.js';
-import { Queue, enqueue, retryDelay } from './queue.js';
+import { Queue, enqueue, jobRetryDelay } from './queue.js';
 
 const hasPg = await postgresAvailable();
 
@@ -12,14 +12,14 @@ async function jobsByStatus(store: Store) {
   return rows;
 }
 
-describe('retryDelay', () => {
+describe('jobRetryDelay', () => {
   it('grows exponentially within jitter bounds and honours Retry-After', () => {
     const s = { baseMs: 1000, maxMs: 60_000 };
-    expect(retryDelay(1, s, undefined, () => 0)).toBe(500);
-    expect(retryDelay(1, s, undefined, () => 1)).toBe(1000);
-    expect(retryDelay(4, s, undefined, () => 1)).toBe(8000);
-    expect(retryDelay(20, s, undefined, () => 1)).toBe(60_000);
-    expect(retryDelay(1, s, new HubError('provider_rate_limited', 'x', { retryAfter: 7 }))).toBe(7000);
+    expect(jobRetryDelay(1, s, undefined, () => 0)).toBe(500);
+    expect(jobRetryDelay(1, s, undefined, () => 1)).toBe(1000);
+    expect(jobRetryDelay(4, s, undefined, () => 1)).toBe(8000);
+    expect(jobRetryDelay(20, s, undefined, () => 1)).toBe(60_000);
+    expect(jobRetryDelay(1, s, new HubError('provider_rate_limited', 'x', { retryAfter: 7 }))).toBe(7000);
   });
 });
 

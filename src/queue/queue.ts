@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { backoff, retryAfterMs } from '../core/backoff.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { HubError} from '../core/errors.js';
 import { toHubError } from '../core/errors.js';
@@ -117,11 +118,17 @@ export async function settlePending(trx: Trx, jobId: string, now: number, error?
     .execute();
 }
 
-/** Delay before attempt `attempt + 1`: exponential with full jitter, or the error's Retry-After. */
-export function retryDelay(attempt: number, schedule: RetrySchedule, err?: HubError, random = Math.random): number {
-  if (err?.retryAfter !== undefined) return Math.min(err.retryAfter * 1000, schedule.maxMs);
-  const ceiling = Math.min(schedule.maxMs, schedule.baseMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+/**
+ * Delay before a job's attempt `attempt + 1`: the error's Retry-After (capped at `maxMs`), else the
+ * hub's one backoff with equal jitter (at least half the ceiling).
+ *
+ * @example
+ * jobRetryDelay(1, { baseMs: 1000, maxMs: 60_000 }) // 500..1000
+ */
+export function jobRetryDelay(attempt: number, schedule: RetrySchedule, err?: HubError, random = Math.random): number {
+  const asked = retryAfterMs(err);
+  if (asked !== undefined) return Math.min(asked, schedule.maxMs);
+  return backoff(attempt, { ...schedule, floor: 0.5 }, random);
 }
 
 export class Queue {
@@ -273,7 +280,7 @@ export class Queue {
     const reason = JSON.stringify(err.toJSON());
     if (!err.retryable && err.code !== 'internal_error') return this.finish(job, 'dead', reason);
     if (job.attempts >= job.max_attempts) return this.finish(job, 'dead', reason);
-    const runAt = this.clock.now() + retryDelay(job.attempts, this.retry, err);
+    const runAt = this.clock.now() + jobRetryDelay(job.attempts, this.retry, err);
     await this.store.write((trx) =>
       trx
         .updateTable('jobs')

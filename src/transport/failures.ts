@@ -141,17 +141,6 @@ export function rebuild(err: HubError, patch: HubErrorOptions): HubError {
 }
 
 /**
- * The provider surely did not process the request, so even a POST without idempotency key may be
- * sent again: it never reached the provider, or the provider answered 429.
- *
- * @example
- * surelyNotProcessed(new HubError('provider_rate_limited', 'slow down', { providerStatus: 429 })) // true
- */
-export function surelyNotProcessed(err: HubError): boolean {
-  return err.details?.sent === false || err.providerStatus === 429 || err.code === 'provider_rate_limited';
-}
-
-/**
  * The failure says the provider is unhealthy (5xx, timeout, network), so it counts towards
  * opening its circuit. Client errors (4xx, including 429) do not.
  *

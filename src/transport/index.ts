@@ -11,7 +11,7 @@ export { encodeBody, prepareBody, type PreparedBody } from './body.js';
 export { applyAuth, fillTemplate, type AppliedAuth, type AuthConnection } from './auth.js';
 export { parseRateLimit, TokenBucket } from './rate-limit.js';
 export { redactUrl, isSecretParam, REDACTED } from './redact.js';
-export { mapThrown, timeoutError, surelyNotProcessed, countsForBreaker, rebuild, type ProviderRef } from './failures.js';
+export { mapThrown, timeoutError, countsForBreaker, rebuild, type ProviderRef } from './failures.js';
 export { backoffDelay, retryDelay, resolveRetryPolicy, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export { DEFAULT_BREAKER } from './breaker.js';
 export type { LastError } from './audit.js';

@@ -6,8 +6,8 @@
  * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-retry-after
  */
-import type { HubError } from '../core/errors.js';
-import { surelyNotProcessed } from './failures.js';
+import { backoff, retryAfterMs } from '../core/backoff.js';
+import { surelyNotSent, type HubError } from '../core/errors.js';
 
 /** A resolved retry policy (manifest `retry` plus defaults). */
 export interface RetryPolicy {
@@ -44,8 +44,7 @@ export function resolveRetryPolicy(hint: Partial<RetryPolicy> = {}): RetryPolicy
  * backoffDelay(3, DEFAULT_RETRY, () => 1) // 800
  */
 export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(random() * ceiling);
+  return backoff(attempt, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, random);
 }
 
 /**
@@ -67,10 +66,8 @@ export function retryDelay(
   random: () => number = Math.random,
 ): number | undefined {
   if (attempt >= policy.maxAttempts || !err.retryable || err.code === 'circuit_open') return undefined;
-  if (!idempotent && !surelyNotProcessed(err)) return undefined;
-  if (err.retryAfter !== undefined) {
-    const asked = Math.ceil(err.retryAfter * 1000);
-    return asked > policy.maxDelayMs ? undefined : asked;
-  }
+  if (!idempotent && !surelyNotSent(err)) return undefined;
+  const asked = retryAfterMs(err);
+  if (asked !== undefined) return asked > policy.maxDelayMs ? undefined : asked;
   return backoffDelay(attempt, policy, random);
 }

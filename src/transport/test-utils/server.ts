@@ -5,8 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HubError } from '../../core/errors.js';
-import type { ResolvedConnection } from '../../kit/connector.js';
-import type { TransportManifest } from '../transport.js';
+import type { TransportConnection, TransportManifest } from '../transport.js';
 import type { HttpResponse } from '../types.js';
 
 /**
@@ -120,8 +119,8 @@ export function acmeManifest(over: Partial<TransportManifest> = {}): TransportMa
 }
 
 /** A connection of Acme at `baseUrl`. */
-export function acmeConnection(baseUrl: string, id = 'conn_1'): ResolvedConnection<unknown> {
-  return { id, tenantId: 'tenant_1', provider: 'acme', mode: 'sandbox', baseUrl, credentials: {}, status: 'active' };
+export function acmeConnection(baseUrl: string, id = 'conn_1'): TransportConnection & { credentials: Record<string, unknown> } {
+  return { id, baseUrl, credentials: {} };
 }
 
 /** The HubError a promise rejects with (throws if it resolves or rejects with something else). */
