@@ -73,6 +73,14 @@ describe('Content-Type and body size', () => {
   });
 });
 
+describe('an inbound webhook over its own limit', () => {
+  it('is a 413 that does not send the operator to BODY_LIMIT_BYTES (webhooks keep their own limit)', async () => {
+    const res = await fetch(`${t.url}/webhooks/sendgrid`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(6 * 1024 * 1024) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { detail: string }).detail).toContain('BODY_LIMIT_BYTES does not apply to /webhooks routes');
+  });
+});
+
 describe('the Authorization scheme', () => {
   it.each(['bearer', 'BEARER', 'Bearer', 'bEaReR'])('"%s <key>" is accepted', async (scheme) => {
     const res = await t.api('/api/v1/integrations/email/templates', { headers: { authorization: `${scheme} ${t.key}` } });
