@@ -47,6 +47,13 @@ describe('a sandboxed hub keeps tenant connections in the sandbox', () => {
     const listed = await t.api('/api/v1/connections');
     expect(listed.body.data.find((c: { id: string }) => c.id === created.body.id)).toMatchObject({ mode: 'sandbox', status: 'active' });
   });
+
+  it("keeps a tenant's own webhook secret in the sandbox (its webhook URL verifies with it), but not its API key", async () => {
+    const created = await t.hub.connections.create('globex', 'sendgrid', 'main', { apiKey: KEY, webhookPublicKey: 'tenant-own-public-key' });
+    const resolved = (await t.hub.connections.byId(created.id))!;
+    expect(resolved.credentials).toMatchObject({ webhookPublicKey: 'tenant-own-public-key' });
+    expect(resolved.credentials.apiKey).not.toBe(KEY);
+  });
 });
 
 describe('lazy emulators, token sets and status', () => {

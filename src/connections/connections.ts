@@ -290,14 +290,17 @@ export class ConnectionManager {
 
   /**
    * A sandbox connection gets its emulator's URL and credentials once the emulator runs (non-secret
-   * settings such as a from address or region are kept).
+   * settings such as a from address or region are kept, and a tenant's own webhook secrets).
    */
   private async ready(connection: ResolvedConnection | undefined): Promise<ResolvedConnection | undefined> {
     if (!connection || connection.mode !== 'sandbox' || connection.baseUrl) return connection;
     const emulator = await this.sandboxes.start(connection.provider);
-    const m = this.o.catalog.get(connection.provider).manifest;
-    const kept = Object.fromEntries(Object.entries(connection.credentials).filter(([k]) => !m.secretFields.includes(k) && !m.liveWhen.includes(k)));
-    connection.credentials = m.credentials.parse({ ...kept, ...emulator.credentials }) as Record<string, unknown>;
+    const def = this.o.catalog.get(connection.provider);
+    const m = def.manifest;
+    // Kept: non-secret settings, and a tenant's own webhook secrets (its webhook URL verifies with them, and with the emulator's).
+    const keep = (k: string) => (!m.secretFields.includes(k) && !m.liveWhen.includes(k)) || (connection.tenantId !== DEFAULT_TENANT && !!def.webhooks?.secretFields.includes(k));
+    const kept = Object.fromEntries(Object.entries(connection.credentials).filter(([k]) => keep(k)));
+    connection.credentials = m.credentials.parse({ ...emulator.credentials, ...kept }) as Record<string, unknown>;
     connection.baseUrl = emulator.url;
     return connection;
   }

@@ -39,8 +39,16 @@ export function registerEventTypes(groups: Record<string, Record<string, string>
 
 
 /** `data` of the operational events (fields the outgoing-webhooks module fills in). */
+/** `data` of the outgoing-webhook operational events (fields the outgoing-webhooks module fills in). */
 export interface OperationalEventData {
   endpointId: string;
+  [key: string]: unknown;
+}
+
+/** `data` of `webhook.replay_conflict`: who sent it, never the body. */
+export interface ReplayConflictData {
+  provider: string;
+  connectionId: string | null;
   [key: string]: unknown;
 }
 
@@ -52,13 +60,14 @@ export interface OperationalEventData {
  *   interface EventDataMap extends Record<SmsEventType, SmsEventData> {}
  * }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging adds the members
-export interface EventDataMap extends Record<OperationalEventType, OperationalEventData> {}
+export interface EventDataMap extends Record<Exclude<OperationalEventType, 'webhook.replay_conflict'>, OperationalEventData> {
+  'webhook.replay_conflict': ReplayConflictData;
+}
 
 /** Every type the hub itself records. */
 export type EventType = keyof EventDataMap & string;
 
-/** One entry of {@link EVENT_TYPE_LIST}. */
+/** One entry of {@link eventTypeList}. */
 export interface EventTypeInfo {
   type: EventType;
   category: string;
