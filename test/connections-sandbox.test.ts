@@ -49,10 +49,11 @@ describe('a sandboxed hub keeps tenant connections in the sandbox', () => {
   });
 
   it("keeps a tenant's own webhook secret in the sandbox (its webhook URL verifies with it), but not its API key", async () => {
-    const created = await t.hub.connections.create('globex', 'sendgrid', 'main', { apiKey: KEY, webhookPublicKey: 'tenant-own-public-key' });
+    const created = await t.hub.connections.create('globex', 'stripe', 'main', { secretKey: 'sk_live_tenant_key', webhookSecret: 'whsec_tenant_own' });
     const resolved = (await t.hub.connections.byId(created.id))!;
-    expect(resolved.credentials).toMatchObject({ webhookPublicKey: 'tenant-own-public-key' });
-    expect(resolved.credentials.apiKey).not.toBe(KEY);
+    expect(resolved.credentials).toMatchObject({ webhookSecret: 'whsec_tenant_own' });
+    expect(resolved.credentials.secretKey).not.toBe('sk_live_tenant_key');
+    expect(resolved.baseUrl).toBe(t.hub.connections.emulator('stripe')!.url);
   });
 });
 
