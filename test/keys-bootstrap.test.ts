@@ -76,15 +76,17 @@ describe('switchboard start: the first API key', () => {
     const again = await startChildHub({ DATA_DIR: sandboxDir });
     hubs.push(again);
     const out2 = await banner(again);
-    expect(out2).not.toMatch(/API key/);
-    expect(out2).not.toContain(key!);
+    expect(out2).not.toMatch(KEY_LINE);
+    expect(out2).not.toMatch(/sb_(live|test)_/);
+    expect(out2).toContain("API key: one exists already (keys are shown only when created); for another: `npx switchboard keys create --name me --scopes '*'`");
     expect(await status(again, key!, '/api/v1/connections')).toBe(200);
   });
 
   it('SWITCHBOARD_API_KEY set: that key works and no key is printed', async () => {
     const out = await banner(configured);
-    expect(out).not.toMatch(/API key/);
+    expect(out).not.toMatch(KEY_LINE);
     expect(out).not.toContain(CONFIGURED_KEY); // the configured secret is not echoed either
+    expect(out).toContain('API key: SWITCHBOARD_API_KEY; for another: `npx switchboard keys create');
     expect(await status(configured, CONFIGURED_KEY, SEND, message)).toBe(200);
     expect(await status(configured, CONFIGURED_KEY, '/api/v1/connections')).toBe(200);
     expect(await status(configured, 'sb_test_not_the_configured_key_0123456789', '/api/v1/connections')).toBe(401);

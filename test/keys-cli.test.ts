@@ -173,7 +173,8 @@ describe.concurrent('switchboard keys', () => {
     expect(oldOnly.stderr + oldOnly.stdout).not.toContain(OLD);
     expect((await kids()).every(([a, b]) => a === NEW_KID && b === NEW_KID)).toBe(true);
 
-    const hub = await createHub({ env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, SWITCHBOARD_ENCRYPTION_KEY: NEW, EMAIL_PROVIDERS: 'sendgrid' }, startWorkers: false });
+    // A live hub (not sandboxed, which would point tenant connections at the emulators): it reads the stored credentials back; nothing calls out.
+    const hub = await createHub({ env: { NODE_ENV: 'development', LOG_LEVEL: 'silent', DATA_DIR: dataDir, SWITCHBOARD_ENCRYPTION_KEY: NEW, EMAIL_PROVIDERS: 'sendgrid' }, startWorkers: false });
     try {
       expect((await hub.connections.forTenant('acme', 'sendgrid'))!.credentials).toEqual({ apiKey: 'SG.acme-rotate' });
       expect((await hub.connections.list('globex')).find((c) => c.tenantId === 'globex')!.fields).toEqual(expect.arrayContaining(['apiKey', 'domain']));

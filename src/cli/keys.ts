@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../core/config.js';
 import { systemClock } from '../core/clock.js';
-import { ApiKeyStore } from '../server/api-key-store.js';
+import { CATEGORIES } from '../categories/registry.js';
+import { ApiKeyStore, CORE_SCOPES } from '../server/api-key-store.js';
 import { openStore, type Store } from '../store/store.js';
 import { Vault } from '../vault/vault.js';
 
@@ -28,6 +29,11 @@ export async function rotateEncryption(store: Store, vault: Vault): Promise<{ re
     rewrapped++;
   }
   return { rewrapped, total: rows.length };
+}
+
+/** Every scope the hub's routes check (as `createHub` gathers them): a typo is refused, not stored. */
+function knownScopes(): string[] {
+  return Object.keys(Object.assign({ ...CORE_SCOPES }, ...CATEGORIES.map((c) => c.scopes)) as Record<string, string>);
 }
 
 const SCOPES_EXAMPLE = "e.g. --scopes email:send,jobs:read, or --scopes '*' explicitly for a key that may do everything";
@@ -62,7 +68,7 @@ export function keysCommand(): Command {
     .action(async (o: { name: string; scopes?: string; tenant: string }) => {
       const scopes = parseScopes(o.scopes ?? (await askScopes()));
       await withStore(async (store) => {
-        const created = await new ApiKeyStore(store, systemClock).create({ name: o.name, scopes, tenantId: o.tenant });
+        const created = await new ApiKeyStore(store, systemClock, knownScopes()).create({ name: o.name, scopes, tenantId: o.tenant });
         console.log(`${created.key}\n(id ${created.id}, scopes ${created.scopes.join(',')}; store it now, it is not shown again)`);
       });
     });
