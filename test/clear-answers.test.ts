@@ -125,6 +125,22 @@ describe('template variables', () => {
   });
 });
 
+describe('a body nested thousands of levels deep', () => {
+  let big: TestHub; // the default body limit: the suite's hub takes 4 KiB
+  beforeAll(async () => {
+    big = await startTestHub({ EMAIL_PROVIDERS: 'sendgrid' });
+  });
+  afterAll(() => big?.close());
+  it('is a 400 naming the body, with or without an Idempotency-Key (it overflowed the request hash: a 500)', async () => {
+    const body = `{"to":"a@example.com","subject":"s","text":"t","variables":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    for (const headers of [{}, { 'idempotency-key': 'deep-1' }] as Record<string, string>[]) {
+      const res = await fetch(`${big.url}${SEND}`, { method: 'POST', headers: { authorization: `Bearer ${big.key}`, 'content-type': 'application/json', ...headers }, body });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('validation_failed');
+    }
+  });
+});
+
 describe('GET /api/v1/integrations/health (public)', () => {
   const lastError = async () => {
     const res = await fetch(`${t.url}/api/v1/integrations/health`);

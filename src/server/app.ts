@@ -17,7 +17,7 @@ import '../kit/api.js';
 import { registerIdempotency } from './idempotency.js';
 import { sendProblem } from './problem.js';
 import { requestLogSerializers } from './request-log.js';
-import { DEFAULT_BODY_LIMIT_BYTES, type HubConfig } from '../core/config.js';
+import type { HubConfig } from '../core/config.js';
 import { connectionRoutes, type ConnectionRouteDeps } from './routes/v1/connections.js';
 import { healthRoutes, type HealthDeps } from './routes/v1/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -30,6 +30,7 @@ export const API_VERSION = '0.1.0';
  * modules hand it their routes as plugins (`routePlugins`).
  */
 export interface ServerDeps extends HealthDeps, ConnectionRouteDeps {
+  config: Pick<HubConfig, 'bodyLimitBytes'>;
   logger: Logger;
   store: Store;
   clock: Clock;
@@ -45,7 +46,7 @@ export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
     // Each request is logged at info (LOG_LEVEL=silent quiets it), credentials and signatures blanked.
     loggerInstance: hub.logger.child({ mod: 'http' }, { serializers: requestLogSerializers }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: false }),
-    bodyLimit: ('config' in hub ? (hub.config as Partial<HubConfig>).bodyLimitBytes : undefined) ?? DEFAULT_BODY_LIMIT_BYTES,
+    bodyLimit: hub.config.bodyLimitBytes,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}${Date.now().toString(36)}`,
   });
   // Request bodies are validated by the services' zod schemas (one place, used by the library

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
-import { HubError } from '../core/errors.js';
+import { HubError, validationError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 
 const LOCK_MS = 60_000;
@@ -21,7 +21,15 @@ declare module 'fastify' {
 }
 
 function requestHash(req: FastifyRequest): string {
-  return createHash('sha256').update(`${req.method} ${req.routeOptions.url ?? req.url}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+  let body: string;
+  try {
+    body = JSON.stringify(req.body ?? null);
+  } catch (err) {
+    // A body nested thousands of levels deep overflows the stack: the caller's mistake, not a 500.
+    if (err instanceof RangeError) throw validationError('(body)', 'is nested too deeply; no field of this API nests more than a few levels');
+    throw err;
+  }
+  return createHash('sha256').update(`${req.method} ${req.routeOptions.url ?? req.url}\n${body}`).digest('hex');
 }
 
 export function registerIdempotency(app: FastifyInstance, store: Store, clock: Clock): void {
