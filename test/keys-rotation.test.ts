@@ -25,6 +25,7 @@ const CREDENTIALS = {
   'acme/mailgun': { apiKey: 'key-acme-mailgun', domain: 'mg.acme.test' },
   'globex/sendgrid': { apiKey: 'SG.globex-secret' },
 } as const;
+const TOKENS = { accessToken: 'at-globex', refreshToken: 'rt-globex', expiresAt: 1_900_000_000_000 };
 
 describe.each([
   ['sqlite', sqliteFixture],
@@ -62,6 +63,8 @@ describe.each([
       const [tenant, provider] = key.split('/') as [string, string];
       ids.set(key, (await hub.connections.create(tenant, provider, 'main', creds)).id);
     }
+    // One connection also holds an OAuth token set, sealed the same way.
+    await hub.connections.saveTokens((await hub.connections.byId(ids.get('globex/sendgrid')!))!, TOKENS);
     for (const r of await rows(hub)) before.set(r.id, r.credentials);
     await done(hub);
   });
@@ -82,7 +85,9 @@ describe.each([
     expect(hub.vault.currentKid).toBe(NEW_KID);
     expect((await hub.connections.list('acme')).filter((c) => c.tenantId === 'acme')).toHaveLength(2);
 
-    expect(await rotateEncryption(hub.store, hub.vault)).toEqual({ rewrapped: 3, total: 3 });
+    expect(await rotateEncryption(hub.store, hub.vault)).toEqual({ rewrapped: 4, total: 4 });
+    const state = await hub.store.db.selectFrom('connection_state').selectAll().executeTakeFirstOrThrow();
+    expect(state.tokens!.split('.')[1]).toBe(NEW_KID);
     const after = await rows(hub);
     expect(after).toHaveLength(3);
     for (const r of after) {
@@ -94,7 +99,7 @@ describe.each([
       expect(data).toBe(oldData);
     }
     // Idempotent: a second run finds nothing left to do.
-    expect(await rotateEncryption(hub.store, hub.vault)).toEqual({ rewrapped: 0, total: 3 });
+    expect(await rotateEncryption(hub.store, hub.vault)).toEqual({ rewrapped: 0, total: 4 });
     await done(hub);
   });
 
@@ -106,6 +111,7 @@ describe.each([
     expect((await hub.connections.forTenant('acme', 'sendgrid'))!.credentials).toEqual(CREDENTIALS['acme/sendgrid']);
     expect((await hub.connections.forTenant('acme', 'mailgun'))!.credentials).toMatchObject(CREDENTIALS['acme/mailgun']);
     expect((await hub.connections.forTenant('globex', 'sendgrid'))!.credentials).toEqual(CREDENTIALS['globex/sendgrid']);
+    expect((await hub.connections.forTenant('globex', 'sendgrid'))!.tokens).toEqual(TOKENS);
     await done(hub);
   });
 

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../core/config.js';
 import { systemClock } from '../core/clock.js';
-import { CATEGORIES } from '../categories/registry.js';
 import { ApiKeyStore, CORE_SCOPES } from '../server/api-key-store.js';
 import { openStore, type Store } from '../store/store.js';
 import { Vault } from '../vault/vault.js';
@@ -18,9 +17,10 @@ async function withStore<T>(fn: (store: Store, config: ReturnType<typeof loadCon
   }
 }
 
-/** Re-wrap every connection secret under the current key; answers how many moved. */
+/** Re-wrap every connection secret (credentials and token sets) under the current key; answers how many moved. */
 export async function rotateEncryption(store: Store, vault: Vault): Promise<{ rewrapped: number; total: number }> {
   const rows = await store.db.selectFrom('connections').select(['id', 'credentials']).execute();
+  const states = await store.db.selectFrom('connection_state').select(['connection_id', 'tokens']).where('tokens', 'is not', null).execute();
   let rewrapped = 0;
   for (const row of rows) {
     if (!vault.needsRewrap(row.credentials)) continue;
@@ -28,11 +28,18 @@ export async function rotateEncryption(store: Store, vault: Vault): Promise<{ re
     await store.write((trx) => trx.updateTable('connections').set({ credentials: sealed, key_id: vault.currentKid, updated_at: Date.now() }).where('id', '=', row.id).execute());
     rewrapped++;
   }
-  return { rewrapped, total: rows.length };
+  for (const row of states) {
+    if (!row.tokens || !vault.needsRewrap(row.tokens)) continue;
+    const sealed = vault.rewrap(row.tokens, `${row.connection_id}:tokens`);
+    await store.write((trx) => trx.updateTable('connection_state').set({ tokens: sealed, key_id: vault.currentKid, updated_at: Date.now() }).where('connection_id', '=', row.connection_id).execute());
+    rewrapped++;
+  }
+  return { rewrapped, total: rows.length + states.length };
 }
 
 /** Every scope the hub's routes check (as `createHub` gathers them): a typo is refused, not stored. */
-function knownScopes(): string[] {
+async function knownScopes(): Promise<string[]> {
+  const { CATEGORIES } = await import('../categories/registry.js'); // loaded only when a key is made
   return Object.keys(Object.assign({ ...CORE_SCOPES }, ...CATEGORIES.map((c) => c.scopes)) as Record<string, string>);
 }
 
@@ -68,7 +75,7 @@ export function keysCommand(): Command {
     .action(async (o: { name: string; scopes?: string; tenant: string }) => {
       const scopes = parseScopes(o.scopes ?? (await askScopes()));
       await withStore(async (store) => {
-        const created = await new ApiKeyStore(store, systemClock, knownScopes()).create({ name: o.name, scopes, tenantId: o.tenant });
+        const created = await new ApiKeyStore(store, systemClock, await knownScopes()).create({ name: o.name, scopes, tenantId: o.tenant });
         console.log(`${created.key}\n(id ${created.id}, scopes ${created.scopes.join(',')}; store it now, it is not shown again)`);
       });
     });

@@ -4,7 +4,7 @@
  * environment, so never a key).
  */
 import { Command } from 'commander';
-import { API_VERSION } from '../server/app.js';
+import { API_VERSION } from '../core/version.js';
 import { bulkCommand } from './email-bulk.js';
 import { keysCommand } from './keys.js';
 import { healthCommand, migrateCommand, startCommand } from './start.js';

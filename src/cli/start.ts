@@ -1,8 +1,8 @@
-/** `switchboard start`, `migrate`, `health`. */
+/**
+ * `switchboard start`, `migrate`, `health`. The hub and the store load only when a command needs
+ * them, so `--help`, `health` and errors answer at once.
+ */
 import { Command } from 'commander';
-import { loadConfig } from '../core/config.js';
-import { createHub } from '../hub.js';
-import { Store } from '../store/store.js';
 import { hubFetch, hubUrl, readJson } from './hub-client.js';
 
 /** How to get an API key, as the banner says it. */
@@ -13,6 +13,7 @@ export function startCommand(): Command {
     .description('Start the hub (REST API, workers, and emulators for providers without credentials)')
     .option('-p, --port <port>', 'port (default PORT or 3001)')
     .action(async (opts: { port?: string }) => {
+      const { createHub } = await import('../hub.js');
       const hub = await createHub();
       const url = await hub.listen({ port: opts.port ? Number(opts.port) : undefined });
       let keyLine = '';
@@ -44,6 +45,7 @@ export function startCommand(): Command {
 
 export function migrateCommand(): Command {
   return new Command('migrate').description('Apply database migrations (also done at start)').action(async () => {
+    const [{ loadConfig }, { Store }] = await Promise.all([import('../core/config.js'), import('../store/store.js')]);
     const config = loadConfig();
     const store = new Store({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     const applied = await store.migrate();

@@ -18,12 +18,13 @@ import { registerIdempotency } from './idempotency.js';
 import { sendProblem } from './problem.js';
 import { requestLogSerializers } from './request-log.js';
 import type { HubConfig } from '../core/config.js';
+import { API_VERSION } from '../core/version.js';
 import { connectionRoutes, type ConnectionRouteDeps } from './routes/v1/connections.js';
 import { healthRoutes, type HealthDeps } from './routes/v1/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { ApiKeyStore } from './api-key-store.js';
 
-export const API_VERSION = '0.1.0';
+export { API_VERSION } from '../core/version.js';
 
 /**
  * What the server reaches: the hub satisfies it. The server imports no hub wiring; categories and
