@@ -2,7 +2,7 @@
  * Offline validation of a PayPal webhook signing certificate: chain to a trusted CA, validity at
  * an injected instant, and a PayPal message-verification name.
  *
- * What the genuine certificates carry (see `../shared/vectors/paypal/`): subject
+ * What the genuine certificates carry (see `test/fixtures/vectors/paypal/`): subject
  * `CN=messageverificationcerts.sandbox.paypal.com, O=PayPal, Inc.`, SAN
  * `DNS:messageverificationcerts.sandbox.paypal.com`, issued by DigiCert SHA2 Extended Validation
  * Server CA, itself issued by DigiCert High Assurance EV Root CA (in Node's root store). Live
