@@ -2,12 +2,12 @@
  * `switchboard email bulk`: the CSV reader on its own, then the real command in a child process
  * (`tsx src/cli/main.ts`, stdout and stderr piped, so no TTY) against a hub in sandbox mode.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendgridEmulator } from '../providers/sendgrid/emulator/server.js';
+import { runCli } from '../../test/helpers/cli.js';
 import { startTestHub, type TestHub } from '../../test/helpers/hub.js';
 import { readRecipients } from './email-bulk.js';
 
@@ -66,25 +66,6 @@ describe('readRecipients', () => {
     expect(none).toEqual({ recipients: [], bad: [{ line: 2, reason: 'no "email" (or "to") column in the header' }] });
   });
 });
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would, without a TTY (pipes), and without blocking this process's hub. */
-function runCli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node_modules/.bin/tsx', ['src/cli/main.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('switchboard email bulk (child process against a sandbox hub)', () => {
   let t: TestHub;
