@@ -17,7 +17,7 @@ import { DELIVER_JOB, fanOut, sendTestMessage, type DeliverJob } from './fan-out
 import { createWebhookAgent } from './http-post.js';
 import { EndpointLimits } from './limits.js';
 import { Replay } from './replay.js';
-import { outgoingRoutes } from './routes.js';
+import { outgoingRoutes, type OutgoingApi } from './routes.js';
 
 export { sign, signedHeaders, generateSecret } from '../standard-webhooks.js';
 export { endpointHeaders, ROTATION_OVERLAP_MS, type EndpointSecrets } from './endpoints.js';
@@ -31,15 +31,11 @@ export interface OutgoingOptions {
   purgeEveryMs?: number;
 }
 
-export interface Outgoing {
-  endpoints: EndpointStore;
-  replay: Replay;
+export interface Outgoing extends OutgoingApi {
   deliverer: Deliverer;
   limits: EndpointLimits;
   /** Replace the DNS resolver (tests: a name resolving to a private address, DNS rebinding). */
   setLookup(lookup: LookupFn): void;
-  /** Send a `webhook.test` message to one endpoint. */
-  sendTest(tenantId: string, endpointId: string, data?: Record<string, unknown>, type?: string): Promise<{ messageId: string; deliveryId: string }>;
   /** Purge payloads and attempts older than the retention period now. */
   purge(): Promise<{ messages: number; attempts: number }>;
 }

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { parseInput } from '../../core/validation.js';
 import { tenantOf } from '../../kit/api.js';
 import { createEndpointInput, updateEndpointInput } from './endpoints.js';
-import type { Outgoing } from './index.js';
+import type { EndpointStore } from './endpoints.js';
+import type { Replay } from './replay.js';
 
 const BASE = '/api/v1/webhooks/endpoints';
 const tags = ['webhooks'];
@@ -21,8 +22,16 @@ const testInput = z.object({ eventType: z.string().regex(/^[a-z0-9_.-]+$/).optio
 type Id = { Params: { id: string } };
 
 
+/** What the routes reach of the outgoing module. */
+export interface OutgoingApi {
+  endpoints: EndpointStore;
+  replay: Replay;
+  /** Send a `webhook.test` message to one endpoint. */
+  sendTest(tenantId: string, endpointId: string, data?: Record<string, unknown>, type?: string): Promise<{ messageId: string; deliveryId: string }>;
+}
+
 export const outgoingRoutes =
-  (out: Outgoing): FastifyPluginAsync =>
+  (out: OutgoingApi): FastifyPluginAsync =>
   async (app) => {
     app.post(BASE, { config: write, schema: { tags, summary: 'Add an outgoing webhook endpoint; answers its signing secret (shown once)', body: createEndpointInput } }, async (req, reply) => {
       reply.code(201);
