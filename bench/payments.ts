@@ -19,7 +19,7 @@ export async function benchPayments(): Promise<void> {
   });
   const url = await hub.listen({ port: 0, host: '127.0.0.1' });
   const { key } = await hub.apiKeys.create({ name: 'bench' });
-  const emulator = hub.connections.emulator('stripe')!;
+  const emulator = await hub.connections.sandbox('stripe'); // started now: the direct baseline calls it first
   const settle = async () => {
     await emulator.drainWebhooks?.();
     await new Promise((r) => setTimeout(r, 500));

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   });
   const url = await hub.listen({ port: 0, host: '127.0.0.1' });
   const { key } = await hub.apiKeys.create({ name: 'bench' });
+  await hub.connections.startEmulators(); // emulators start when first used; the direct baseline needs them now
   const emulator = hub.connections.emulator('sendgrid')!;
   const sgKey = emulator.credentials.apiKey!;
   console.log(`store: ${hub.store.dialect}; ${SECONDS}s per run, ${CONNECTIONS} connections\n`);
