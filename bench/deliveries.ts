@@ -1,21 +1,23 @@
 /**
  * Outgoing webhook deliveries per second (fan-out, signing, POST, attempt record, next job, all
  * durable) to a local receiver — a bare node:http server answering 204 — against that receiver's
- * own capacity measured in the same run with autocannon. SQLite by default; PostgreSQL too when
- * `BENCH_DATABASE_URL` is set.
+ * own capacity measured in the same run (load from a process of its own). On SQLite, and on
+ * PostgreSQL (a fresh schema) when reachable. Plus the memory run: a hub process delivering flat
+ * out, backlog bounded, for `BENCH_MEMORY_SECONDS`, its RSS sampled.
  *
  * @example
- * await benchDeliveries({ seconds: 5 }); // called at the end of bench/run.ts
+ * const d = await benchDeliveries({ postgres: 'postgres://…' }); // called from bench/run.ts
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import pg from 'pg';
 import { createHub } from '../src/hub.js';
 import { outgoingOf } from '../src/webhooks/outgoing/index.js';
+import { MEMORY_SECONDS, sampleRss, type Growth } from './ingest.js';
+import { load } from './measure.js';
+import { inFreshSchema, startServer } from './server.js';
 
 const ENDPOINTS = 4;
 
@@ -35,9 +37,11 @@ async function deliveriesPerSecond(receiverUrl: string, databaseUrl: string | un
     }
     const started = performance.now();
     hub.queue.start();
+    const deadline = started + 600_000;
     for (;;) {
       const r = await hub.store.db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
       if (Number(r.n) >= total) break;
+      if (performance.now() > deadline) throw new Error(`only ${Number(r.n)} of ${total} deliveries succeeded in 600 s`);
       await new Promise((res) => setTimeout(res, 50));
     }
     const elapsedMs = performance.now() - started;
@@ -47,24 +51,8 @@ async function deliveriesPerSecond(receiverUrl: string, databaseUrl: string | un
   }
 }
 
-/** Run on PostgreSQL in a schema of its own (dropped after), so runs never see each other's endpoints. */
-async function inFreshSchema<T>(databaseUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create schema ${schema}`);
-    const sep = databaseUrl.includes('?') ? '&' : '?';
-    return await fn(`${databaseUrl}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`);
-  } finally {
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-  }
-}
-
-export async function benchDeliveries(options: { seconds: number; total?: number }): Promise<void> {
-  const total = options.total ?? Number(process.env.BENCH_DELIVERIES ?? 4000);
-  const receiver = createServer((req, res) => {
+async function withReceiver<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const receiver: HttpServer = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       res.writeHead(204);
@@ -72,20 +60,61 @@ export async function benchDeliveries(options: { seconds: number; total?: number
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   try {
-    const body = JSON.stringify({ id: 'msg_bench', type: 'bench.ping', timestamp: new Date().toISOString(), data: { n: 1 } });
-    const base = await autocannon({ url: `${url}/ep0`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 32, duration: options.seconds, workers: 1 });
-    const capacity = base.requests.average;
-    const stores: [string, string | undefined][] = [['sqlite', undefined]];
-    if (process.env.BENCH_DATABASE_URL) stores.push(['postgres', process.env.BENCH_DATABASE_URL]);
-    console.log(`\noutgoing webhooks: ${total} deliveries to ${ENDPOINTS} endpoints of one local receiver (receiver alone: ${capacity.toFixed(0)} req/s)`);
-    for (const [name, databaseUrl] of stores) {
-      const r = databaseUrl ? await inFreshSchema(databaseUrl, (u) => deliveriesPerSecond(url, u, total)) : await deliveriesPerSecond(url, undefined, total);
-      console.log(`${`deliveries (${name}) vs receiver`.padEnd(34)}  ${r.rate.toFixed(0).padStart(7)} /s vs ${capacity.toFixed(0).padStart(7)}  (x${(r.rate / capacity).toFixed(3)})  in ${(r.elapsedMs / 1000).toFixed(1)} s`);
-    }
+    return await fn(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}`);
   } finally {
     receiver.closeAllConnections();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
   }
+}
+
+export interface DeliveryFigures {
+  sqlite: number;
+  postgres: number | null;
+  receiver: number;
+  sqliteRatio: number;
+  postgresRatio: number | null;
+  total: number;
+}
+
+export async function benchDeliveries(options: { postgres: string | null; total?: number }): Promise<DeliveryFigures> {
+  const total = options.total ?? Number(process.env.BENCH_DELIVERIES ?? 4000);
+  return withReceiver(async (url) => {
+    const body = JSON.stringify({ id: 'msg_bench', type: 'bench.ping', timestamp: new Date().toISOString(), data: { n: 1 } });
+    const base = await load(url, { kind: 'static', method: 'POST', path: '/ep0', headers: { 'content-type': 'application/json' }, body });
+    const capacity = base.rps;
+    console.log(`\noutgoing webhooks: ${total} deliveries to ${ENDPOINTS} endpoints of one local receiver (receiver alone: ${capacity.toFixed(0)} req/s)`);
+    const rates: Record<string, number> = {};
+    const stores: [string, string | null][] = [['sqlite', null], ['postgres', options.postgres]];
+    for (const [name, databaseUrl] of stores) {
+      if (name === 'postgres' && !databaseUrl) continue;
+      const r = databaseUrl ? await inFreshSchema(databaseUrl, (u) => deliveriesPerSecond(url, u, total)) : await deliveriesPerSecond(url, undefined, total);
+      rates[name] = r.rate;
+      console.log(`${`deliveries (${name}) vs receiver`.padEnd(34)}  ${r.rate.toFixed(0).padStart(7)} /s vs ${capacity.toFixed(0).padStart(7)}  (x${(r.rate / capacity).toFixed(3)})  in ${(r.elapsedMs / 1000).toFixed(1)} s`);
+    }
+    const round3 = (x: number) => Math.round(x * 1000) / 1000;
+    return {
+      sqlite: Math.round(rates.sqlite!),
+      postgres: rates.postgres === undefined ? null : Math.round(rates.postgres),
+      receiver: Math.round(capacity),
+      sqliteRatio: round3(rates.sqlite! / capacity),
+      postgresRatio: rates.postgres === undefined ? null : round3(rates.postgres / capacity),
+      total,
+    };
+  });
+}
+
+/** The memory delivery run: a SQLite hub process delivering flat out (backlog ≤ 2,000) for `MEMORY_SECONDS`. */
+export async function memoryDeliveries(): Promise<Growth & { delivered: number }> {
+  return withReceiver(async (url) => {
+    const hub = await startServer('deliveries', { receiverUrl: url });
+    try {
+      let fed = { delivered: 0 };
+      const g = await sampleRss(hub, MEMORY_SECONDS, async () => (fed = await hub.call('feed', { seconds: MEMORY_SECONDS, backlog: 2000 })));
+      console.log(`memory, deliveries ${MEMORY_SECONDS}s flat out: RSS ${g.rssAfterFirstMb} MB after ${Math.min(10, MEMORY_SECONDS / 2)}s -> ${g.rssEndMb} MB at the end (growth ${(g.growth * 100).toFixed(1)}%, peak ${g.peakMb} MB; ${fed.delivered} delivered, ${(fed.delivered / MEMORY_SECONDS).toFixed(0)}/s)`);
+      return { ...g, delivered: fed.delivered };
+    } finally {
+      await hub.stop();
+    }
+  });
 }

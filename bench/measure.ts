@@ -1,11 +1,19 @@
 /**
- * What every benchmark shares: autocannon load in a worker thread and one printed row of ratios
- * against a baseline measured in the same run.
+ * What every benchmark shares: load from a process of its own (wrk when on PATH, else autocannon
+ * in a child process; autocannon always for a fixed offered rate, which wrk cannot hold), one
+ * printed row of ratios against a baseline measured in the same run, and the bookkeeping that
+ * kills every spawned process at the end, also on error.
  */
-import autocannon from 'autocannon';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isUnique, maker, type RequestSpec } from './requests.js';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 export const CONNECTIONS = 32;
+const HERE = fileURLToPath(new URL('.', import.meta.url));
 
 export interface Result {
   rps: number;
@@ -13,13 +21,123 @@ export interface Result {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Requests sent in all; `reused` when wrk cycled through its pre-made unique requests. */
+  requests?: number;
+  tool?: 'wrk' | 'autocannon';
+  reused?: boolean;
 }
 
-export async function load(options: autocannon.Options): Promise<Result> {
-  const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, workers: 1, ...options });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+export interface LoadOptions {
+  seconds?: number;
+  connections?: number;
+  /** A fixed offered rate in req/s for the whole run (autocannon `overallRate`). */
+  rate?: number;
 }
 
+// ---- child processes: all tracked, all killed on exit ----
+const children = new Set<ChildProcess>();
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+export function killAll(): void {
+  for (const c of children) if (c.exitCode === null && c.pid) c.kill('SIGKILL');
+}
+process.once('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (killAll(), process.exit(130)));
+
+/** `node --import tsx <bench file>`: the pid is node's own (RSS sampling reads it). */
+export function spawnTs(file: string, args: string[], options: { ipc?: boolean; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  return track(
+    spawn(process.execPath, ['--import', 'tsx', join(HERE, file), ...args], {
+      stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...options.env },
+    }),
+  );
+}
+
+async function output(child: ChildProcess, timeoutMs: number): Promise<string> {
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`load generator exited with ${code}: ${out.slice(0, 500)}`);
+  return out;
+}
+
+let wrkPath: string | null | undefined;
+/** wrk on PATH (`BENCH_LOAD=autocannon` forces autocannon). */
+export function wrkAvailable(): boolean {
+  if (process.env.BENCH_LOAD === 'autocannon') return false;
+  wrkPath ??= spawnSync('wrk', ['--version']).error ? null : 'wrk';
+  return wrkPath !== null;
+}
+
+/** Unique requests wrk gets ahead of time: enough for this many req/s over the run. */
+const WRK_MAX_RPS = Number(process.env.BENCH_WRK_MAX_RPS ?? 30_000);
+
+async function wrk(origin: string, spec: RequestSpec, seconds: number, connections: number): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-wrk-'));
+  try {
+    const next = maker(spec);
+    const count = isUnique(spec) ? Math.min(seconds * WRK_MAX_RPS, 2_000_000) : 1;
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const r = next();
+      lines.push([r.method, r.path, ...Object.entries(r.headers).map(([k, v]) => `${k}:${v}`), r.body ?? ''].join('\t'));
+    }
+    const file = join(dir, 'requests.tsv');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    lines.length = 0;
+    const child = track(spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(HERE, 'wrk.lua'), `${origin}/`, '--', file], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const out = await output(child, (seconds + 60) * 1000);
+    const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
+    if (!line) throw new Error(`wrk printed no result: ${out.slice(0, 500)}`);
+    const w = JSON.parse(line) as { requests: number; durationUs: number; connect: number; read: number; write: number; status: number; timeout: number; p50Us: number; p99Us: number };
+    return {
+      rps: w.requests / (w.durationUs / 1e6),
+      p50: Math.round(w.p50Us / 10) / 100,
+      p99: Math.round(w.p99Us / 10) / 100,
+      errors: w.connect + w.read + w.write + w.timeout,
+      non2xx: w.status,
+      requests: w.requests,
+      tool: 'wrk',
+      reused: isUnique(spec) && w.requests > count,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Load `origin` with requests of `spec` from a separate process: wrk at full speed when installed,
+ * else autocannon in a child process; autocannon for a fixed `rate`.
+ *
+ * @example
+ * await load('http://127.0.0.1:3000', { kind: 'static', method: 'GET', path: '/health' }, { rate: 2000 });
+ */
+export async function load(origin: string, spec: RequestSpec, options: LoadOptions = {}): Promise<Result> {
+  const seconds = options.seconds ?? SECONDS;
+  const connections = options.connections ?? CONNECTIONS;
+  if (!options.rate && wrkAvailable()) return wrk(origin, spec, seconds, connections);
+  const child = spawnTs('load-child.ts', [JSON.stringify({ origin, spec, connections, seconds, rate: options.rate })]);
+  const out = await output(child, (seconds + 60) * 1000);
+  return JSON.parse(out.trim().split('\n').pop()!) as Result;
+}
+
+/** Resident set size of a process in bytes (Linux `/proc`), or NaN when gone. */
+export function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+const flag = (r: Result) => r.errors + r.non2xx > 0 || r.reused;
 export function row(name: string, subject: Result, baseline: Result): string {
   const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
   return [
@@ -27,7 +145,6 @@ export function row(name: string, subject: Result, baseline: Result): string {
     `${subject.rps.toFixed(0).padStart(7)} req/s vs ${baseline.rps.toFixed(0).padStart(7)}  (x${ratio(subject.rps, baseline.rps)})`,
     `p50 ${subject.p50}ms vs ${baseline.p50}ms (x${ratio(subject.p50, baseline.p50)})`,
     `p99 ${subject.p99}ms vs ${baseline.p99}ms (x${ratio(subject.p99, baseline.p99)})`,
-    subject.errors + subject.non2xx + baseline.errors + baseline.non2xx > 0 ? `  !! errors=${subject.errors}/${baseline.errors} non2xx=${subject.non2xx}/${baseline.non2xx}` : '',
+    flag(subject) || flag(baseline) ? `  !! errors=${subject.errors}/${baseline.errors} non2xx=${subject.non2xx}/${baseline.non2xx}${subject.reused ? ' (unique requests ran out: duplicates sent)' : ''}` : '',
   ].join('  ');
 }
-

@@ -1,127 +1,98 @@
 /**
  * `npm run bench`: each figure is a ratio against a baseline measured in the same run, because
- * this machine is shared and noisy.
+ * this machine is shared and noisy. The load generator is a process of its own: `wrk` when on
+ * PATH (1 thread), else autocannon in a child process; fixed offered rates always use autocannon.
  *
- * 1. email.send through the hub (auth, validation, suppression check, group-committed writes,
- *    transport, SendGrid emulator) vs a direct POST of the same mail to the SendGrid emulator.
- * 2. Signed-webhook ingestion (`POST /webhooks/mailgun`: HMAC check, dedupe, durable insert + job
- *    in one commit) vs a bare Fastify route that answers 200.
+ * Figures (`--only` names in brackets):
+ * 1. [ingest] Signed-webhook ingest, the hub in its own process: `POST /webhooks/mailgun` (HMAC)
+ *    and a custom source `POST /webhooks/sources/:id` (Standard Webhooks), every request a fresh
+ *    event, vs a bare Fastify route: max req/s, then p99 at a fixed 2,000 req/s offered; on SQLite
+ *    and on PostgreSQL (`bench/ingest.ts`).
+ * 2. [deliveries] Outgoing webhook deliveries per second to a local receiver vs the receiver alone,
+ *    on SQLite and PostgreSQL (`bench/deliveries.ts`).
+ * 3. [send] email.send through the hub vs a direct POST to the SendGrid emulator, and the hub's
+ *    added p50 at a fixed rate (`bench/send.ts`).
+ * 4. [payments] Payment create through the hub vs a direct call to the Stripe emulator
+ *    (`bench/payments.ts`).
+ * 5. [sse] SSE fan-out: 100 subscribers on `/api/v1/events/stream` vs a bare SSE server.
+ * 6. [startup] Start-up to the first 200 vs a bare Fastify process, median of 5 (`bench/startup.ts`).
+ * 7. [memory] RSS of the hub process over a 60-second ingest run (fixed rate) and a 60-second
+ *    delivery run (flat out); growth = RSS at the end / RSS after the first 10 s − 1.
  *
- * Load comes from autocannon in a worker thread; the server under test runs in this thread.
- * `BENCH_SECONDS` (default 5) sets each run's length; `BENCH_DATABASE_URL` runs the hub on
- * PostgreSQL instead of SQLite.
- * 3. Outgoing webhook deliveries per second to a local receiver vs the receiver alone
- *    (`bench/deliveries.ts`; on SQLite, and PostgreSQL too with `BENCH_DATABASE_URL`).
- * 4. SSE fan-out: 100 subscribers on `/api/v1/events/stream` vs a bare SSE server (`bench/sse.ts`).
- * 5. Payment create (`POST /api/v1/payments`: validation, exact money, payment row + recovery job
- *    committed before the call, Stripe connector, row update) vs a direct form POST of the same
- *    PaymentIntent to the Stripe emulator (`bench/payments.ts`).
- * 6. Start-up: spawn of `node bin/switchboard.js start` (sandbox, temporary DATA_DIR) to its first
- *    200 on `GET /api/v1/integrations/health` vs a bare Fastify process started the same way,
- *    median of 5 (`bench/startup.ts`).
+ * Flags: `--only ingest,deliveries` runs only the named figures (default all);
+ * `--json FILE` also writes the figures as JSON: `{ingest, ingestPostgres, ingestFixedRate,
+ * deliveries, send, payments, sse, startup, memory, meta}`.
+ * Environment: `BENCH_SECONDS` (5) per run; `BENCH_DATABASE_URL` (default
+ * postgres://postgres@127.0.0.1:5432/test, a fresh schema per run; `off` skips PostgreSQL);
+ * `BENCH_INGEST_RATE` (2000) the fixed offered ingest rate; `BENCH_LATENCY_RATE` (200) the fixed
+ * rate of the send/payments added-latency runs; `BENCH_MEMORY_SECONDS` (60), `BENCH_MEMORY_RATE`
+ * (2000); `BENCH_DELIVERIES` (4000); `BENCH_LOAD=autocannon` forces autocannon over wrk.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Fastify from 'fastify';
-import { createHub } from '../src/hub.js';
-import { benchDeliveries } from './deliveries.js';
-import { CONNECTIONS, SECONDS, load, row } from './measure.js';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { benchDeliveries, memoryDeliveries } from './deliveries.js';
+import { FIXED_RATE, MEMORY_SECONDS, benchIngest, ingestBaseline, memoryIngest } from './ingest.js';
+import { CONNECTIONS, SECONDS, killAll, wrkAvailable } from './measure.js';
 import { benchPayments } from './payments.js';
+import { benchSend } from './send.js';
+import { benchPostgres, inFreshSchema } from './server.js';
 import { benchSse } from './sse.js';
 import { benchStartup } from './startup.js';
 
-/** Let the webhooks of the previous run settle, so one run's backlog does not load the next. */
-async function settle(hub: Awaited<ReturnType<typeof createHub>>): Promise<void> {
-  for (;;) {
-    await Promise.all(['sendgrid', 'mailgun'].map((p) => hub.connections.emulator(p)?.drainWebhooks?.()));
-    const r = await hub.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'running']).where('run_at', '<=', Date.now()).executeTakeFirstOrThrow();
-    if (Number(r.n) === 0) return;
-    await new Promise((res) => setTimeout(res, 200));
+const FIGURES = ['ingest', 'deliveries', 'send', 'payments', 'sse', 'startup', 'memory'] as const;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
+  const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...FIGURES];
+  const unknown = only.filter((f) => !(FIGURES as readonly string[]).includes(f));
+  if (unknown.length) throw new Error(`unknown figure(s) ${unknown.join(', ')}: use ${FIGURES.join(',')}`);
+  const wants = (f: (typeof FIGURES)[number]) => only.includes(f);
+  const postgres = wants('ingest') || wants('deliveries') ? await benchPostgres() : null;
+  const out: Record<string, unknown> = {
+    meta: { at: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, load: wrkAvailable() ? 'wrk' : 'autocannon', postgres: postgres !== null, only },
+  };
+  console.log(`${SECONDS}s per run, ${CONNECTIONS} connections, load by ${wrkAvailable() ? 'wrk (autocannon for fixed rates)' : 'autocannon'} in its own process; PostgreSQL ${postgres ? 'on' : 'off'}\n`);
+
+  if (wants('ingest')) {
+    const base = await ingestBaseline();
+    const sqlite = await benchIngest('sqlite', undefined, base);
+    out.ingest = sqlite.max;
+    const fixed: Record<string, unknown> = { offered: FIXED_RATE, baselineP99Ms: base.fixed.p99, baselineP50Ms: base.fixed.p50, sqlite: sqlite.fixed };
+    if (postgres) {
+      const pg = await inFreshSchema(postgres, (url) => benchIngest('postgres', url, base));
+      out.ingestPostgres = pg.max;
+      fixed.postgres = pg.fixed;
+    }
+    out.ingestFixedRate = fixed;
+  }
+  if (wants('deliveries')) out.deliveries = await benchDeliveries({ postgres });
+  if (wants('send')) {
+    console.log('');
+    out.send = await benchSend();
+  }
+  if (wants('payments')) out.payments = await benchPayments();
+  if (wants('sse')) {
+    console.log('');
+    out.sse = await benchSse({ subscribers: 100 });
+  }
+  if (wants('startup')) out.startup = await benchStartup({ runs: 5 });
+  if (wants('memory')) {
+    console.log('');
+    const ingest = await memoryIngest();
+    const deliveries = await memoryDeliveries();
+    out.memory = { ingestGrowth: ingest.growth, deliveriesGrowth: deliveries.growth, seconds: MEMORY_SECONDS, ingest, deliveries };
+  }
+  if (values.json) {
+    writeFileSync(values.json, `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`\nfigures written to ${values.json}`);
   }
 }
 
-async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
-  const signingKey = 'bench-mailgun-signing-key';
-  const hub = await createHub({
-    env: {
-      MOCK_EXTERNAL_APIS: 'true',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dataDir,
-      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
-      RATE_LIMIT_SENDGRID: '1000000/s',
-      MAILGUN_WEBHOOK_SIGNING_KEY: signingKey,
-    },
-  });
-  const url = await hub.listen({ port: 0, host: '127.0.0.1' });
-  const { key } = await hub.apiKeys.create({ name: 'bench' });
-  await hub.connections.startEmulators(); // emulators start when first used; the direct baseline needs them now
-  const emulator = hub.connections.emulator('sendgrid')!;
-  const sgKey = emulator.credentials.apiKey!;
-  console.log(`store: ${hub.store.dialect}; ${SECONDS}s per run, ${CONNECTIONS} connections\n`);
-
-  // 1. email.send
-  const mail = { to: 'bench@example.com', subject: 'Bench', html: '<p>Hello</p>', text: 'Hello' };
-  const direct = {
-    personalizations: [{ to: [{ email: 'bench@example.com' }] }],
-    from: { email: 'noreply@switchboard.test' },
-    subject: 'Bench',
-    content: [
-      { type: 'text/plain', value: 'Hello' },
-      { type: 'text/html', value: '<p>Hello</p>' },
-    ],
-  };
-  await load({ url: `${emulator.url}/v3/mail/send`, method: 'POST', duration: 1, headers: { authorization: `Bearer ${sgKey}`, 'content-type': 'application/json' }, body: JSON.stringify(direct) });
-  await settle(hub);
-  const sendBase = await load({ url: `${emulator.url}/v3/mail/send`, method: 'POST', headers: { authorization: `Bearer ${sgKey}`, 'content-type': 'application/json' }, body: JSON.stringify(direct) });
-  await settle(hub);
-  const sendHub = await load({ url: `${url}/api/v1/integrations/email/send`, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(mail) });
-
-  // 2. webhook ingestion: every request a fresh, validly signed Mailgun event.
-  const bare = Fastify();
-  bare.post('/webhook', async () => ({ ok: true }));
-  await bare.listen({ port: 0, host: '127.0.0.1' });
-  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
-  const signedBody = () => {
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const token = randomBytes(16).toString('hex');
-    const signature = createHmac('sha256', signingKey).update(timestamp + token).digest('hex');
-    return JSON.stringify({
-      signature: { timestamp, token, signature },
-      'event-data': { event: 'delivered', id: token, timestamp: Number(timestamp), recipient: 'bench@example.com', message: { headers: { 'message-id': 'bench@x' } } },
-    });
-  };
-  // Functions cannot cross into autocannon's worker thread, so the signed bodies are made ahead.
-  const requests = Array.from({ length: 60_000 }, () => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: signedBody() }));
-  await settle(hub);
-  const hookBase = await load({ url: `${bareUrl}/webhook`, requests });
-  await settle(hub);
-  const hookHub = await load({ url: `${url}/webhooks/mailgun`, requests });
-
-  console.log(row('email.send: hub vs direct emulator', sendHub, sendBase));
-  console.log(row('webhook ingest: hub vs bare Fastify', hookHub, hookBase));
-  const stored = await hub.store.db.selectFrom('webhook_inbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  console.log(`\n(${Number(stored.n)} webhook deliveries durably stored during the run)`);
-
-  await bare.close();
-  await hub.close();
-
-  // 3. outgoing webhook deliveries vs the receiver's own capacity.
-  await benchDeliveries({ seconds: SECONDS });
-
-  // 4. SSE fan-out to 100 subscribers vs a bare SSE server.
-  await benchSse({ subscribers: 100 });
-
-  // 5. payment create through the hub vs a direct call to the Stripe emulator.
-  await benchPayments();
-
-  // 6. start-up to the first healthy answer vs a bare Fastify process.
-  await benchStartup({ runs: 5 });
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    killAll();
+    process.exit(1);
+  },
+);

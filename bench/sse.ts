@@ -94,7 +94,7 @@ async function throughHub(subscribers: number, events: number): Promise<number> 
   }
 }
 
-export async function benchSse(options: { subscribers?: number; events?: number } = {}): Promise<void> {
+export async function benchSse(options: { subscribers?: number; events?: number } = {}): Promise<{ hub: number; baseline: number; ratio: number; subscribers: number; events: number }> {
   const subscribers = options.subscribers ?? 100;
   const events = options.events ?? 2000;
   const base = await baseline(subscribers, events);
@@ -104,4 +104,5 @@ export async function benchSse(options: { subscribers?: number; events?: number 
     `${'SSE fan-out: hub vs bare SSE server'.padEnd(34)}  ${rate(hub).toFixed(0).padStart(7)} frames/s vs ${rate(base).toFixed(0).padStart(7)}  (x${(base / hub).toFixed(2)})  ` +
       `${events} events x ${subscribers} subscribers in ${hub.toFixed(0)}ms vs ${base.toFixed(0)}ms (hub events durably recorded first)`,
   );
+  return { hub: Math.round(rate(hub)), baseline: Math.round(rate(base)), ratio: Math.round((base / hub) * 1000) / 1000, subscribers, events };
 }

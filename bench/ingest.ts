@@ -1,0 +1,130 @@
+/**
+ * Signed-webhook ingest, the hub in a process of its own and the load from another: the provider
+ * route (`POST /webhooks/mailgun`, HMAC) and a custom-source route (`POST /webhooks/sources/:id`,
+ * Standard Webhooks) against a bare Fastify route (also its own process), every request a fresh
+ * validly signed event: max throughput, then p99 at a fixed offered rate (default 2,000 req/s,
+ * `BENCH_INGEST_RATE`). Plus the memory run: RSS of the hub process over a long fixed-rate run.
+ *
+ * @example
+ * const base = await ingestBaseline(); const sqlite = await benchIngest('sqlite', undefined, base);
+ */
+import { load, row, type Result } from './measure.js';
+import { MAILGUN_KEY, type RequestSpec } from './requests.js';
+import { startServer, type Server } from './server.js';
+
+export const FIXED_RATE = Number(process.env.BENCH_INGEST_RATE ?? 2000);
+
+const mailgun: RequestSpec = { kind: 'mailgun', path: '/webhooks/mailgun', key: MAILGUN_KEY };
+const source = (s: Server): RequestSpec => ({ kind: 'standard-webhooks', path: `/webhooks/sources/${s.info.sourceId}`, secret: s.info.sourceSecret! });
+
+export interface IngestBaseline {
+  max: Result;
+  fixed: Result;
+}
+
+export interface RouteFigures {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  reused?: boolean;
+}
+const figures = (r: Result): RouteFigures => ({ rps: Math.round(r.rps), p50Ms: r.p50, p99Ms: r.p99, errors: r.errors, non2xx: r.non2xx, ...(r.reused ? { reused: true } : {}) });
+const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 1000);
+
+/** The bare Fastify route at full speed and at the fixed rate, measured once per bench run. */
+export async function ingestBaseline(): Promise<IngestBaseline> {
+  const bare = await startServer('bare');
+  try {
+    await load(bare.info.url, mailgun, { seconds: 1 });
+    const max = await load(bare.info.url, mailgun);
+    const fixed = await load(bare.info.url, mailgun, { rate: FIXED_RATE });
+    return { max, fixed };
+  } finally {
+    await bare.stop();
+  }
+}
+
+export async function benchIngest(store: 'sqlite' | 'postgres', databaseUrl: string | undefined, base: IngestBaseline) {
+  const hub = await startServer('hub', { databaseUrl });
+  try {
+    await load(hub.info.url, mailgun, { seconds: 1 });
+    await hub.call('settle');
+    const provider = await load(hub.info.url, mailgun);
+    await hub.call('settle');
+    const custom = await load(hub.info.url, source(hub));
+    await hub.call('settle');
+    const providerFixed = await load(hub.info.url, mailgun, { rate: FIXED_RATE });
+    await hub.call('settle');
+    const customFixed = await load(hub.info.url, source(hub), { rate: FIXED_RATE });
+    const stored = await hub.call<{ inbox: number; events: number }>('count');
+    console.log(row(`ingest ${store}: mailgun vs bare`, provider, base.max));
+    console.log(row(`ingest ${store}: source vs bare`, custom, base.max));
+    console.log(row(`  at ${FIXED_RATE} req/s: mailgun`, providerFixed, base.fixed));
+    console.log(row(`  at ${FIXED_RATE} req/s: source`, customFixed, base.fixed));
+    console.log(`  (${stored.inbox} provider deliveries in the inbox, ${stored.events} events stored; load by ${provider.tool})`);
+    const fixed = (r: Result) => ({ ...figures(r), p99Ratio: ratio(r.p99, base.fixed.p99), held: r.rps >= FIXED_RATE * 0.97 && r.errors + r.non2xx === 0 });
+    return {
+      max: {
+        hub: Math.round(provider.rps),
+        baseline: Math.round(base.max.rps),
+        ratio: ratio(provider.rps, base.max.rps),
+        p99Ms: provider.p99,
+        baselineP99Ms: base.max.p99,
+        errors: provider.errors + provider.non2xx + custom.errors + custom.non2xx,
+        provider: figures(provider),
+        source: { ...figures(custom), ratio: ratio(custom.rps, base.max.rps) },
+        stored,
+        tool: provider.tool,
+      },
+      fixed: { provider: fixed(providerFixed), source: fixed(customFixed) },
+    };
+  } finally {
+    await hub.stop();
+  }
+}
+
+export const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 60);
+const MEMORY_RATE = Number(process.env.BENCH_MEMORY_RATE ?? FIXED_RATE);
+
+export interface Growth {
+  growth: number;
+  rssAfterFirstMb: number;
+  rssEndMb: number;
+  peakMb: number;
+  seconds: number;
+}
+
+/**
+ * Sample `server`'s RSS every second while `work` runs; growth = RSS at the end / RSS after the
+ * first 10 s (or half the run when shorter) − 1.
+ */
+export async function sampleRss(server: Server, seconds: number, work: () => Promise<unknown>): Promise<Growth> {
+  const samples: [number, number][] = [];
+  const started = performance.now();
+  const timer = setInterval(() => samples.push([(performance.now() - started) / 1000, server.rss()]), 1000);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  const end = server.rss();
+  const mark = Math.min(10, seconds / 2);
+  const first = samples.find(([t]) => t >= mark)?.[1] ?? samples[0]?.[1] ?? end;
+  const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+  return { growth: Math.round((end / first - 1) * 1000) / 1000, rssAfterFirstMb: mb(first), rssEndMb: mb(end), peakMb: mb(Math.max(end, ...samples.map(([, r]) => r))), seconds };
+}
+
+/** The memory ingest run: Mailgun webhooks at a fixed rate to a SQLite hub for `MEMORY_SECONDS`. */
+export async function memoryIngest(): Promise<Growth & { result: RouteFigures }> {
+  const hub = await startServer('hub');
+  try {
+    let result: Result | undefined;
+    const g = await sampleRss(hub, MEMORY_SECONDS, async () => (result = await load(hub.info.url, mailgun, { rate: MEMORY_RATE, seconds: MEMORY_SECONDS })));
+    console.log(`memory, ingest ${MEMORY_SECONDS}s at ${MEMORY_RATE} req/s: RSS ${g.rssAfterFirstMb} MB after ${Math.min(10, MEMORY_SECONDS / 2)}s -> ${g.rssEndMb} MB at the end (growth ${(g.growth * 100).toFixed(1)}%, peak ${g.peakMb} MB)${result!.errors + result!.non2xx ? `  !! errors=${result!.errors} non2xx=${result!.non2xx}` : ''}`);
+    return { ...g, result: figures(result!) };
+  } finally {
+    await hub.stop();
+  }
+}

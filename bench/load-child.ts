@@ -1,0 +1,33 @@
+/**
+ * The autocannon load generator as a process of its own (`node --import tsx bench/load-child.ts
+ * '<json>'`), so it never shares an event loop with the server under test. Reads
+ * `{origin, spec, connections, seconds, rate?}`; prints one JSON line: the Result of measure.ts.
+ * Signed requests are made fresh per request here (no worker threads, so functions are fine).
+ */
+import autocannon from 'autocannon';
+import { maker, type RequestSpec } from './requests.js';
+
+interface Job {
+  origin: string;
+  spec: RequestSpec;
+  connections: number;
+  seconds: number;
+  rate?: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as Job;
+const next = maker(job.spec);
+const first = next();
+const options: autocannon.Options = {
+  url: `${job.origin}${first.path}`,
+  connections: job.connections,
+  duration: job.seconds,
+  ...(job.rate ? { overallRate: job.rate } : {}),
+};
+if (job.spec.kind === 'static') Object.assign(options, { method: first.method, headers: first.headers, body: first.body });
+else options.requests = [{ method: 'POST', setupRequest: (req) => ({ ...req, ...next() }) as typeof req }];
+
+const r = await autocannon(options);
+process.stdout.write(
+  `${JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, requests: r.requests.total, tool: 'autocannon' })}\n`,
+);
