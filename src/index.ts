@@ -37,7 +37,9 @@ export {
 
 // ---- Categories. Importing the category definitions also brings their declaration merging
 // (`hub.email`, `hub.payments`, their error codes and event types) into the published types.
-export type { CategoryServices } from './categories/category.js';
+export { defineCategory, type CategoryServices, type CategoryContext, type CategoryDefinition, type CategoryParts } from './categories/category.js';
+export { CATEGORIES } from './categories/registry.js';
+export type { ChainOptions, ChainResult, FailoverPolicy } from './routing/failover.js';
 export { emailCategory } from './categories/email/index.js';
 export { paymentsCategory } from './categories/payments/index.js';
 
@@ -108,6 +110,7 @@ export {
   type TokenSet,
 } from './kit/connector.js';
 export { ProviderCatalog } from './kit/catalog.js';
+export { PROVIDERS } from './providers/registry.js';
 export type {
   AuthSpec,
   BasicAuth,
