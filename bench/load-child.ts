@@ -2,7 +2,7 @@
  * The autocannon load generator as a process of its own (`node --import tsx bench/load-child.ts
  * '<json>'`), so it never shares an event loop with the server under test. Reads
  * `{origin, spec, connections, seconds, rate?}`; prints one JSON line: the Result of measure.ts.
- * Signed requests are made fresh per request here (no worker threads, so functions are fine).
+ * Signed requests are unique per request (no worker threads here, so functions are fine).
  */
 import autocannon from 'autocannon';
 import { maker, type RequestSpec } from './requests.js';
@@ -25,7 +25,13 @@ const options: autocannon.Options = {
   ...(job.rate ? { overallRate: job.rate } : {}),
 };
 if (job.spec.kind === 'static') Object.assign(options, { method: first.method, headers: first.headers, body: first.body });
-else options.requests = [{ method: 'POST', setupRequest: (req) => ({ ...req, ...next() }) as typeof req }];
+else {
+  // Made ahead (a shared cursor keeps every request unique across connections), so signing does
+  // not run between the generator's sends; made on the fly once the pool runs out.
+  const pool = Array.from({ length: Math.min(job.seconds * (job.rate ?? 10_000), 600_000) }, next);
+  let i = 0;
+  options.requests = [{ method: 'POST', setupRequest: (req) => ({ ...req, ...(i < pool.length ? pool[i++] : next()) }) as typeof req }];
+}
 
 const r = await autocannon(options);
 process.stdout.write(
