@@ -75,7 +75,11 @@ async function main(): Promise<void> {
     console.log('');
     out.sse = await benchSse({ subscribers: 100 });
   }
-  if (wants('startup')) out.startup = await benchStartup({ runs: 5 });
+  if (wants('startup')) {
+    const r = await benchStartup({ runs: 5 });
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    out.startup = { hubMs: Math.round(median(r.hubMs)), bareMs: Math.round(median(r.bareMs)), ratio: Math.round((median(r.hubMs) / median(r.bareMs)) * 100) / 100, firstStartMs: Math.round(r.firstStartMs), runs: r };
+  }
   if (wants('memory')) {
     console.log('');
     const ingest = await memoryIngest();
