@@ -51,6 +51,38 @@ describe.each([
     expect(g1.type).toBe('x');
   });
 
+  it.skipIf(skip)('writes issued while groups commit (several at once on PostgreSQL) each commit or fail alone, and a racing key is won once', async () => {
+    const row = (id: string, type = 'x') => ({ id, tenant_id: 't', type, total: 1, meta: '{}', created_at: 1 });
+    const ok: Promise<unknown>[] = [];
+    const bad: Promise<string>[] = [];
+    const race: Promise<boolean>[] = [];
+    for (let wave = 0; wave < 6; wave++) {
+      for (let i = 0; i < 15; i++) ok.push(store.write((trx) => trx.insertInto('batches').values(row(`w${wave}_${i}`)).execute()));
+      // A duplicate primary key fails its own write only.
+      bad.push(store.write((trx) => trx.insertInto('batches').values(row(`w${wave}_0`, 'dup')).execute()).then(() => 'committed', () => 'failed'));
+      // The same key from every wave: exactly one insert wins, the others see it as there.
+      race.push(store.write(async (trx) => !!(await trx.insertInto('batches').values(row('race')).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst())));
+      await new Promise((r) => setImmediate(r)); // the next wave lands in another group
+    }
+    await Promise.all(ok);
+    expect(await Promise.all(bad)).toEqual(Array(6).fill('failed'));
+    expect((await Promise.all(race)).filter(Boolean)).toHaveLength(1);
+    const rows = await store.db.selectFrom('batches').select(['id', 'type']).where('id', 'like', 'w%').execute();
+    expect(rows).toHaveLength(90);
+    expect(rows.every((r) => r.type === 'x')).toBe(true);
+  });
+
+  it.skipIf(skip)('close waits for every group in flight', async () => {
+    const writes = Array.from({ length: 20 }, (_, i) => store.write((trx) => trx.insertInto('batches').values({ id: `c${i}`, tenant_id: 't', type: 'x', total: i, meta: '{}', created_at: 1 }).execute()));
+    await new Promise((r) => setImmediate(r));
+    const more = Array.from({ length: 20 }, (_, i) => store.write((trx) => trx.insertInto('batches').values({ id: `c${20 + i}`, tenant_id: 't', type: 'x', total: i, meta: '{}', created_at: 1 }).execute()));
+    await store.close();
+    await Promise.all([...writes, ...more]);
+    store = await fixture.open();
+    const n = await store.db.selectFrom('batches').select(({ fn }) => fn.countAll<number>().as('n')).where('id', 'like', 'c%').executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(40);
+  });
+
   it.skipIf(skip)('data written survives closing and reopening', async () => {
     await store.write((trx) => trx.insertInto('batches').values({ id: 'persist', tenant_id: 't', type: 'x', total: 7, meta: '{}', created_at: 1_700_000_000_000 }).execute());
     await store.close();

@@ -3,7 +3,9 @@
  *
  * Durability is never traded for speed: every acknowledged write is committed with fsync. Speed
  * comes from group commit — writes issued in the same event-loop turn (or while a commit is in
- * flight) share one transaction. See {@link Store.write}.
+ * flight) share one transaction. See {@link Store.write}. On SQLite one group commits at a time
+ * (one connection, a synchronous commit); on PostgreSQL several groups are in flight at once, each
+ * on a pooled connection, so a group's round trips and fsync do not hold up the next one.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,6 +32,8 @@ export interface StoreOptions {
   poolSize?: number;
   /** Most operations one group commit carries (default 256). */
   maxBatch?: number;
+  /** Group commits in flight at once on PostgreSQL (default: half the pool, at least 1). SQLite: always 1. */
+  maxInFlight?: number;
 }
 
 interface PendingWrite {
@@ -60,8 +64,10 @@ export class Store {
   /** Human-readable location (file path or database URL without password). */
   readonly location: string;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
   private pending: PendingWrite[] = [];
-  private flushing: Promise<void> | null = null;
+  /** Group commits in flight. */
+  private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
 
   constructor(options: StoreOptions = {}) {
@@ -70,10 +76,14 @@ export class Store {
     if (url && /^postgres(ql)?:/.test(url)) {
       this.dialect = 'postgres';
       this.location = url.replace(/:[^:@/]*@/, ':***@');
-      const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+      const poolSize = options.poolSize ?? 10;
+      // Half the pool: the other half stays free for reads and the queue's own transactions.
+      this.maxInFlight = Math.max(1, options.maxInFlight ?? Math.floor(poolSize / 2));
+      const pool = new pg.Pool({ connectionString: url, max: poolSize });
       this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     } else {
       this.dialect = 'sqlite';
+      this.maxInFlight = 1;
       const file = url ? url.replace(/^(sqlite|file):(\/\/)?/, '') : join(options.dataDir ?? './data', 'switchboard.db');
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
       this.location = file;
@@ -139,15 +149,19 @@ export class Store {
   }
 
   async close(): Promise<void> {
-    while (this.flushing || this.pending.length > 0) {
-      if (!this.flushing) this.flush();
-      await this.flushing;
+    while (this.flushing.size > 0 || this.pending.length > 0) {
+      if (this.flushing.size === 0) this.flush();
+      await Promise.all(this.flushing);
     }
     await this.db.destroy();
   }
 
+  /**
+   * Writes wait for the end of this event-loop turn (setImmediate), or, when every slot is
+   * committing, for a commit to finish: they gather into the next group meanwhile.
+   */
   private schedule(): void {
-    if (this.scheduled || this.flushing) return;
+    if (this.scheduled || this.flushing.size >= this.maxInFlight) return;
     this.scheduled = true;
     setImmediate(() => this.flush());
   }
@@ -156,10 +170,12 @@ export class Store {
     this.scheduled = false;
     const group = this.pending.splice(0, this.maxBatch);
     if (group.length === 0) return;
-    this.flushing = this.commitGroup(group).finally(() => {
-      this.flushing = null;
+    const commit: Promise<void> = this.commitGroup(group).finally(() => {
+      this.flushing.delete(commit);
       if (this.pending.length > 0) this.schedule();
     });
+    this.flushing.add(commit);
+    if (this.pending.length > 0) this.schedule();
   }
 
   private async commitGroup(group: PendingWrite[]): Promise<void> {
