@@ -4,7 +4,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { HubError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
@@ -47,6 +47,9 @@ export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
     // Each request is logged at info (LOG_LEVEL=silent quiets it), credentials and signatures blanked.
     loggerInstance: hub.logger.child({ mod: 'http' }, { serializers: requestLogSerializers }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: false }),
+    // A child logger per request binds its reqId; with logging off (LOG_LEVEL=silent) nothing
+    // would be written through it, so the request shares the server's logger instead.
+    childLoggerFactory: (logger, bindings, opts) => (logger.level === 'silent' ? logger : logger.child(bindings, opts)),
     bodyLimit: hub.config.bodyLimitBytes,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}${Date.now().toString(36)}`,
   });
@@ -55,8 +58,9 @@ export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   app.setErrorHandler((err, req, reply) => sendProblem(reply, req, err));
   app.setNotFoundHandler((req, reply) => sendProblem(reply, req, new HubError('not_found', `No route ${req.method} ${req.url.split('?')[0]}`)));
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
 
   await app.register(swagger, {
@@ -70,7 +74,12 @@ export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.addHook('onRequest', async (req) => {
+  // Public routes (webhooks, health) pass straight through, without a promise per request.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!req.routeOptions.config.scope) return done();
+    authenticate(req).then(() => done(), done);
+  });
+  const authenticate = async (req: FastifyRequest) => {
     const config = req.routeOptions.config;
     if (!config.scope) return;
     // RFC 9110: the scheme name is case-insensitive (`bearer`, `BEARER`).
@@ -87,7 +96,7 @@ export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
     if (hasBody && (!type || /^text\/plain\b/i.test(type))) {
       throw new HubError('unsupported_media_type', `${type ? `Content-Type ${type} is` : 'A body without a Content-Type is'} not accepted here; send \`Content-Type: application/json\` with a JSON body`);
     }
-  });
+  };
   registerIdempotency(app, hub.store, hub.clock);
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

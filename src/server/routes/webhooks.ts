@@ -25,7 +25,11 @@ export const webhookRoutes =
     const receive = async (req: FastifyRequest, reply: FastifyReply, address: InboundAddress) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      const given = req.headers;
+      for (const k in given) {
+        const v = given[k];
+        headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      }
       const publicUrl = hub.inbox.urlOf(req.url, req.headers, req.protocol === 'https');
       const result = await hub.inbox.receive(address, { rawBody, headers, publicUrl });
       if ('handshake' in result) return reply.code(result.handshake.status).type(result.handshake.contentType).send(result.handshake.body);
