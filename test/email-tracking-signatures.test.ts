@@ -208,6 +208,35 @@ describe('Mailgun signs the token, not the event', () => {
   });
 });
 
+describe('deliveries arriving at once (one batch: one multi-row insert and one insert of their jobs)', () => {
+  it('each new one is stored with its job, a copy inside the same batch is a duplicate, a forged replay is refused', async () => {
+    const markers = Array.from({ length: 30 }, () => uid('burst'));
+    const bodies = markers.map((m) => mailgunBody(mgEvent(m), MG_KEY));
+    const { signature } = JSON.parse(bodies[0]!) as { signature: { timestamp: string; token: string; signature: string } };
+    const forged = uid('forged');
+    // The first one is stored before the burst, so the forgery re-using its signature is the later one.
+    const first = postWebhook(t, 'mailgun', bodies[0]!, json);
+    await first;
+    const answers = await Promise.all([
+      first,
+      ...bodies.slice(1).map((b) => postWebhook(t, 'mailgun', b, json)),
+      postWebhook(t, 'mailgun', bodies[1]!, json),
+      postWebhook(t, 'mailgun', mailgunBody(mgEvent(forged, { event: 'unsubscribed' }), '', { signature }), json),
+    ]);
+    const copies = [answers[1]!, answers[30]!];
+    expect(answers.slice(0, 30).filter((a, i) => i !== 1).every((a) => a.status === 200 && a.body.duplicate === false)).toBe(true);
+    expect(copies.map((a) => a.status)).toEqual([200, 200]);
+    expect(copies.map((a) => a.body.duplicate).sort()).toEqual([false, true]);
+    expect(copies[0]!.body.id).toBe(copies[1]!.body.id);
+    expect(answers[31]!.status).toBe(401);
+    expect(await inboxRows(t, 'mailgun', forged)).toEqual([]);
+    for (const m of markers) {
+      await expect.poll(async () => (await inboxRows(t, 'mailgun', m)).map((r) => r.status), poll).toEqual(['processed']);
+      expect(await eventRows(t, 'mailgun', m)).toHaveLength(1);
+    }
+  });
+});
+
 describe.each(PROVIDERS)('%s de-duplication', (provider) => {
   const flavor = FLAVORS[provider];
 

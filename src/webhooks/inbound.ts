@@ -7,6 +7,7 @@
  * (`sources/receiver.ts`). Inbox rows older than the retention period are purged.
  */
 import { createHash } from 'node:crypto';
+import type { Insertable } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import { HubError, toHubError } from '../core/errors.js';
@@ -17,12 +18,22 @@ import type { EventStore } from '../events/event-store.js';
 import type { ProviderCatalog } from '../kit/catalog.js';
 import type { HandshakeReply, InboundEvent, VerifyOutcome, WebhookVerifyInput } from '../kit/inbound.js';
 import { storableHeaders } from '../kit/webhook-verify.js';
-import { enqueue, type Queue } from '../queue/queue.js';
-import type { Store } from '../store/store.js';
+import { enqueueMany, type Queue } from '../queue/queue.js';
+import type { WebhookInboxTable } from '../store/schema.js';
+import type { Store, Trx } from '../store/store.js';
 import { resolveProviderTarget, type ProviderTarget } from './provider-target.js';
 import { publicUrlOf } from './public-url.js';
 
 export const PROCESS_JOB = 'webhook.process';
+/** Most inbox rows one multi-row insert carries. */
+const MAX_INBOX_BATCH = 200;
+
+type InboxRow = Insertable<WebhookInboxTable> & { id: string; received_at: number };
+interface InboxWrite {
+  row: InboxRow;
+  resolve: (stored: boolean) => void;
+  reject: (err: unknown) => void;
+}
 const METRIC = 'switchboard_webhooks_received_total';
 
 type Headers = Record<string, string | undefined>;
@@ -83,6 +94,7 @@ export class WebhookInbox {
   private readonly received: Counter<'provider' | 'outcome'>;
   private events?: EventStore;
   private sources?: SourceResolver;
+  private inboxBatch: InboxWrite[] = [];
 
   constructor(private readonly o: InboundOptions) {
     this.received = (o.registry.getSingleMetric(METRIC) as Counter<'provider' | 'outcome'> | undefined) ?? new Counter({
@@ -174,16 +186,8 @@ export class WebhookInbox {
     const dedupeKey = createHash('sha256').update(replayKey === undefined ? rawBody : `replay:${replayKey}`).digest('hex');
     const id = newId('whk', now);
     const kept = JSON.stringify(storableHeaders(headers, t.handler.signatureHeaders));
-    const stored = await this.o.store.write(async (trx) => {
-      const row = await trx
-        .insertInto('webhook_inbox')
-        .values({ id, provider: t.provider, connection_id: t.connectionId, tenant_id: t.tenantId, dedupe_key: dedupeKey, headers: kept, body: rawBody.toString('utf8'), received_at: now, status: 'received', error: null })
-        .onConflict((oc) => oc.columns(['provider', 'dedupe_key']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (row) await enqueue(trx, { type: PROCESS_JOB, payload: { inboxId: id }, priority: 1 }, now);
-      return !!row;
-    });
+    const row = { id, provider: t.provider, connection_id: t.connectionId, tenant_id: t.tenantId, dedupe_key: dedupeKey, headers: kept, body: rawBody.toString('utf8'), received_at: now, status: 'received', error: null };
+    const stored = await this.insertInbox(row);
     if (stored) {
       this.o.queue.wake();
       return { id, duplicate: false };
@@ -191,6 +195,44 @@ export class WebhookInbox {
     const seen = await this.o.store.db.selectFrom('webhook_inbox').select(['id', 'body']).where('provider', '=', t.provider).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
     if (replayKey !== undefined && seen && seen.body !== rawBody.toString('utf8')) await this.refuseReplay(t, now);
     return { id: seen?.id ?? null, duplicate: true };
+  }
+
+  /**
+   * Store one inbox row and its job; true when it is new. The rows of one event-loop turn go to
+   * the store as one write (one multi-row insert, one insert of their jobs), so a group commit
+   * carries two statements instead of two per request. Resolves after the commit; a batch that
+   * fails is retried row by row, so a bad row fails alone.
+   */
+  private insertInbox(row: InboxRow): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      if (this.inboxBatch.push({ row, resolve, reject }) === 1) setImmediate(() => this.flushInbox());
+    });
+  }
+
+  private flushInbox(): void {
+    const batch = this.inboxBatch.splice(0, MAX_INBOX_BATCH);
+    if (this.inboxBatch.length > 0) setImmediate(() => this.flushInbox());
+    const settle = (part: InboxWrite[], ids: Set<string>) => part.forEach((w) => w.resolve(ids.has(w.row.id)));
+    this.o.store.write((trx) => this.insertRows(trx, batch)).then(
+      (ids) => settle(batch, ids),
+      (err: unknown) => {
+        if (batch.length === 1) return batch[0]!.reject(err);
+        for (const w of batch) this.o.store.write((trx) => this.insertRows(trx, [w])).then((ids) => settle([w], ids), w.reject);
+      },
+    );
+  }
+
+  private async insertRows(trx: Trx, batch: InboxWrite[]): Promise<Set<string>> {
+    const rows = await trx
+      .insertInto('webhook_inbox')
+      .values(batch.map((w) => w.row))
+      .onConflict((oc) => oc.columns(['provider', 'dedupe_key']).doNothing())
+      .returning('id')
+      .execute();
+    const ids = new Set(rows.map((r) => r.id));
+    const jobs = batch.filter((w) => ids.has(w.row.id)).map((w) => ({ type: PROCESS_JOB, payload: { inboxId: w.row.id }, priority: 1 }));
+    await enqueueMany(trx, jobs, Math.min(...batch.map((w) => w.row.received_at)));
+    return ids;
   }
 
   /** The signed part was seen before with another body: a replay with altered content. */
