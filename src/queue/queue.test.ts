@@ -3,7 +3,7 @@ import { fakeClock } from '../core/clock.js';
 import { HubError } from '../core/errors.js';
 import { postgresAvailable, postgresFixture, sqliteFixture, type StoreFixture } from '../../test/helpers/stores.js';
 import type { Store } from '../store/store.js';
-import { Queue, enqueue, jobRetryDelay } from './queue.js';
+import { Queue, completeJobs, enqueue, jobRetryDelay } from './queue.js';
 
 const hasPg = await postgresAvailable();
 
@@ -97,6 +97,51 @@ describe.each([
     expect(job?.status).toBe('dead');
     expect(job?.attempts).toBe(1);
     expect(job?.last_error).toContain('invalid_recipient');
+  });
+
+  it.skipIf(skip)('a handler completes its job in its own transaction; a stale worker completing late changes nothing', async () => {
+    const { store } = await setup();
+    const clock = fakeClock(5_000_000);
+    const a = new Queue(store, { clock, leaseMs: 1000, workerId: 'a' });
+    const b = new Queue(store, { clock, leaseMs: 1000, workerId: 'b' });
+    let finishA!: () => void;
+    a.register('t.own', (_p, job) => new Promise<void>((r) => (finishA = () => void store.write((trx) => completeJobs(trx, [job], clock.now())).then(() => r()))));
+    b.register('t.own', async (_p, job) => {
+      await store.write(async (trx) => {
+        await trx.insertInto('batches').values({ id: 'by-b', tenant_id: 't', type: 'x', total: 1, meta: '{}', created_at: 1 }).execute();
+        await job.complete(trx);
+      });
+    });
+    await a.add({ type: 't.own', payload: {} });
+    const runningA = a.runDue();
+    await expect.poll(() => finishA !== undefined).toBe(true);
+    clock.advance(1001); // a "died"
+    expect(await b.runDue()).toBe(1);
+    expect(await jobsByStatus(store)).toMatchObject([{ status: 'done', attempts: 2 }]);
+    await store.db.updateTable('jobs').set({ status: 'running' }).execute(); // were a's late completion not fenced, it would show
+    finishA();
+    await runningA;
+    expect(await jobsByStatus(store)).toMatchObject([{ status: 'running', attempts: 2 }]);
+  });
+
+  it.skipIf(skip)('jobs leased ahead are handed back on stop (not left to a lease expiry)', async () => {
+    const { store } = await setup();
+    const queue = new Queue(store, { concurrency: 2, pollMs: 10_000 });
+    let open = 0;
+    const gates: (() => void)[] = [];
+    queue.register('t.gate', () => new Promise<void>((r) => { open++; gates.push(r); }));
+    await store.write((trx) => Promise.all(Array.from({ length: 6 }, (_, i) => enqueue(trx, { type: 't.gate', payload: { i } }))));
+    queue.start();
+    await expect.poll(() => open).toBe(2);
+    const running = await store.db.selectFrom('jobs').select('id').where('status', '=', 'running').execute();
+    expect(running.length).toBe(4); // two running, two leased ahead
+    const stopped = queue.stop();
+    await expect.poll(async () => (await store.db.selectFrom('jobs').select('id').where('status', '=', 'pending').execute()).length).toBe(4);
+    for (const g of gates) g();
+    await stopped;
+    const rows = await store.db.selectFrom('jobs').select(['status', 'attempts', 'locked_by']).orderBy('status').execute();
+    expect(rows.filter((r) => r.status === 'done')).toHaveLength(2);
+    expect(rows.filter((r) => r.status === 'pending').every((r) => r.attempts === 0 && r.locked_by === null)).toBe(true);
   });
 
   it.skipIf(skip)('takes over a job whose worker died once the lease expires; the dead worker cannot overwrite', async () => {

@@ -37,6 +37,46 @@ export interface JobContext {
   maxAttempts: number;
   batchId: string | null;
   signal: AbortSignal;
+  /**
+   * Mark this job done inside the handler's own transaction (fenced by the lease), so its result
+   * and the job's completion commit together and the queue writes nothing more for it. Call it
+   * only in a write whose failure makes the handler throw. See {@link completeJobs} for many.
+   */
+  complete(trx: Trx): Promise<void>;
+}
+
+interface Lease {
+  id: string;
+  attempts: number;
+  workerId: string;
+  settled: boolean;
+}
+
+const leases = new WeakMap<JobContext, Lease>();
+
+/**
+ * Mark several running jobs done in the caller's transaction, in one statement per worker: what a
+ * handler batching the results of many jobs into one write uses. Fenced by `(locked_by, attempts)`.
+ *
+ * @example
+ * await store.write(async (trx) => { await recordResults(trx, items); await completeJobs(trx, items.map((i) => i.job)); });
+ */
+export async function completeJobs(trx: Trx, jobs: JobContext[], now = Date.now()): Promise<void> {
+  const byWorker = new Map<string, Lease[]>();
+  for (const job of jobs) {
+    const lease = leases.get(job);
+    if (!lease) continue;
+    byWorker.set(lease.workerId, [...(byWorker.get(lease.workerId) ?? []), lease]);
+  }
+  for (const [workerId, list] of byWorker) {
+    for (let i = 0; i < list.length; i += 400) {
+      const chunk = list.slice(i, i + 400);
+      const pairs = sql.join(chunk.map((l) => sql`(${l.id}, cast(${l.attempts} as integer))`));
+      await sql`update jobs set status = 'done', lease_until = null, updated_at = ${now}
+        where locked_by = ${workerId} and (id, attempts) in (values ${pairs})`.execute(trx);
+    }
+    for (const lease of list) lease.settled = true;
+  }
 }
 
 export type JobHandler<P = unknown> = (payload: P, job: JobContext) => Promise<void>;
@@ -140,6 +180,8 @@ export class Queue {
   private readonly pollMs: number;
   private readonly retry: RetrySchedule;
   private readonly running = new Map<string, Promise<unknown>>();
+  /** Leased ahead (up to `concurrency`), so a finished job's slot refills without waiting for a commit. */
+  private ready: JobRow[] = [];
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private started = false;
@@ -176,11 +218,12 @@ export class Queue {
     this.wake();
   }
 
-  /** Stop leasing; wait for running jobs (they finish or their leases expire elsewhere). */
+  /** Stop leasing; hand back jobs leased ahead; wait for running jobs (they finish or their leases expire elsewhere). */
   async stop(): Promise<void> {
     this.started = false;
     clearTimeout(this.timer);
     await this.polling;
+    await this.unlease(this.ready.splice(0));
     await Promise.allSettled([...this.running.values()]);
   }
 
@@ -194,6 +237,7 @@ export class Queue {
   /** Look for due jobs now (call after enqueueing from outside `add`). */
   wake(): void {
     if (!this.started) return;
+    this.startReady();
     if (this.polling) {
       this.wakeAgain = true;
       return;
@@ -217,23 +261,45 @@ export class Queue {
   }
 
   private async poll(): Promise<void> {
-    const free = this.concurrency - this.running.size;
-    if (free <= 0) return;
+    const want = 2 * this.concurrency - this.running.size - this.ready.length;
+    // Lease in large batches (each lease sorts the due jobs): wait until half the look-ahead is used.
+    if (want <= 0 || (want < this.concurrency / 2 && this.ready.length > 0)) return;
     let jobs: JobRow[];
     try {
-      jobs = await this.lease(free);
+      jobs = await this.lease(want);
     } catch (err) {
       this.options.logger?.error({ err }, 'queue: lease failed');
       return;
     }
-    for (const job of jobs) {
+    if (!this.started) return void (await this.unlease(jobs));
+    this.ready.push(...jobs);
+    this.startReady();
+    if (jobs.length === want) this.wakeAgain = true;
+  }
+
+  /** Run jobs leased ahead in the free slots (a lease half gone is left to expire and be taken again). */
+  private startReady(): void {
+    while (this.running.size < this.concurrency && this.ready.length > 0) {
+      const job = this.ready.shift()!;
+      if ((job.lease_until ?? 0) - this.clock.now() < this.leaseMs / 2) continue;
       const p = this.run(job).finally(() => {
         this.running.delete(job.id);
         this.wake();
       });
       this.running.set(job.id, p);
     }
-    if (jobs.length === free) this.wakeAgain = true;
+  }
+
+  /** Give back leased jobs that never ran, as if never leased (fenced). */
+  private async unlease(jobs: JobRow[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const pairs = sql.join(jobs.map((j) => sql`(${j.id}, cast(${j.attempts} as integer))`));
+    await this.store
+      .write((trx) =>
+        sql`update jobs set status = 'pending', attempts = attempts - 1, lease_until = null, locked_by = null
+          where status = 'running' and locked_by = ${this.workerId} and (id, attempts) in (values ${pairs})`.execute(trx),
+      )
+      .catch((err: unknown) => this.options.logger?.error({ err }, 'queue: giving back leased jobs failed; their leases expire'));
   }
 
   private async lease(limit: number): Promise<JobRow[]> {
@@ -264,10 +330,13 @@ export class Queue {
         maxAttempts: job.max_attempts,
         batchId: job.batch_id,
         signal: this.abort.signal,
+        complete: (trx) => completeJobs(trx, [ctx], this.clock.now()),
       };
+      const lease: Lease = { id: job.id, attempts: job.attempts, workerId: this.workerId, settled: false };
+      leases.set(ctx, lease);
       await handler(JSON.parse(job.payload), ctx);
       if (this.abort.signal.aborted) return;
-      await this.finish(job, 'done', null);
+      if (!lease.settled) await this.finish(job, 'done', null);
     } catch (err) {
       if (this.abort.signal.aborted) return;
       await this.fail(job, toHubError(err));

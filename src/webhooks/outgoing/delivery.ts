@@ -16,11 +16,13 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { EventStore, UnifiedEvent } from '../../events/event-store.js';
-import { enqueue, type JobContext } from '../../queue/queue.js';
+import { sql } from 'kysely';
+import { completeJobs, enqueue, enqueueMany, type EnqueueOptions, type JobContext } from '../../queue/queue.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { Vault } from '../../vault/vault.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, endpointHeaders, secretsContext, type EndpointSecrets } from './endpoints.js';
 import { DELIVER_JOB, DELIVER_JOB_MAX_RUNS, type DeliverJob } from './fan-out.js';
+import { DerivedCache, TurnBatcher } from './batch.js';
 import { postWebhook, type PostOutcome } from './http-post.js';
 import type { EndpointLimits } from './limits.js';
 
@@ -28,6 +30,8 @@ import type { EndpointLimits } from './limits.js';
 export const FAILING_DISABLE_MS = 5 * 86_400_000;
 /** Longest `Retry-After` honoured. */
 const MAX_RETRY_AFTER_MS = 24 * 3600_000;
+
+const isOk = (out: PostOutcome) => out.status !== null && out.status >= 200 && out.status < 300;
 
 export interface DelivererOptions {
   store: Store;
@@ -41,80 +45,159 @@ export interface DelivererOptions {
   timeoutMs: number;
 }
 
-type Loaded = NonNullable<Awaited<ReturnType<Deliverer['load']>>>;
+/** A delivery with its message and endpoint (the endpoint columns are null once it is deleted). */
+interface Loaded {
+  id: string;
+  status: string;
+  attempts: number;
+  endpoint_id: string;
+  message_id: string;
+  payload: string;
+  event_id: string;
+  event_type: string;
+  tenant_id: string;
+  endpoint_id_live: string | null;
+  url: string;
+  enabled: number;
+  secrets: string;
+  rate_limit_per_second: number | null;
+  retry_schedule: string | null;
+  failing_since: number | null;
+  disabled_reason: string | null;
+}
+
+/** What one job leaves to write: its attempt's result, a deferral, a drop, or nothing (stale). */
+type Settle =
+  | { kind: 'result'; row: Loaded; p: DeliverJob; out: PostOutcome }
+  | { kind: 'defer'; next: DeliverJob; runAt: number }
+  | { kind: 'drop'; p: DeliverJob }
+  | { kind: 'stale' };
+
+interface Pending {
+  settle: Settle;
+  job?: JobContext;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 
 export class Deliverer {
+  private readonly rows = new TurnBatcher((ids: string[]) => this.loadMany(ids));
+  private readonly secrets = new DerivedCache<EndpointSecrets>();
+  private batch: Pending[] | null = null;
+
   constructor(private readonly o: DelivererOptions) {}
 
   /** The queue handler of `webhook.deliver`. */
-  async handle(p: DeliverJob, _job?: JobContext): Promise<void> {
-    const row = await this.load(p.d);
-    if (!row || row.status !== 'pending' || row.attempts !== p.a - 1) return; // stale job
+  async handle(p: DeliverJob, job?: JobContext): Promise<void> {
+    const row = await this.rows.add(p.d);
+    if (!row || row.status !== 'pending' || row.attempts !== p.a - 1) return this.settle({ kind: 'stale' }, job);
     const now = this.o.clock.now();
     if (!row.endpoint_id_live || !row.enabled) {
       const reason = row.endpoint_id_live ? `endpoint disabled${row.disabled_reason ? `: ${row.disabled_reason}` : ''}` : 'endpoint deleted';
-      await this.o.store.write((trx) => trx.updateTable('webhook_deliveries').set({ status: 'dead', next_attempt_at: null, updated_at: now }).where('id', '=', p.d).where('status', '=', 'pending').where('attempts', '=', p.a - 1).execute());
+      await this.settle({ kind: 'drop', p }, job);
       this.o.logger.info({ delivery: p.d, reason }, 'webhook delivery dropped');
       return;
     }
-    const admission = this.o.limits.admit(row.endpoint_id, row.rate_limit_per_second, now, p.w ?? 0, p.slot);
+    const admission = await this.o.limits.acquire(row.endpoint_id, row.rate_limit_per_second, now, p.w ?? 0, p.slot);
     if (!admission.ok) {
-      const next: DeliverJob = { ...p, w: (p.w ?? 0) + 1, slot: admission.slot };
-      await this.o.store.write((trx) => enqueue(trx, { type: DELIVER_JOB, payload: next, runAt: now + admission.deferMs, maxAttempts: DELIVER_JOB_MAX_RUNS }, now));
-      return;
+      return this.settle({ kind: 'defer', next: { ...p, w: (p.w ?? 0) + 1, slot: admission.slot }, runAt: now + admission.deferMs }, job);
     }
-    let outcome: PostOutcome;
+    let out: PostOutcome;
     try {
-      const secrets = this.o.vault.open<EndpointSecrets>(row.secrets, secretsContext(row.endpoint_id));
+      const secrets = this.secrets.get(`${row.endpoint_id}\n${row.secrets}`, () => this.o.vault.open<EndpointSecrets>(row.secrets, secretsContext(row.endpoint_id)));
       const headers = endpointHeaders(secrets, row.message_id, this.o.clock.now(), row.payload);
-      outcome = await postWebhook(this.o.agent(), this.o.allow, row.url, headers, row.payload, this.o.timeoutMs, () => this.o.clock.now());
+      out = await postWebhook(this.o.agent(), this.o.allow, row.url, headers, row.payload, this.o.timeoutMs, () => this.o.clock.now());
     } finally {
       this.o.limits.release(row.endpoint_id);
     }
-    const recorded: UnifiedEvent[] = [];
-    await this.o.store.write(async (trx) => {
-      recorded.length = 0;
-      await this.record(trx, row, p, outcome, recorded);
-    });
-    this.o.events.publish(recorded);
+    await this.settle({ kind: 'result', row, p, out }, job);
   }
 
-  /** The delivery with its message and endpoint. */
-  load(deliveryId: string) {
-    return this.o.store.db
+  /**
+   * Write what a job leaves, with the writes of the other jobs settling now, in one group-committed
+   * transaction that also completes their queue jobs (so a result and its job commit together).
+   */
+  private settle(settle: Settle, job?: JobContext): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (!this.batch) {
+        const batch: Pending[] = (this.batch = []);
+        this.commit(batch, () => {
+          if (this.batch === batch) this.batch = null; // later settles go to the next batch
+        });
+      }
+      this.batch.push({ settle, job, resolve, reject });
+    });
+  }
+
+  /** Write a batch; when it fails, write each of its items alone so only the bad one fails. */
+  private commit(batch: Pending[], closing = () => {}): void {
+    const recorded: UnifiedEvent[] = [];
+    this.o.store
+      .write(async (trx) => {
+        closing();
+        recorded.length = 0;
+        await this.writeBatch(trx, batch, recorded);
+      })
+      .then(
+        () => {
+          this.o.events.publish(recorded);
+          for (const x of batch) x.resolve();
+        },
+        (err: unknown) => {
+          if (batch.length === 1) return batch[0]!.reject(err);
+          for (const x of batch) this.commit([x]);
+        },
+      );
+  }
+
+  private async writeBatch(trx: Trx, batch: Pending[], recorded: UnifiedEvent[]): Promise<void> {
+    const now = this.o.clock.now();
+    // The common case in bulk: a 2xx for an endpoint that was not failing.
+    const plain = batch.flatMap((x) => (x.settle.kind === 'result' && isOk(x.settle.out) && x.settle.row.failing_since === null ? [x.settle] : []));
+    for (let i = 0; i < plain.length; i += 300) await this.recordSuccesses(trx, plain.slice(i, i + 300), now);
+    const next: EnqueueOptions[] = [];
+    for (const { settle: s } of batch) {
+      if (s.kind === 'result' && !plain.includes(s)) await this.record(trx, s.row, s.p, s.out, recorded);
+      else if (s.kind === 'drop') {
+        await trx.updateTable('webhook_deliveries').set({ status: 'dead', next_attempt_at: null, updated_at: now }).where('id', '=', s.p.d).where('status', '=', 'pending').where('attempts', '=', s.p.a - 1).execute();
+      } else if (s.kind === 'defer') next.push({ type: DELIVER_JOB, payload: s.next, runAt: s.runAt, maxAttempts: DELIVER_JOB_MAX_RUNS });
+    }
+    await enqueueMany(trx, next, now);
+    await completeJobs(trx, batch.flatMap((x) => (x.job ? [x.job] : [])), now);
+  }
+
+  /** Successful attempts: one fenced update per status code, one insert of their attempt rows. */
+  private async recordSuccesses(trx: Trx, items: Extract<Settle, { kind: 'result' }>[], now: number): Promise<void> {
+    const moved = new Set<string>();
+    for (const code of new Set(items.map((x) => x.out.status!))) {
+      const pairs = sql.join(items.filter((x) => x.out.status === code).map((x) => sql`(${x.row.id}, cast(${x.p.a - 1} as integer))`));
+      const r = await sql<{ id: string }>`update webhook_deliveries set status = 'succeeded', attempts = attempts + 1, last_status = ${code}, next_attempt_at = null, updated_at = ${now}
+        where status = 'pending' and (id, attempts) in (values ${pairs}) returning id`.execute(trx);
+      for (const { id } of r.rows) moved.add(id);
+    }
+    const attempts = items
+      .filter((x) => moved.has(x.row.id)) // the others were recorded by another worker
+      .map(({ row, out }) => ({ id: newId('att', now), delivery_id: row.id, endpoint_id: row.endpoint_id, message_id: row.message_id, at: now, status_code: out.status, latency_ms: out.latencyMs, response: out.response, error: out.error }));
+    if (attempts.length > 0) await trx.insertInto('webhook_attempts').values(attempts).execute();
+  }
+
+  /** Deliveries with their message and endpoint, in the order of `ids` (undefined: not found). */
+  async loadMany(ids: string[]): Promise<(Loaded | undefined)[]> {
+    const rows = await this.o.store.db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
       .leftJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
       .select(['d.id', 'd.status', 'd.attempts', 'd.endpoint_id', 'd.message_id', 'm.payload', 'm.event_id', 'm.event_type', 'm.tenant_id'])
       .select(['e.id as endpoint_id_live', 'e.url', 'e.enabled', 'e.secrets', 'e.rate_limit_per_second', 'e.retry_schedule', 'e.failing_since', 'e.disabled_reason'])
-      .where('d.id', '=', deliveryId)
-      .executeTakeFirst() as Promise<
-      | {
-          id: string;
-          status: string;
-          attempts: number;
-          endpoint_id: string;
-          message_id: string;
-          payload: string;
-          event_id: string;
-          event_type: string;
-          tenant_id: string;
-          endpoint_id_live: string | null;
-          url: string;
-          enabled: number;
-          secrets: string;
-          rate_limit_per_second: number | null;
-          retry_schedule: string | null;
-          failing_since: number | null;
-          disabled_reason: string | null;
-        }
-      | undefined
-    >;
+      .where('d.id', 'in', [...new Set(ids)])
+      .execute();
+    const byId = new Map((rows as Loaded[]).map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id));
   }
 
   private async record(trx: Trx, row: Loaded, p: DeliverJob, out: PostOutcome, recorded: UnifiedEvent[]): Promise<void> {
     const now = this.o.clock.now();
-    const ok = out.status !== null && out.status >= 200 && out.status < 300;
+    const ok = isOk(out);
     const schedule = row.retry_schedule ? (JSON.parse(row.retry_schedule) as number[]) : DEFAULT_RETRY_SCHEDULE_MS;
     const step = p.s + 1;
     const failingSince = row.failing_since ?? now;
