@@ -94,7 +94,9 @@ describe('pacing through the transport', () => {
     const http = t.forConnection(acmeManifest(), acmeConnection(server.url));
     const started = performance.now();
     const done = await Promise.all(Array.from({ length: 6 }, () => http.request(get).then(() => performance.now() - started)));
-    expect(Math.max(...done.slice(0, 5))).toBeLessThan(150);
+    // The burst of 5 goes at once: paced one per 200 ms, the 5th would end after 800 ms. (The bound
+    // leaves room for a loaded machine; the 6th's wait is what is timed.)
+    expect(Math.max(...done.slice(0, 5))).toBeLessThan(600);
     expect(done[5]).toBeGreaterThanOrEqual(195);
   });
 });
