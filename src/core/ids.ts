@@ -1,6 +1,21 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
+const RANDOM_BYTES = 16;
+
+/** Random bytes drawn from the CSPRNG 4 KiB at a time (one call per id cost ~6% of CPU on the ingest path). */
+const pool = Buffer.allocUnsafe(4096);
+let offset = pool.length;
+
+function randomSlice(): Buffer {
+  if (offset + RANDOM_BYTES > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const slice = pool.subarray(offset, offset + RANDOM_BYTES);
+  offset += RANDOM_BYTES;
+  return slice;
+}
 
 /**
  * A prefixed, time-sortable, unguessable id: `msg_01jd3k…` (10 chars of time, 16 of randomness).
@@ -15,8 +30,7 @@ export function newId(prefix: string, now: number = Date.now()): string {
     time = ALPHABET[t % 32]! + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
   let rand = '';
-  for (const b of bytes) rand += ALPHABET[b % 32];
+  for (const b of randomSlice()) rand += ALPHABET[b % 32];
   return `${prefix}_${time}${rand}`;
 }
