@@ -121,7 +121,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   await connections.start();
   const inbox = new WebhookInbox({ store, queue, connections, catalog, clock, logger, registry, config });
   const events = new EventStore(store, clock);
-  const wired = await wireCategories(categories, plan, { store, queue, connections, events, clock, logger, registry, sandbox: config.forceSandbox });
+  const wired = await wireCategories(categories, plan, { store, queue, connections, events, clock, logger, registry });
   for (const sink of wired.sinks) inbox.addSink(sink);
   const scopes = { ...CORE_SCOPES, ...plan.scopes };
   const apiKeys = new ApiKeyStore(store, clock, Object.keys(scopes));

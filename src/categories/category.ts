@@ -46,8 +46,6 @@ export interface CategoryContext<Settings = Record<string, unknown>> {
   chain: string[];
   /** The category's own variables, parsed by its `settings` schema. */
   settings: Settings;
-  /** Every provider is sandboxed (MOCK_EXTERNAL_APIS=true or NODE_ENV=test). */
-  sandbox: boolean;
   /** Runs `attempt` along `chain` (or `providers`) under the category's failover policy. */
   failover<T>(attempt: (provider: string) => Promise<T>, options?: ChainOptions & { providers?: string[] }): Promise<ChainResult<T>>;
 }
