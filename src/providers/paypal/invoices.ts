@@ -12,7 +12,7 @@ import { PAYMENT_HUB_ID_FIELD, type Invoice, type InvoiceItemInput, type Invoice
 import { validationError } from '../../core/errors.js';
 import type { ProviderContext } from '../../kit/connector.js';
 import type { PaypalCredentials } from './manifest.js';
-import type { PaypalCall } from './payments.js';
+import type { PaypalCall } from './paypal-json.js';
 import { at, fromPaypalMoney, linkOf, list, paypalMoney, str, unsupported, type Json } from './paypal-json.js';
 
 const STATUS: Record<string, InvoiceStatus> = {

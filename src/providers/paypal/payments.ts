@@ -12,12 +12,11 @@
  */
 import { HubError } from '../../core/errors.js';
 import type { CallOptions, CreatePaymentInput, Payment, PaymentsCapability, PaymentsProvider, Refund, RefundStatus } from '../../categories/payments/contract.js';
-import type { HttpMethod } from '../../transport/types.js';
 import type { ProviderContext } from '../../kit/connector.js';
 import { createPaypalInvoices } from './invoices.js';
 import type { PaypalCredentials } from './manifest.js';
 import { authorizationsOf, paypalOrderToPayment, refundableCapture } from './order-map.js';
-import { at, fromPaypalMoney, linkOf, paypalMoney, REPRESENTATION, str, unsupported, type Json } from './paypal-json.js';
+import { at, fromPaypalMoney, linkOf, paypalMoney, REPRESENTATION, str, unsupported, type Json, type PaypalCall } from './paypal-json.js';
 import { createPaypalSubscriptions } from './subscriptions.js';
 import { paypalRequest } from './token.js';
 import '../../categories/payments/errors.js'; // registers the payments error codes this file uses
@@ -37,8 +36,7 @@ const CAPABILITIES: ReadonlySet<PaymentsCapability> = new Set<PaymentsCapability
 
 const REFUND_STATUS: Record<string, RefundStatus> = { COMPLETED: 'succeeded', PENDING: 'pending', FAILED: 'failed', CANCELLED: 'canceled' };
 
-/** One JSON call to PayPal for a connection (Bearer token, sandbox mock header). */
-export type PaypalCall = (method: HttpMethod, path: string, operation: string, options?: { body?: Json; idempotencyKey?: string; signal?: AbortSignal; query?: Record<string, string | number | boolean | undefined> }) => Promise<Json>;
+export type { PaypalCall } from './paypal-json.js';
 
 /**
  * The JSON caller of one connection. In sandbox mode a configured `mockResponse` goes out as

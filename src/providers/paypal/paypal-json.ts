@@ -10,6 +10,7 @@
  */
 import { HubError, validationError } from '../../core/errors.js';
 import { formatMinor, normalizeCurrency, toMinorUnits } from '../../categories/payments/money.js';
+import type { HttpMethod } from '../../transport/types.js';
 
 export type Json = Record<string, unknown>;
 
@@ -88,3 +89,6 @@ export function unsupported(operation: string, instead: string): HubError {
 
 /** `Prefer: return=representation` makes PayPal answer POSTs with the whole object. */
 export const REPRESENTATION = { prefer: 'return=representation' } as const;
+
+/** One JSON call to PayPal for a connection (Bearer token, sandbox mock header). */
+export type PaypalCall = (method: HttpMethod, path: string, operation: string, options?: { body?: Json; idempotencyKey?: string; signal?: AbortSignal; query?: Record<string, string | number | boolean | undefined> }) => Promise<Json>;

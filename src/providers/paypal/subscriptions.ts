@@ -11,7 +11,7 @@
 import { PAYMENT_HUB_ID_FIELD, type PaymentsProvider, type Subscription, type SubscriptionStatus } from '../../categories/payments/contract.js';
 import type { ProviderContext } from '../../kit/connector.js';
 import type { PaypalCredentials } from './manifest.js';
-import type { PaypalCall } from './payments.js';
+import type { PaypalCall } from './paypal-json.js';
 import { linkOf, str, unsupported, type Json } from './paypal-json.js';
 
 const STATUS: Record<string, SubscriptionStatus> = {
