@@ -7,26 +7,20 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HubError } from '../core/errors.js';
+import { vectors } from '../../test/fixtures/vectors/index.js';
+import { refusal } from '../../test/helpers/hub-error.js';
 import type { WebhookVerifyInput } from './inbound.js';
 import { graphValidation, SLACK_V0, slackUrlVerification, verifyV0Signature, ZOOM_V0, zoomUrlValidation } from './webhook-handshakes.js';
 
-// Slack's documented example (a slash command), its signing secret and timestamp.
-const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
-const SLACK_TS = '1531420618';
-const SLACK_BODY =
-  'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
-const SLACK_SIGNATURE = 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503';
+// Slack's documented example (a slash command): the published vector kept in test/fixtures/vectors/slack.json.
+const slack = vectors.slack();
+const SLACK_SECRET = slack.signingSecret;
+const SLACK_TS = slack.timestamp;
+const SLACK_BODY = slack.body;
+const SLACK_SIGNATURE = slack.signature;
 
 const input = (rawBody: string, headers: Record<string, string>, secrets: string[], nowSec: number): WebhookVerifyInput => ({ rawBody: Buffer.from(rawBody), headers, secrets, now: nowSec * 1000, toleranceSec: 300 });
-const code = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(HubError);
-    return (err as HubError).code;
-  }
-  throw new Error('expected a refusal');
-};
+const code = refusal;
 
 describe('Slack', () => {
   const headers = { 'x-slack-signature': SLACK_SIGNATURE, 'x-slack-request-timestamp': SLACK_TS };

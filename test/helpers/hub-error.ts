@@ -10,3 +10,14 @@ export async function failure(promise: Promise<unknown>): Promise<HubError> {
   expect(err).toBeInstanceOf(HubError);
   return err as HubError;
 }
+
+/** The code of the HubError `fn` throws (fails the test if it returns or throws something else). */
+export function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(HubError);
+    return (err as HubError).code;
+  }
+  throw new Error('expected a refusal');
+}

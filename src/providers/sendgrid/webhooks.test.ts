@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import eventwebhook from '@sendgrid/eventwebhook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubError, type ErrorCode } from '../../core/errors.js';
+import { HubError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/logger.js';
 import { Transport } from '../../transport/transport.js';
@@ -10,6 +10,7 @@ import { startSendgridEmulator, type SendgridEmulator } from './emulator/server.
 import { sendgrid } from './index.js';
 import { sendgridManifest } from './manifest.js';
 import { parseSendgridEvents, verifySendgridWebhook } from './webhooks.js';
+import { refusal } from '../../../test/helpers/hub-error.js';
 
 const { EventWebhook } = eventwebhook;
 const SIG = 'x-twilio-email-event-webhook-signature';
@@ -47,15 +48,6 @@ const library = (publicKey: string, payload: Buffer | string, signature: string,
 const ours = (rawBody: Buffer, headers: Record<string, string | undefined>, secrets: string[], now = Date.now()) =>
   verifySendgridWebhook({ rawBody, headers, secrets, now, toleranceSec: 300 });
 
-function refusal(fn: () => void): ErrorCode {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(HubError);
-    return (err as HubError).code;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('SendGrid Event Webhook: emulator, our verifier and SendGrid’s library', () => {
   let emulator: SendgridEmulator;
