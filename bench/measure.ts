@@ -48,9 +48,15 @@ process.once('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (killAll(), process.exit(130)));
 
 /** `node --import tsx <bench file>`: the pid is node's own (RSS sampling reads it). */
+/** `BENCH_CPU_PROF=DIR`: servers under test write a V8 CPU profile into DIR when they stop (read it with bench/profile-summary.ts). */
+function profileFlags(file: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir && file === 'server-child.ts' ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
 export function spawnTs(file: string, args: string[], options: { ipc?: boolean; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   return track(
-    spawn(process.execPath, ['--import', 'tsx', join(HERE, file), ...args], {
+    spawn(process.execPath, [...profileFlags(file), '--import', 'tsx', join(HERE, file), ...args], {
       stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, ...options.env },
     }),

@@ -10,13 +10,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
-import { initial } from './migrations/001-initial.js';
-import { events } from './migrations/002-events.js';
-import { payments } from './migrations/003-payments.js';
-import { connectionState } from './migrations/004-connection-state.js';
-import { webhookInboxConnection } from './migrations/005-webhook-inbox-connection.js';
+import { migrations as allMigrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export type { Dialect } from './schema.js';
@@ -99,7 +95,7 @@ export class Store {
 
   /** Apply pending migrations (idempotent; safe with several processes, on PostgreSQL and SQLite). */
   async migrate(): Promise<string[]> {
-    const migrations: Record<string, Migration> = { '001-initial': initial(this.dialect), '002-events': events(this.dialect), '003-payments': payments(this.dialect), '004-connection-state': connectionState(this.dialect), '005-webhook-inbox-connection': webhookInboxConnection(this.dialect) };
+    const migrations = allMigrations(this.dialect);
     const run = async (db: Db, options: { migrationTableSchema?: string; disableTransactions?: boolean }) => {
       const { error, results } = await new Migrator({ db, ...options, provider: { getMigrations: async () => migrations } }).migrateToLatest();
       if (error) throw error;
