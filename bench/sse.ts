@@ -8,8 +8,9 @@
  * orchestrates; the server (bare or hub) runs in `sse.ts server <bare|hub>`; the 100 subscribers
  * run in `sse.ts subscribers` (node:http clients that count frames and check that the ids follow
  * one another, no gap, no duplicate). Both servers get the same subscriber process code.
- * `BENCH_CPU_PROF=DIR` writes the server process's V8 CPU profile into DIR
- * (`npx tsx bench/profile-summary.ts DIR/*.cpuprofile`). `BENCH_SSE_EVENTS` (2000) events.
+ * `BENCH_CPU_PROF=DIR` writes a V8 CPU profile of each server process into DIR, covering only the
+ * timed part (from the first event to the last frame received; no start-up):
+ * `npx tsx bench/profile-summary.ts DIR/sse-hub-*.cpuprofile`. `BENCH_SSE_EVENTS` (2000) events.
  *
  * @example
  * await benchSse({ subscribers: 100, events: 2000 }); // called by bench/run.ts
@@ -35,11 +36,9 @@ interface Child {
   stop(): Promise<void>;
 }
 
-/** `node --import tsx bench/sse.ts <mode> <json>` with IPC; the server gets the profile flags. */
+/** `node --import tsx bench/sse.ts <mode> <json>` with IPC. */
 async function child(mode: 'server' | 'subscribers', args: string[]): Promise<Child> {
-  const dir = process.env.BENCH_CPU_PROF;
-  const prof = dir && mode === 'server' ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
-  const proc: ChildProcess = track(spawn(process.execPath, [...prof, '--import', 'tsx', THIS, mode, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const proc: ChildProcess = track(spawn(process.execPath, ['--import', 'tsx', THIS, mode, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let seq = 0;
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -71,6 +70,26 @@ async function child(mode: 'server' | 'subscribers', args: string[]): Promise<Ch
       proc.send({ id: ++seq, cmd: 'close', args: {} });
       await gone;
       clearTimeout(timer);
+    },
+  };
+}
+
+/** `BENCH_CPU_PROF=DIR`: profile the timed window of a server (started by `go`, written by `profile`). */
+async function profiler(kind: string): Promise<{ start(): Promise<void>; stop(): Promise<void> }> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return { start: async () => {}, stop: async () => {} };
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  return {
+    start: async () => void (await post('Profiler.start')),
+    async stop() {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(join(dir, `sse-${kind}-${process.pid}.cpuprofile`), JSON.stringify(profile));
     },
   };
 }
@@ -179,6 +198,7 @@ function apiEvent(seq: number, i: number) {
 }
 
 async function serverMain(kind: string): Promise<void> {
+  const prof = await profiler(kind);
   if (kind === 'bare') {
     const clients = new Set<ServerResponse>();
     const server = createServer((_req, res) => {
@@ -193,8 +213,10 @@ async function serverMain(kind: string): Promise<void> {
         async clients() {
           return { n: clients.size };
         },
+        profile: () => prof.stop(),
         // Serialize each event once, write the frame to every client; yield every 100 events.
         async go({ events }) {
+          await prof.start();
           const startedAt = now();
           for (let i = 0; i < (events as number); i++) {
             const frame = `id: ${i + 1}\nevent: bench.tick\ndata: ${JSON.stringify(apiEvent(i + 1, i))}\n\n`;
@@ -221,9 +243,11 @@ async function serverMain(kind: string): Promise<void> {
       async clients() {
         return { n: NaN };
       },
+      profile: () => prof.stop(),
       // Record durably, 100 at a time (one group commit), as ingest would; streams take them live.
       async go({ events }) {
         const n = events as number;
+        await prof.start();
         const startedAt = now();
         for (let i = 0; i < n; i += 100) {
           await Promise.all(
@@ -262,6 +286,7 @@ async function run(kind: 'bare' | 'hub', subscribers: number, events: number): P
     const { startedAt } = await server.call<{ startedAt: number }>('go', { events });
     const ms = (await done).at - startedAt;
     const [s1, c1] = await cpu();
+    await server.call('profile');
     return { ms, serverCpuMs: Math.round(s1.ms - s0.ms), subscribersCpuMs: Math.round(c1.ms - c0.ms) };
   } finally {
     await subs.stop();
