@@ -44,10 +44,23 @@ export function matchesFilter(event: UnifiedEvent, filter: EventFilter): boolean
   if (event.tenantId !== filter.tenantId) return false;
   if (filter.providers.length > 0 && !filter.providers.includes(event.provider)) return false;
   if (!matchesAny(filter.types, event.type)) return false;
+  if (filter.since === undefined && filter.until === undefined) return true;
   const at = Date.parse(event.receivedAt);
   if (filter.since !== undefined && at < filter.since) return false;
   if (filter.until !== undefined && at >= filter.until) return false;
   return true;
+}
+
+/**
+ * A string that two filters share only when they select the same events (the order and repeats
+ * of patterns and providers do not matter), so that streams with equal filters can share work.
+ *
+ * @example
+ * filterKey({ tenantId: 'a', types: ['x.*', 'y'], providers: [] }) === filterKey({ tenantId: 'a', types: ['y', 'x.*', 'y'], providers: [] }) // true
+ */
+export function filterKey(filter: EventFilter): string {
+  const set = (xs: string[]) => [...new Set(xs)].sort();
+  return JSON.stringify([filter.tenantId, set(filter.types), set(filter.providers), filter.since ?? null, filter.until ?? null]);
 }
 
 function whereFilter(eb: ExpressionBuilder<Database, 'events'>, filter: EventFilter) {
