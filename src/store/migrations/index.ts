@@ -9,6 +9,7 @@ import { events } from './002-events.js';
 import { payments } from './003-payments.js';
 import { connectionState } from './004-connection-state.js';
 import { webhookInboxConnection } from './005-webhook-inbox-connection.js';
+import { jobsLeaseIndexes } from './006-jobs-lease-indexes.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -17,5 +18,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '003-payments': payments(dialect),
     '004-connection-state': connectionState(dialect),
     '005-webhook-inbox-connection': webhookInboxConnection(dialect),
+    '006-jobs-lease-indexes': jobsLeaseIndexes(dialect),
   };
 }
