@@ -1,16 +1,20 @@
 /**
- * The store: Kysely over SQLite (embedded default, WAL, `synchronous=FULL`) or PostgreSQL.
+ * The store: Kysely over SQLite (embedded default, WAL) or PostgreSQL.
  *
  * Durability is never traded for speed: every acknowledged write is committed with fsync. Speed
  * comes from group commit — writes issued in the same event-loop turn (or while a commit is in
- * flight) share one transaction. See {@link Store.write}. On SQLite one group commits at a time
- * (one connection, a synchronous commit); on PostgreSQL several groups are in flight at once, each
- * on a pooled connection, so a group's round trips and fsync do not hold up the next one.
+ * flight) share one transaction. See {@link Store.write}. On SQLite the commit's fsync runs on the
+ * thread pool (`wal-sync.ts`: `synchronous = NORMAL` plus an fdatasync of the WAL before anything
+ * is acknowledged), so the next group's statements run while one group syncs; on PostgreSQL
+ * several groups are in flight at once, each on a pooled connection, so a group's round trips and
+ * fsync do not hold up the next one.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { WalSync, durableSqliteDialect, type SyncFn } from './wal-sync.js';
 import pg from 'pg';
 import { migrations as allMigrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -26,9 +30,11 @@ export interface StoreOptions {
   dataDir?: string;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /** SQLite: the WAL's fdatasync (default fs.fdatasync; tests inject a slow or failing one). */
+  syncWal?: SyncFn;
   /** Most operations one group commit carries (default 256). */
   maxBatch?: number;
-  /** Group commits in flight at once on PostgreSQL (default: half the pool, at least 1). SQLite: always 1. */
+  /** Group commits in flight at once (PostgreSQL default: half the pool, at least 1; SQLite default 4: one executes while the others sync). */
   maxInFlight?: number;
 }
 
@@ -65,6 +71,11 @@ export class Store {
   /** Group commits in flight. */
   private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
+  /** SQLite on a file: the fdatasync of its WAL, awaited before a write resolves. */
+  private readonly wal: WalSync | undefined;
+  private sqlite: SQLite.Database | undefined;
+  /** SQLite on a file: checkpoints run in a worker thread (checkpointer.ts). */
+  private checkpointer: Promise<Checkpointer> | undefined;
 
   constructor(options: StoreOptions = {}) {
     const url = options.databaseUrl;
@@ -79,17 +90,25 @@ export class Store {
       this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     } else {
       this.dialect = 'sqlite';
-      this.maxInFlight = 1;
+      this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
       const file = url ? url.replace(/^(sqlite|file):(\/\/)?/, '') : join(options.dataDir ?? './data', 'switchboard.db');
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
       this.location = file;
       const sqlite = new SQLite(file);
       sqlite.pragma('busy_timeout = 5000'); // first: switching to WAL waits for another process too
       sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('synchronous = FULL');
       sqlite.pragma('foreign_keys = ON');
       cacheStatements(sqlite);
-      this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      this.sqlite = sqlite;
+      if (file === ':memory:') {
+        this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      } else {
+        // FULL minus the fsync inside COMMIT, which wal-sync.ts does on the thread pool before a
+        // write resolves (see there); `syncWal()` goes back to FULL if the WAL cannot be opened.
+        sqlite.pragma('synchronous = NORMAL');
+        this.wal = new WalSync(`${file}-wal`, options.syncWal);
+        this.db = new Kysely<Database>({ dialect: durableSqliteDialect(sqlite, this.wal) });
+      }
     }
   }
 
@@ -106,7 +125,7 @@ export class Store {
       // processes opening a fresh file at once both saw "nothing applied" and the second failed
       // with "table already exists". BEGIN IMMEDIATE takes the write lock first (waiting up to
       // busy_timeout), so the second process sees the first one's finished migration.
-      return this.db.connection().execute(async (conn) => {
+      const applied = await this.db.connection().execute(async (conn) => {
         await sql`begin immediate`.execute(conn);
         try {
           const applied = await run(conn, { disableTransactions: true });
@@ -117,6 +136,11 @@ export class Store {
           throw err;
         }
       });
+      this.openWal();
+      await this.wal?.durable();
+      if (this.wal) this.checkpointer ??= startCheckpointer(this.sqlite!, this.location);
+      await this.checkpointer;
+      return applied;
     }
     // Kysely checks "does the migration table exist" across every schema unless told which one: a
     // database where another schema (another app, another hub) has Kysely tables would skip
@@ -139,9 +163,26 @@ export class Store {
     });
   }
 
-  /** A transaction of its own (for long or conditional work that must not share a group). */
-  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
+  /** A transaction of its own (for long or conditional work that must not share a group); resolves once durable. */
+  async transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    const result = await this.db.transaction().execute(fn);
+    await this.wal?.durable();
+    return result;
+  }
+
+  /**
+   * Open the WAL file for wal-sync.ts. Should that fail (it exists once SQLite is in WAL mode),
+   * go back to `synchronous = FULL`, where each COMMIT syncs on the main thread as before.
+   */
+  private openWal(): void {
+    if (!this.wal) return;
+    try {
+      this.wal.open();
+    } catch (err) {
+      this.sqlite!.pragma('synchronous = FULL');
+      this.wal.bypass();
+      process.emitWarning(`SQLite: cannot open ${this.location}-wal (${(err as Error).message}); commits sync on the main thread (synchronous=FULL)`);
+    }
   }
 
   async close(): Promise<void> {
@@ -149,12 +190,17 @@ export class Store {
       if (this.flushing.size === 0) this.flush();
       await Promise.all(this.flushing);
     }
+    await this.wal?.durable().catch(() => {}); // a failed sync was already each writer's error
+    await (await this.checkpointer)?.stop();
     await this.db.destroy();
+    this.wal?.close();
   }
 
   /**
    * Writes wait for the end of this event-loop turn (setImmediate), or, when every slot is
-   * committing, for a commit to finish: they gather into the next group meanwhile.
+   * committing, for a commit to finish: they gather into the next group meanwhile. A group takes
+   * the writes waiting at the moment it gets its connection, so one that waited for another
+   * group's statements carries everything that arrived meanwhile.
    */
   private schedule(): void {
     if (this.scheduled || this.flushing.size >= this.maxInFlight) return;
@@ -164,9 +210,8 @@ export class Store {
 
   private flush(): void {
     this.scheduled = false;
-    const group = this.pending.splice(0, this.maxBatch);
-    if (group.length === 0) return;
-    const commit: Promise<void> = this.commitGroup(group).finally(() => {
+    if (this.pending.length === 0) return;
+    const commit: Promise<void> = this.commitGroup().finally(() => {
       this.flushing.delete(commit);
       if (this.pending.length > 0) this.schedule();
     });
@@ -174,27 +219,43 @@ export class Store {
     if (this.pending.length > 0) this.schedule();
   }
 
-  private async commitGroup(group: PendingWrite[]): Promise<void> {
+  private async commitGroup(): Promise<void> {
+    let group: PendingWrite[] = [];
+    let results: unknown[];
     try {
-      const results = await this.db.transaction().execute(async (trx) => {
+      results = await this.db.transaction().execute(async (trx) => {
+        group = this.pending.splice(0, this.maxBatch);
+        if (group.length === 0) throw NOTHING_TO_DO; // another group took them: roll back, nothing to sync
         const out: unknown[] = [];
         for (const op of group) out.push(await op.fn(trx));
         return out;
       });
-      group.forEach((op, i) => op.resolve(results[i]));
     } catch (err) {
+      if (err === NOTHING_TO_DO) return;
+      // No transaction (the database is unreachable): the writes it would have taken fail with it.
+      if (group.length === 0) group = this.pending.splice(0, this.maxBatch);
       if (group.length === 1) return group[0]!.reject(err);
       // One write failed and took the group down: run each alone so only the bad one fails.
       for (const op of group) {
         try {
-          op.resolve(await this.db.transaction().execute(op.fn));
+          op.resolve(await this.transaction(op.fn));
         } catch (e) {
           op.reject(e);
         }
       }
+      return;
     }
+    try {
+      await this.wal?.durable();
+    } catch (err) {
+      for (const op of group) op.reject(err); // committed but not known to be on disk: never acknowledged
+      return;
+    }
+    group.forEach((op, i) => op.resolve(results[i]));
   }
 }
+
+const NOTHING_TO_DO = Symbol('no pending writes');
 
 /**
  * Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep the prepared
