@@ -202,3 +202,43 @@ it('gives equal filter keys only to filters that select the same events', () => 
   expect(key(['email.*'], [], 'globex')).not.toBe(key(['email.*']));
   expect(key(['email.*'], [], 'acme', 1)).not.toBe(key(['email.*']));
 });
+
+it('hands a multi-page replay over to live with no gap and no duplicate while live turns arrive during it and at the hand-over', async () => {
+  const { tail, emit } = fakeTail();
+  const pad = 'x'.repeat(500);
+  const stored: UnifiedEvent[] = await store.write(async (trx) => {
+    const out: UnifiedEvent[] = [];
+    for (let i = 0; i < 1200; i++) out.push((await events.record(trx, { tenantId: 'handover', type: 'email.delivered', provider: 'sendgrid', occurredAt: Date.now(), data: { pad }, raw: null }))!);
+    return out;
+  });
+  const last = stored[stored.length - 1]!;
+  // Committed after the replay's last read: they only come live.
+  const later = [1, 2, 3].map((k) => liveEvent({ tenantId: 'handover', seq: last.seq + k }));
+  const chunks: string[] = [];
+  let pageWrites = 0;
+  const res = new Writable({
+    highWaterMark: 1024, // every replay page fills it: the replay waits for a drain, live turns run meanwhile
+    write(chunk: Buffer, _enc, done) {
+      const text = chunk.toString();
+      chunks.push(text);
+      if (text.startsWith('id: ') && text.length > 100_000 && ++pageWrites === 1) {
+        emit(stored[1100]!); // on a later page too: replayed and live
+        emit(stored[10]!); // already replayed
+        emit(later[0]!);
+      }
+      setImmediate(done);
+    },
+  }) as unknown as ServerResponse;
+  (res as unknown as { writeHead: () => void }).writeHead = () => {};
+  const s = new SseStream(res, { tenantId: 'handover', types: [], providers: [] }, options(tail));
+  await s.start(stored[0]!.seq - 1);
+  expect(pageWrites).toBe(3);
+  emit(later[1]!); // taken at the hand-over, delivered on the next turn
+  emit(stored[1199]!); // replayed, arriving late from the table poll
+  await turn();
+  emit(later[2]!);
+  await turn();
+  s.close();
+  const ids = chunks.join('').match(/^id: \d+$/gm)!.map((l) => Number(l.slice(4)));
+  expect(ids).toEqual([...stored, ...later].map((e) => e.seq));
+});

@@ -171,6 +171,7 @@ export class SseStream {
    */
   async start(lastSeq: number | null, headers: Record<string, string> = {}): Promise<void> {
     const { res, options } = this;
+    if (this.closed) return;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', ...headers });
     res.write('retry: 2000\n\n');
     res.on('close', () => this.close());
