@@ -83,6 +83,8 @@ export class EventStore {
   async record(trx: Trx, input: RecordInput): Promise<UnifiedEvent | null> {
     const now = this.clock.now();
     const id = newId('evt', now);
+    const data = JSON.stringify(input.data);
+    const raw = JSON.stringify(input.raw ?? null);
     const row = await trx
       .insertInto('events')
       .values({
@@ -95,14 +97,27 @@ export class EventStore {
         dedupe_key: input.dedupeKey ?? id,
         occurred_at: input.occurredAt,
         received_at: now,
-        data: JSON.stringify(input.data),
-        raw: JSON.stringify(input.raw ?? null),
+        data,
+        raw,
       })
       .onConflict((oc) => oc.columns(['provider', 'dedupe_key']).doNothing())
-      .returningAll()
+      .returning('seq')
       .executeTakeFirst();
     if (!row) return null;
-    const event = rowToEvent(row);
+    // The event as a reader of the row would see it (data and raw as JSON gives them back), without reading it.
+    const event: UnifiedEvent = {
+      id,
+      seq: Number(row.seq),
+      tenantId: input.tenantId,
+      type: input.type,
+      provider: input.provider,
+      connectionId: input.connectionId ?? null,
+      sourceId: input.sourceId ?? null,
+      occurredAt: new Date(input.occurredAt).toISOString(),
+      receivedAt: new Date(now).toISOString(),
+      data: JSON.parse(data) as Record<string, unknown>,
+      raw: JSON.parse(raw) as unknown,
+    };
     for (const hook of this.hooks) await hook(trx, event);
     return event;
   }

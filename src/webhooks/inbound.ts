@@ -12,13 +12,14 @@ import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import { HubError, toHubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { turnBatch } from '../core/turn-batch.js';
 import type { Logger } from '../core/logger.js';
 import { DEFAULT_TENANT, type ConnectionManager } from '../connections/connections.js';
 import type { EventStore } from '../events/event-store.js';
 import type { ProviderCatalog } from '../kit/catalog.js';
 import type { HandshakeReply, InboundEvent, VerifyOutcome, WebhookVerifyInput } from '../kit/inbound.js';
 import { storableHeaders } from '../kit/webhook-verify.js';
-import { enqueueMany, type Queue } from '../queue/queue.js';
+import { completeJobs, enqueueMany, type JobContext, type Queue } from '../queue/queue.js';
 import type { WebhookInboxTable } from '../store/schema.js';
 import type { Store, Trx } from '../store/store.js';
 import { resolveProviderTarget, type ProviderTarget } from './provider-target.js';
@@ -103,7 +104,7 @@ export class WebhookInbox {
       labelNames: ['provider', 'outcome'],
       registers: [o.registry],
     });
-    o.queue.register<{ inboxId: string }>(PROCESS_JOB, (p) => this.process(p.inboxId));
+    o.queue.register<{ inboxId: string }>(PROCESS_JOB, (p, job) => this.process(p.inboxId, job));
   }
 
   addSink(sink: EventSink): void {
@@ -248,14 +249,30 @@ export class WebhookInbox {
     throw new HubError('webhook_signature_invalid', `This ${t.provider} webhook signature was already used for another body: a replay with altered content (the signature does not cover the event itself).`, { provider: t.provider });
   }
 
-  private async process(inboxId: string): Promise<void> {
-    const row = await this.o.store.db.selectFrom('webhook_inbox').selectAll().where('id', '=', inboxId).executeTakeFirst();
+  /** The inbox rows the jobs of one turn process, in one query. */
+  private readonly loadRows = turnBatch(async (ids: string[]) => {
+    const rows = await this.o.store.db.selectFrom('webhook_inbox').selectAll().where('id', 'in', ids).execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id));
+  });
+
+  /** Rows processed in one turn: marked, and their jobs completed, in one write. */
+  private readonly markProcessed = turnBatch(async (done: { inboxId: string; job: JobContext }[]) => {
+    await this.o.store.write(async (trx) => {
+      await trx.updateTable('webhook_inbox').set({ status: 'processed' }).where('id', 'in', done.map((d) => d.inboxId)).execute();
+      await completeJobs(trx, done.map((d) => d.job));
+    });
+    return done.map(() => undefined);
+  });
+
+  private async process(inboxId: string, job: JobContext): Promise<void> {
+    const row = await this.loadRows(inboxId);
     if (!row || row.status === 'processed') return;
     const def = this.o.catalog.get(row.provider);
     const events = def.webhooks!.parse(Buffer.from(row.body, 'utf8'), JSON.parse(row.headers) as Headers);
     const origin: InboundOrigin = { connectionId: row.connection_id, tenantId: row.tenant_id ?? DEFAULT_TENANT, inboxId };
     for (const sink of this.sinks) await sink(row.provider, events, origin);
-    await this.o.store.write((trx) => trx.updateTable('webhook_inbox').set({ status: 'processed' }).where('id', '=', inboxId).execute());
+    await this.markProcessed({ inboxId, job });
     this.o.logger.debug({ inboxId, provider: row.provider, connectionId: row.connection_id, events: events.length }, 'webhook processed');
   }
 }

@@ -63,7 +63,17 @@ function checkScheme(scheme: SchemeId, v: { secrets?: string[]; header?: string 
   if (errors.length > 0) throw new HubError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
 }
 
+/**
+ * How long an opened source (row + unsealed secrets) serves receives without being read again: a
+ * receive then costs no query and no decryption. Changes made through this process apply at once;
+ * changes made by another hub process on the same database within this time.
+ */
+export const SOURCE_CACHE_MS = 2_000;
+const SOURCE_CACHE_MAX = 1_000;
+
 export class SourceStore {
+  private readonly opened = new Map<string, { until: number; source: OpenedSource }>();
+
   constructor(
     private readonly store: Store,
     private readonly vault: Vault,
@@ -127,24 +137,33 @@ export class SourceStore {
     const next = { ...row, name: v.name ?? row.name, header: v.header?.toLowerCase() ?? row.header, encoding: v.encoding ?? row.encoding, updated_at: this.clock.now() };
     checkScheme(scheme, { secrets: v.secrets, header: next.header }, v);
     if (v.secrets) next.secrets = this.vault.seal({ secrets: v.secrets }, context(id));
+    this.opened.delete(id);
     await this.store.write((trx) =>
       trx.updateTable('webhook_sources').set({ name: next.name, header: next.header, encoding: next.encoding, secrets: next.secrets, updated_at: next.updated_at }).where('id', '=', id).where('tenant_id', '=', tenantId).execute(),
     );
+    this.opened.delete(id);
     return toView(next, v.secrets?.length ?? this.open(row).length);
   }
 
   /** Delete a source; later deliveries to its URL are 404. Its events stay. */
   async remove(tenantId: string, id: string): Promise<void> {
     const res = await this.store.write((trx) => trx.deleteFrom('webhook_sources').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst());
+    this.opened.delete(id);
     if (Number(res.numDeletedRows) === 0) throw notFound(id);
   }
 
   /** A source by id alone (the public receive route), secrets opened; undefined if none. */
   async forReceive(id: string): Promise<OpenedSource | undefined> {
+    const now = this.clock.now();
+    const hit = this.opened.get(id);
+    if (hit && hit.until > now) return hit.source;
     const row = await this.store.db.selectFrom('webhook_sources').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) return undefined;
+    if (!row) return void this.opened.delete(id); // unknown ids are not kept: they cannot fill the cache
     const secretList = this.open(row);
-    return { ...toView(row, secretList.length), tenantId: row.tenant_id, secrets: secretList };
+    const source = { ...toView(row, secretList.length), tenantId: row.tenant_id, secrets: secretList };
+    if (this.opened.size >= SOURCE_CACHE_MAX) this.opened.delete(this.opened.keys().next().value!);
+    this.opened.set(id, { until: now + SOURCE_CACHE_MS, source });
+    return source;
   }
 
   private async row(tenantId: string, id: string): Promise<Selectable<WebhookSourcesTable>> {
