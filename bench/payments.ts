@@ -5,14 +5,20 @@
  * the Stripe emulator, measured in the same run: at full speed, then the hub's added median
  * latency at a fixed offered rate (`BENCH_LATENCY_RATE`, default 200 req/s) that saturates neither.
  *
+ * The sandbox hub runs in a process of its own (this file with `child`, or bench/send.ts with
+ * `child`), its emulators inside it as sandbox mode starts them, so the load generator never shares
+ * its event loop; `BENCH_CPU_PROF=DIR` makes that process write a V8 CPU profile into DIR.
+ *
  * @example
  * const figures = await benchPayments(); // called from bench/run.ts
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHub } from '../src/hub.js';
-import { load, row, type Result } from './measure.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createHub, type Hub } from '../src/hub.js';
+import { load, row, track, type Result } from './measure.js';
 import type { RequestSpec } from './requests.js';
 
 export const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 200);
@@ -28,9 +34,30 @@ export interface ThroughHubFigures {
   errors: number;
 }
 
+/** What a sandbox hub child tells its parent once it listens. */
+export interface SandboxHubInfo {
+  /** The hub's base URL. */
+  url: string;
+  /** The emulator's base URL. */
+  emulatorUrl: string;
+  /** The request the hub route takes, and the same call made directly to the emulator. */
+  viaHub: RequestSpec;
+  direct: RequestSpec;
+  pid: number;
+}
+
+/** A sandbox hub in its own process: `settle` waits for its webhooks and due jobs; `stop` closes it. */
+export interface SandboxHub {
+  info: SandboxHubInfo;
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** Full speed and fixed-rate figures of `hub` vs `direct`, with `settle` between runs. */
 export async function throughHubVsDirect(name: string, hub: [string, RequestSpec], direct: [string, RequestSpec], settle: () => Promise<void>): Promise<ThroughHubFigures> {
   await load(...direct, { seconds: 1 });
+  await settle();
+  await load(...hub, { seconds: 1 });
   await settle();
   const base = await load(...direct);
   await settle();
@@ -51,27 +78,118 @@ export async function throughHubVsDirect(name: string, hub: [string, RequestSpec
     offeredRate: LATENCY_RATE,
     p50Ms: hubFixed.p50,
     baselineP50Ms: baseFixed.p50,
-    errors: errs(viaHub, hubFixed),
+    errors: errs(viaHub, hubFixed, base, baseFixed),
   };
 }
 
-export async function benchPayments(): Promise<ThroughHubFigures> {
+/** Start `file` (a bench file that calls {@link serveSandboxHub} when run with `child`) as a process of its own. */
+export async function startSandboxHub(file: string): Promise<SandboxHub> {
+  const dir = process.env.BENCH_CPU_PROF;
+  const child: ChildProcess = track(
+    spawn(process.execPath, [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), '--import', 'tsx', file, 'child'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  let seq = 0;
+  const info = await new Promise<SandboxHubInfo>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file}: the sandbox hub did not start in 120 s`)), 120_000);
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${file}: the sandbox hub exited with ${code} before it was ready`))));
+    child.on('message', (m: { ready?: SandboxHubInfo; id?: number; error?: string }) => {
+      if (m.ready) return clearTimeout(timer), resolve(m.ready);
+      const p = pending.get(m.id!);
+      pending.delete(m.id!);
+      if (m.error) p?.reject(new Error(m.error));
+      else p?.resolve();
+    });
+  });
+  child.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`the sandbox hub exited with ${code}`));
+  });
+  const call = (cmd: string) =>
+    new Promise<void>((resolve, reject) => {
+      const id = ++seq;
+      pending.set(id, { resolve, reject });
+      child.send({ id, cmd });
+    });
+  return {
+    info,
+    settle: () => call('settle'),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      call('close').catch(() => {});
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Due (or running) jobs left: webhook processing and the like. */
+export async function dueJobs(hub: Hub): Promise<number> {
+  const r = await hub.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'running']).where('run_at', '<=', Date.now()).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * The child side: `setup` builds the hub and the two requests; this answers `settle` (webhooks
+ * drained, no due job left, so one run's backlog does not load the next) and `close` over IPC.
+ */
+export async function serveSandboxHub(setup: () => Promise<{ hub: Hub; info: Omit<SandboxHubInfo, 'pid'>; providers: string[] }>): Promise<void> {
+  process.on('disconnect', () => process.exit(0)); // the bench died: do not linger
+  const { hub, info, providers } = await setup();
+  const settle = async () => {
+    for (let i = 0; i < 600; i++) {
+      await Promise.all(providers.map((p) => hub.connections.emulator(p)?.drainWebhooks?.()));
+      if ((await dueJobs(hub)) === 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  process.on('message', (m: { id: number; cmd: string }) => {
+    if (m.cmd === 'close') {
+      void hub
+        .close()
+        .catch((err: unknown) => console.error(err))
+        .finally(() => (process.send!({ id: m.id }), process.exit(0)));
+      return;
+    }
+    if (m.cmd !== 'settle') return process.send!({ id: m.id, error: `unknown command ${m.cmd}` });
+    settle().then(
+      () => process.send!({ id: m.id }),
+      (err: unknown) => process.send!({ id: m.id, error: String(err) }),
+    );
+  });
+  process.send!({ ready: { ...info, pid: process.pid } });
+}
+
+/** `hub vs direct` in a sandbox hub child started from `file`. */
+export async function benchThroughHub(name: string, file: string): Promise<ThroughHubFigures> {
+  const hub = await startSandboxHub(file);
+  try {
+    return await throughHubVsDirect(name, [hub.info.url, hub.info.viaHub], [hub.info.emulatorUrl, hub.info.direct], () => hub.settle());
+  } finally {
+    await hub.stop();
+  }
+}
+
+async function setupPayments() {
   const hub = await createHub({
     env: { MOCK_EXTERNAL_APIS: 'true', LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-bench-pay-')), RATE_LIMIT_STRIPE: '1000000/s', EMAIL_PROVIDERS: 'smtp', PAYMENT_PROVIDERS: 'stripe' },
   });
-  try {
-    const url = await hub.listen({ port: 0, host: '127.0.0.1' });
-    const { key } = await hub.apiKeys.create({ name: 'bench' });
-    const emulator = await hub.connections.sandbox('stripe'); // started now: the direct baseline calls it first
-    const settle = async () => {
-      await emulator.drainWebhooks?.();
-      await new Promise((r) => setTimeout(r, 500));
-    };
-    const direct: RequestSpec = { kind: 'static', method: 'POST', path: '/v1/payment_intents', headers: { authorization: `Bearer ${emulator.credentials.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'amount=1999&currency=usd&description=Bench' };
-    const viaHub: RequestSpec = { kind: 'static', method: 'POST', path: '/api/v1/payments', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ amount: '19.99', currency: 'USD', description: 'Bench' }) };
-    console.log('');
-    return await throughHubVsDirect('payment create: hub vs direct Stripe', [url, viaHub], [emulator.url, direct], settle);
-  } finally {
-    await hub.close();
-  }
+  const url = await hub.listen({ port: 0, host: '127.0.0.1' });
+  const { key } = await hub.apiKeys.create({ name: 'bench' });
+  const emulator = await hub.connections.sandbox('stripe'); // started now: the direct baseline calls it first
+  const direct: RequestSpec = { kind: 'static', method: 'POST', path: '/v1/payment_intents', headers: { authorization: `Bearer ${emulator.credentials.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'amount=1999&currency=usd&description=Bench' };
+  const viaHub: RequestSpec = { kind: 'static', method: 'POST', path: '/api/v1/payments', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ amount: '19.99', currency: 'USD', description: 'Bench' }) };
+  return { hub, info: { url, emulatorUrl: emulator.url, viaHub, direct }, providers: ['stripe'] };
+}
+
+export async function benchPayments(): Promise<ThroughHubFigures> {
+  console.log('');
+  return benchThroughHub('payment create: hub vs direct Stripe', fileURLToPath(import.meta.url));
+}
+
+if (process.argv[2] === 'child' && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  serveSandboxHub(setupPayments).catch((err: unknown) => (console.error(err), process.exit(1)));
 }
