@@ -118,7 +118,12 @@ export function buildSendgridEvents(messageId: string, mail: SendgridMail, now: 
  * serializeSendgridEvents([{ event: 'delivered' }]) // '[{"event":"delivered"}]\r\n'
  */
 export function serializeSendgridEvents(events: SendgridEvent[]): string {
-  return `[${events.map((e) => JSON.stringify(e)).join(',\r\n')}]\r\n`;
+  return serializeSendgridLines(events.map((e) => JSON.stringify(e)));
+}
+
+/** {@link serializeSendgridEvents} of events already serialized one by one. */
+export function serializeSendgridLines(lines: string[]): string {
+  return `[${lines.join(',\r\n')}]\r\n`;
 }
 
 /** Signs Event Webhook bodies with a key pair of its own. */

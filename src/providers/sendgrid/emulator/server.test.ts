@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sendgridCredentials } from '../manifest.js';
-import { parseSendgridPublicKey } from '../webhooks.js';
+import { parseSendgridEvents, parseSendgridPublicKey, SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, verifySendgridWebhook } from '../webhooks.js';
 import { startSendgridEmulator, type SendgridEmulator } from './server.js';
 
 type ErrorAnswer = { errors: { field: string | null; message: string; help: string | null }[] };
@@ -132,5 +134,50 @@ describe('SendGrid emulator wire format', () => {
     await expect(post(valid())).rejects.toThrow();
     expect(emulator.accepted.length).toBe(before + 1);
     expect((await post(valid())).status).toBe(202);
+  });
+
+  it('posts the events of every message accepted within one window as one signed batch, as SendGrid batches them', async () => {
+    const captured: { body: Buffer; headers: Record<string, string | string[] | undefined> }[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        captured.push({ body: Buffer.concat(chunks), headers: req.headers });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const batching = await startSendgridEmulator({ eventDelayMs: 200 });
+    try {
+      batching.setWebhookTarget(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/sendgrid`);
+      const send = (to: string) =>
+        fetch(`${batching.url}/v3/mail/send`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${batching.credentials.apiKey}` },
+          body: JSON.stringify({ ...valid(), personalizations: [{ to: [{ email: to }] }] }),
+        });
+      const answers = await Promise.all(['a@example.com', 'b@example.com', 'bounce@example.com'].map(send));
+      expect(answers.map((r) => r.status)).toEqual([202, 202, 202]);
+      await batching.drainWebhooks();
+      expect(captured).toHaveLength(1);
+      const [post] = captured;
+      const headers = { [SENDGRID_SIGNATURE_HEADER]: String(post!.headers[SENDGRID_SIGNATURE_HEADER]), [SENDGRID_TIMESTAMP_HEADER]: String(post!.headers[SENDGRID_TIMESTAMP_HEADER]) };
+      expect(() => verifySendgridWebhook({ rawBody: post!.body, headers, secrets: [batching.webhookSecret], now: Date.now(), toleranceSec: 300 })).not.toThrow();
+      const events = parseSendgridEvents(post!.body);
+      // processed + delivered, processed + delivered, processed + bounce: one batch, three messages
+      expect(events.map((e) => `${e.data.recipient} ${e.type}`).sort()).toEqual(
+        ['a@example.com email.delivered', 'a@example.com email.processed', 'b@example.com email.delivered', 'b@example.com email.processed', 'bounce@example.com email.bounced', 'bounce@example.com email.processed'].sort(),
+      );
+      const ids = answers.map((r) => r.headers.get('x-message-id'));
+      expect(new Set(events.map((e) => e.ref.providerObjectId))).toEqual(new Set(ids));
+      // a message after the batch went out starts the next window
+      expect((await send('c@example.com')).status).toBe(202);
+      await batching.drainWebhooks();
+      expect(captured).toHaveLength(2);
+      expect(parseSendgridEvents(captured[1]!.body).map((e) => e.data.recipient)).toEqual(['c@example.com', 'c@example.com']);
+    } finally {
+      await batching.close();
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The SendGrid emulator: `POST /v3/mail/send` with SendGrid's auth, validation, answers and
- * headers, plus signed Event Webhook batches back to the hub. Test controls live under
+ * headers, plus signed Event Webhook batches back to the hub (the events of all messages accepted
+ * within `eventDelayMs`, as SendGrid batches them). Test controls live under
  * `/__emulator/` (`GET /__emulator/messages`, `GET|POST /__emulator/chaos`).
  *
  * @see https://www.twilio.com/docs/sendgrid/api-reference/mail-send/mail-send
@@ -11,7 +12,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { createEmulatorApp, dropIfChaos, listenLoopback, webhookControls, WebhookPoster } from '../../emulator-kit.js';
 import type { Emulator, EmulatorOptions } from '../../../kit/emulator.js';
 import type { SendgridMail } from '../email.js';
-import { buildSendgridEvents, createSendgridEventSigner, serializeSendgridEvents } from './events.js';
+import { buildSendgridEvents, createSendgridEventSigner, serializeSendgridLines, type SendgridEvent, type SendgridEventSigner } from './events.js';
 import { validateMailSend } from './validate-mail.js';
 
 /** A message the emulator accepted (202). */
@@ -51,7 +52,9 @@ const sgError = (message: string, field: string | null = null) => ({ errors: [{ 
 export async function startSendgridEmulator(options: EmulatorOptions = {}): Promise<SendgridEmulator> {
   const apiKey = `SG.emulator${randomBytes(8).toString('base64url')}.${randomBytes(32).toString('base64url')}`;
   const signer = createSendgridEventSigner();
-  const poster = new WebhookPoster(options.eventDelayMs ?? 50);
+  // The poster sends at once: the delay is the batch window below.
+  const poster = new WebhookPoster(0);
+  const batches = new EventBatches(poster, signer, options.eventDelayMs ?? 50);
   const accepted: AcceptedMail[] = [];
   const window = { start: Date.now(), used: 0 };
 
@@ -97,10 +100,7 @@ export async function startSendgridEmulator(options: EmulatorOptions = {}): Prom
     const messageId = randomBytes(16).toString('base64url');
     const now = Date.now();
     accepted.push({ messageId, acceptedAt: now, body });
-    if (poster.target) {
-      const batch = serializeSendgridEvents(buildSendgridEvents(messageId, body, now));
-      poster.post(batch, signer.headers(batch, now));
-    }
+    if (poster.target) batches.add(buildSendgridEvents(messageId, body, now));
     if (dropIfChaos(chaos, reply)) return reply;
     return reply.code(202).headers({ ...limitHeaders(), 'x-message-id': messageId }).send();
   });
@@ -115,5 +115,64 @@ export async function startSendgridEmulator(options: EmulatorOptions = {}): Prom
     chaos,
     accepted,
     ...webhookControls(poster, app),
+    drainWebhooks: async () => {
+      batches.flush();
+      await poster.drain();
+    },
+    close: async () => {
+      batches.stop();
+      await poster.close();
+      await app.close();
+    },
   };
+}
+
+/** SendGrid posts at most this much in one Event Webhook request. */
+const MAX_BATCH_BYTES = 768 * 1024;
+
+/**
+ * The Event Webhook's batching, as SendGrid does it: the events of every message accepted within
+ * one window (`eventDelayMs` after the first) go out together as one signed JSON array, split only
+ * where a batch would pass 768 KB. One signature and one POST for many messages, where a POST per
+ * message made the hub verify an ECDSA signature and store a delivery for each.
+ *
+ * @see https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook
+ */
+class EventBatches {
+  private pending: SendgridEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly poster: WebhookPoster,
+    private readonly signer: SendgridEventSigner,
+    private readonly windowMs: number,
+  ) {}
+
+  add(events: SendgridEvent[]): void {
+    this.pending.push(...events);
+    this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+  }
+
+  /** Sign and post what is waiting now (the window's end, or a drain). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const lines = this.pending.map((e) => JSON.stringify(e));
+    this.pending = [];
+    for (let start = 0; start < lines.length; ) {
+      let end = start + 1;
+      let bytes = lines[start]!.length;
+      while (end < lines.length && bytes + lines[end]!.length + 3 <= MAX_BATCH_BYTES) bytes += lines[end++]!.length + 3;
+      const body = serializeSendgridLines(lines.slice(start, end));
+      this.poster.post(body, this.signer.headers(body, Date.now()));
+      start = end;
+    }
+  }
+
+  /** Closing: what is waiting is dropped (as a stopped vendor would not send it). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = [];
+  }
 }
