@@ -169,6 +169,37 @@ describe.each([
     expect(job?.attempts).toBe(2); // ...and its completion (fenced on attempts 1) changed nothing
   });
 
+  it.skipIf(skip)('leases due jobs by priority then run_at, expired leases among them, never a future or finished job, at most the limit', async () => {
+    const { store } = await setup();
+    const clock = fakeClock(5_000_000);
+    const now = clock.now();
+    const dead = new Queue(store, { clock, leaseMs: 1000, workerId: 'dead', concurrency: 1 });
+    const order: string[] = [];
+    const q = new Queue(store, { clock, leaseMs: 60_000, workerId: 'q', concurrency: 4 });
+    q.register<{ n: string }>('t.order', async ({ n }) => void order.push(n));
+    dead.register('t.order', () => new Promise(() => {})); // dies holding its lease
+    await store.write((trx) => enqueue(trx, { type: 't.order', payload: { n: 'expired-lease p0' }, priority: 0, runAt: now - 500 }, now));
+    void dead.runDue();
+    await expect.poll(async () => (await store.db.selectFrom('jobs').select('id').where('status', '=', 'running').execute()).length).toBe(1);
+    await store.write(async (trx) => {
+      await enqueue(trx, { type: 't.order', payload: { n: 'p0 old' }, priority: 0, runAt: now - 1000 }, now);
+      await enqueue(trx, { type: 't.order', payload: { n: 'p0 new' }, priority: 0, runAt: now - 10 }, now);
+      await enqueue(trx, { type: 't.order', payload: { n: 'p1' }, priority: 1, runAt: now - 1 }, now);
+      await enqueue(trx, { type: 't.order', payload: { n: 'p-1' }, priority: -1, runAt: now - 5000 }, now);
+      await enqueue(trx, { type: 't.order', payload: { n: 'p5 future' }, priority: 5, runAt: now + 60_000 }, now);
+      await enqueue(trx, { type: 't.order', payload: { n: 'p9 done' }, priority: 9, runAt: now - 1 }, now);
+    });
+    await store.db.updateTable('jobs').set({ status: 'done' }).where('payload', 'like', '%p9 done%').execute();
+    clock.advance(1001); // the dead worker's lease has expired
+    // One at a time (concurrency 1 would still lease ahead): each runDue takes the best due job.
+    const one = new Queue(store, { clock, leaseMs: 60_000, workerId: 'one', concurrency: 1 });
+    one.register<{ n: string }>('t.order', async ({ n }) => void order.push(n));
+    for (let i = 0; i < 5; i++) expect(await one.runDue()).toBe(1);
+    expect(await one.runDue()).toBe(0);
+    expect(order).toEqual(['p1', 'p0 old', 'expired-lease p0', 'p0 new', 'p-1']);
+    expect(await q.runDue()).toBe(0); // the future and the finished job stay
+  });
+
   it.skipIf(skip)('several workers share the queue and never run one job twice', async () => {
     const { store, fixture } = await setup();
     const total = 300;

@@ -7,7 +7,7 @@
  * `(locked_by, attempts)`, so a worker whose lease was taken over cannot overwrite the new result.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { backoff, retryAfterMs } from '../core/backoff.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { HubError} from '../core/errors.js';
@@ -15,7 +15,7 @@ import { toHubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { JobsTable } from '../store/schema.js';
-import type { Store, Trx } from '../store/store.js';
+import type { Dialect, Store, Trx } from '../store/store.js';
 
 export interface EnqueueOptions {
   type: string;
@@ -49,6 +49,7 @@ interface Lease {
   id: string;
   attempts: number;
   workerId: string;
+  dialect: Dialect;
   settled: boolean;
 }
 
@@ -66,15 +67,25 @@ export async function completeJobs(trx: Trx, jobs: JobContext[], now = Date.now(
   for (const job of jobs) {
     const lease = leases.get(job);
     if (!lease) continue;
-    byWorker.set(lease.workerId, [...(byWorker.get(lease.workerId) ?? []), lease]);
+    let list = byWorker.get(lease.workerId);
+    if (!list) byWorker.set(lease.workerId, (list = []));
+    list.push(lease);
   }
   for (const [workerId, list] of byWorker) {
-    for (let i = 0; i < list.length; i += 400) {
-      const chunk = list.slice(i, i + 400);
-      const pairs = sql.join(chunk.map((l) => sql`(${l.id}, cast(${l.attempts} as integer))`));
-      await sql`update jobs set status = 'done', lease_until = null, updated_at = ${now}
-        where locked_by = ${workerId} and (id, attempts) in (values ${pairs})`.execute(trx);
-    }
+    // One statement text whatever the count (a prepared statement reused), no query builder.
+    const query =
+      list[0]!.dialect === 'postgres'
+        ? CompiledQuery.raw(
+            `update jobs set status = 'done', lease_until = null, updated_at = $1
+              where locked_by = $2 and (id, attempts) in (select * from unnest($3::text[], $4::int[]))`,
+            [now, workerId, list.map((l) => l.id), list.map((l) => l.attempts)],
+          )
+        : CompiledQuery.raw(
+            `update jobs set status = 'done', lease_until = null, updated_at = ?
+              where locked_by = ? and (id, attempts) in (select value ->> 0, value ->> 1 from json_each(?))`,
+            [now, workerId, JSON.stringify(list.map((l) => [l.id, l.attempts]))],
+          );
+    await trx.executeQuery(query);
     for (const lease of list) lease.settled = true;
   }
 }
@@ -170,6 +181,26 @@ export function jobRetryDelay(attempt: number, schedule: RetrySchedule, err?: Hu
   if (asked !== undefined) return Math.min(asked, schedule.maxMs);
   return backoff(attempt, { ...schedule, floor: 0.5 }, random);
 }
+
+/** The lease (see {@link Queue.lease}); parameters: lease_until, locked_by, now, now, limit, now, limit, limit. */
+const LEASE_PG = `
+  with p as (select id, priority, run_at from jobs where status = 'pending' and run_at <= $4
+      order by priority desc, run_at limit $5 for update skip locked),
+    r as (select id, priority, run_at from jobs where status = 'running' and lease_until < $6
+      order by lease_until limit $7 for update skip locked)
+  update jobs set status = 'running', attempts = attempts + 1, lease_until = $1, locked_by = $2, updated_at = $3
+  where id in (select id from (select * from p union all select * from r) due order by priority desc, run_at limit $8)
+  returning *`;
+const LEASE_SQLITE = `
+  update jobs set status = 'running', attempts = attempts + 1, lease_until = ?, locked_by = ?, updated_at = ?
+  where id in (select id from (
+      select * from (select id, priority, run_at from jobs indexed by jobs_pending where status = 'pending' and run_at <= ?
+        order by priority desc, run_at limit ?)
+      union all
+      select * from (select id, priority, run_at from jobs indexed by jobs_running where status = 'running' and lease_until < ?
+        order by lease_until limit ?)
+    ) order by priority desc, run_at limit ?)
+  returning *`;
 
 export class Queue {
   readonly workerId: string;
@@ -312,30 +343,9 @@ export class Queue {
    */
   private async lease(limit: number): Promise<JobRow[]> {
     const now = this.clock.now();
-    const set = sql`update jobs set status = 'running', attempts = attempts + 1, lease_until = ${now + this.leaseMs},
-        locked_by = ${this.workerId}, updated_at = ${now}`;
-    const result =
-      this.store.dialect === 'postgres'
-        ? sql<JobRow>`
-      with p as (select id, priority, run_at from jobs where status = 'pending' and run_at <= ${now}
-          order by priority desc, run_at limit ${limit} for update skip locked),
-        r as (select id, priority, run_at from jobs where status = 'running' and lease_until < ${now}
-          order by lease_until limit ${limit} for update skip locked)
-      ${set}
-      where id in (select id from (select * from p union all select * from r) due order by priority desc, run_at limit ${limit})
-      returning *`
-        : sql<JobRow>`
-      ${set}
-      where id in (select id from (
-          select * from (select id, priority, run_at from jobs indexed by jobs_pending where status = 'pending' and run_at <= ${now}
-            order by priority desc, run_at limit ${limit})
-          union all
-          select * from (select id, priority, run_at from jobs indexed by jobs_running where status = 'running' and lease_until < ${now}
-            order by lease_until limit ${limit})
-        ) order by priority desc, run_at limit ${limit})
-      returning *`;
+    const query = CompiledQuery.raw(this.store.dialect === 'postgres' ? LEASE_PG : LEASE_SQLITE, [now + this.leaseMs, this.workerId, now, now, limit, now, limit, limit]);
     // Through the group commit: a lease shares its transaction with the writes of the moment.
-    const rows = (await this.store.write((trx) => result.execute(trx))).rows;
+    const rows = (await this.store.write((trx) => trx.executeQuery<JobRow>(query))).rows;
     return rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at);
   }
 
@@ -356,7 +366,7 @@ export class Queue {
         signal: this.abort.signal,
         complete: (trx) => completeJobs(trx, [ctx], this.clock.now()),
       };
-      const lease: Lease = { id: job.id, attempts: job.attempts, workerId: this.workerId, settled: false };
+      const lease: Lease = { id: job.id, attempts: job.attempts, workerId: this.workerId, dialect: this.store.dialect, settled: false };
       leases.set(ctx, lease);
       await handler(JSON.parse(job.payload), ctx);
       if (this.abort.signal.aborted) return;

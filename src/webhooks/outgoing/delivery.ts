@@ -16,7 +16,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { EventStore, UnifiedEvent } from '../../events/event-store.js';
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { completeJobs, enqueue, enqueueMany, type EnqueueOptions, type JobContext } from '../../queue/queue.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { Vault } from '../../vault/vault.js';
@@ -79,6 +79,24 @@ interface Pending {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
+
+/** A delivery with its message and endpoint (see {@link Loaded}); completed with a `where` on `d.id`. */
+const LOAD = `select d.id, d.status, d.attempts, d.endpoint_id, d.message_id, m.payload, m.event_id, m.event_type, m.tenant_id,
+    e.id as endpoint_id_live, e.url, e.enabled, e.secrets, e.rate_limit_per_second, e.retry_schedule, e.failing_since, e.disabled_reason
+  from webhook_deliveries d join webhook_messages m on m.id = d.message_id left join webhook_endpoints e on e.id = d.endpoint_id`;
+
+/** Successful attempts, fenced by the attempt count each job carries: updated_at, then (id, attempts before, status code) rows. */
+const SUCCEEDED_PG = `update webhook_deliveries d set status = 'succeeded', attempts = d.attempts + 1, last_status = v.code, next_attempt_at = null, updated_at = $1
+  from unnest($2::text[], $3::int[], $4::int[]) as v(id, attempts, code)
+  where d.id = v.id and d.attempts = v.attempts and d.status = 'pending' returning d.id`;
+const SUCCEEDED_SQLITE = `update webhook_deliveries set status = 'succeeded', attempts = webhook_deliveries.attempts + 1, last_status = v.code, next_attempt_at = null, updated_at = ?
+  from (select value ->> 0 as id, value ->> 1 as attempts, value ->> 2 as code from json_each(?)) as v
+  where webhook_deliveries.id = v.id and webhook_deliveries.attempts = v.attempts and webhook_deliveries.status = 'pending' returning id`;
+const ATTEMPT_COLUMNS = ['id', 'delivery_id', 'endpoint_id', 'message_id', 'at', 'status_code', 'latency_ms', 'response', 'error'] as const;
+const ATTEMPTS_PG = `insert into webhook_attempts (${ATTEMPT_COLUMNS.join(', ')})
+  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::int[], $8::text[], $9::text[])`;
+const ATTEMPTS_SQLITE = `insert into webhook_attempts (${ATTEMPT_COLUMNS.join(', ')})
+  select ${ATTEMPT_COLUMNS.map((_, i) => `value ->> ${i}`).join(', ')} from json_each(?)`;
 
 export class Deliverer {
   private readonly rows = new TurnBatcher((ids: string[]) => this.loadMany(ids));
@@ -154,7 +172,7 @@ export class Deliverer {
     const now = this.o.clock.now();
     // The common case in bulk: a 2xx for an endpoint that was not failing.
     const plain = batch.flatMap((x) => (x.settle.kind === 'result' && isOk(x.settle.out) && x.settle.row.failing_since === null ? [x.settle] : []));
-    for (let i = 0; i < plain.length; i += 300) await this.recordSuccesses(trx, plain.slice(i, i + 300), now);
+    for (let i = 0; i < plain.length; i += 1000) await this.recordSuccesses(trx, plain.slice(i, i + 1000), now);
     const next: EnqueueOptions[] = [];
     for (const { settle: s } of batch) {
       if (s.kind === 'result' && !plain.includes(s)) await this.record(trx, s.row, s.p, s.out, recorded);
@@ -166,32 +184,39 @@ export class Deliverer {
     await completeJobs(trx, batch.flatMap((x) => (x.job ? [x.job] : [])), now);
   }
 
-  /** Successful attempts: one fenced update per status code, one insert of their attempt rows. */
+  /**
+   * Successful attempts: one fenced update of their deliveries, one insert of their attempt rows.
+   * Hot path: statements written out per dialect, one text whatever the count (SQLite reuses the
+   * prepared statement), rows passed as one JSON array (SQLite) or column arrays (PostgreSQL).
+   */
   private async recordSuccesses(trx: Trx, items: Extract<Settle, { kind: 'result' }>[], now: number): Promise<void> {
-    const moved = new Set<string>();
-    for (const code of new Set(items.map((x) => x.out.status!))) {
-      const pairs = sql.join(items.filter((x) => x.out.status === code).map((x) => sql`(${x.row.id}, cast(${x.p.a - 1} as integer))`));
-      const r = await sql<{ id: string }>`update webhook_deliveries set status = 'succeeded', attempts = attempts + 1, last_status = ${code}, next_attempt_at = null, updated_at = ${now}
-        where status = 'pending' and (id, attempts) in (values ${pairs}) returning id`.execute(trx);
-      for (const { id } of r.rows) moved.add(id);
-    }
+    const pg = this.o.store.dialect === 'postgres';
+    const ids = items.map((x) => x.row.id);
+    const fence = items.map((x) => x.p.a - 1);
+    const codes = items.map((x) => x.out.status!);
+    const updated = await trx.executeQuery<{ id: string }>(
+      pg
+        ? CompiledQuery.raw(SUCCEEDED_PG, [now, ids, fence, codes])
+        : CompiledQuery.raw(SUCCEEDED_SQLITE, [now, JSON.stringify(items.map((_, i) => [ids[i], fence[i], codes[i]]))]),
+    );
+    const moved = new Set(updated.rows.map((r) => r.id));
     const attempts = items
       .filter((x) => moved.has(x.row.id)) // the others were recorded by another worker
-      .map(({ row, out }) => ({ id: newId('att', now), delivery_id: row.id, endpoint_id: row.endpoint_id, message_id: row.message_id, at: now, status_code: out.status, latency_ms: out.latencyMs, response: out.response, error: out.error }));
-    if (attempts.length > 0) await trx.insertInto('webhook_attempts').values(attempts).execute();
+      .map(({ row, out }) => [newId('att', now), row.id, row.endpoint_id, row.message_id, now, out.status, out.latencyMs, out.response, out.error] as const);
+    if (attempts.length === 0) return;
+    await trx.executeQuery(
+      pg
+        ? CompiledQuery.raw(ATTEMPTS_PG, ATTEMPT_COLUMNS.map((_, c) => attempts.map((a) => a[c])))
+        : CompiledQuery.raw(ATTEMPTS_SQLITE, [JSON.stringify(attempts)]),
+    );
   }
 
   /** Deliveries with their message and endpoint, in the order of `ids` (undefined: not found). */
   async loadMany(ids: string[]): Promise<(Loaded | undefined)[]> {
-    const rows = await this.o.store.db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_messages as m', 'm.id', 'd.message_id')
-      .leftJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-      .select(['d.id', 'd.status', 'd.attempts', 'd.endpoint_id', 'd.message_id', 'm.payload', 'm.event_id', 'm.event_type', 'm.tenant_id'])
-      .select(['e.id as endpoint_id_live', 'e.url', 'e.enabled', 'e.secrets', 'e.rate_limit_per_second', 'e.retry_schedule', 'e.failing_since', 'e.disabled_reason'])
-      .where('d.id', 'in', [...new Set(ids)])
-      .execute();
-    const byId = new Map((rows as Loaded[]).map((r) => [r.id, r]));
+    const unique = [...new Set(ids)];
+    const query = this.o.store.dialect === 'postgres' ? CompiledQuery.raw(`${LOAD} where d.id = any($1::text[])`, [unique]) : CompiledQuery.raw(`${LOAD} where d.id in (select value from json_each(?))`, [JSON.stringify(unique)]);
+    const rows = (await this.o.store.db.executeQuery<Loaded>(query)).rows;
+    const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id));
   }
 
