@@ -187,6 +187,26 @@ describe.each([
     expect((await post(src.url, body, { ...headers, 'x-shop-signature': hex })).status).toBe(401);
   });
 
+  it('a burst of 40 deliveries at once (one of them sent twice) is 40 events, each answered with its own id and published once', async () => {
+    const secret = whsec();
+    const src = await createSource({ name: 'burst', scheme: 'standard-webhooks', secrets: [secret] });
+    const bodies = Array.from({ length: 40 }, (_, i) => JSON.stringify({ type: 'burst.item', n: i, m: marker() }));
+    const signed = bodies.map((b) => ({ body: b, headers: swHeaders(secret, b) }));
+    const before = published.length;
+    const answers = await Promise.all([...signed, signed[7]!].map((d) => post(src.url, d.body, d.headers)));
+    expect(answers.map((a) => a.status)).toEqual(Array(41).fill(200));
+    const rows = await eventsOf(src.id);
+    expect(rows).toHaveLength(40);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(40);
+    const copy = answers[40]!.body;
+    expect(copy.duplicate).toBe(true);
+    expect(copy.id).toBe(answers[7]!.body.id);
+    expect(rows.map((r) => (JSON.parse(r.data) as { n: number }).n).sort((a, b) => a - b)).toEqual(bodies.map((_, i) => i));
+    // published after commit, once each, with the seq the stream gives them
+    const mine = published.slice(before).filter((e) => e.provider === `source:${src.id}`);
+    expect(mine.map((e) => e.seq).sort((a, b) => a - b)).toEqual(rows.map((r) => Number(r.seq)));
+  });
+
   it('rotation: PATCH replaces the secrets; old and new both work while both are listed', async () => {
     const [oldS, newS] = [whsec(), whsec()];
     const src = await createSource({ name: 'rotating', scheme: 'standard-webhooks', secrets: [oldS] });

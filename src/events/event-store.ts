@@ -81,13 +81,20 @@ export class EventStore {
    * const ev = await hub.events.record(trx, { tenantId, type: 'email.delivered', provider: 'sendgrid', dedupeKey: sgEventId, occurredAt, data, raw });
    */
   async record(trx: Trx, input: RecordInput): Promise<UnifiedEvent | null> {
+    return (await this.recordMany(trx, [input]))[0]!;
+  }
+
+  /**
+   * Store several events in `trx` with one multi-row insert; each answer in the order of the
+   * inputs, null for a duplicate (also of an earlier input of the same call). The fan-out hooks
+   * run for each new event, in order.
+   */
+  async recordMany(trx: Trx, inputs: RecordInput[]): Promise<(UnifiedEvent | null)[]> {
+    if (inputs.length === 0) return [];
     const now = this.clock.now();
-    const id = newId('evt', now);
-    const data = JSON.stringify(input.data);
-    const raw = JSON.stringify(input.raw ?? null);
-    const row = await trx
-      .insertInto('events')
-      .values({
+    const rows = inputs.map((input) => {
+      const id = newId('evt', now);
+      return {
         id,
         tenant_id: input.tenantId,
         type: input.type,
@@ -97,29 +104,31 @@ export class EventStore {
         dedupe_key: input.dedupeKey ?? id,
         occurred_at: input.occurredAt,
         received_at: now,
-        data,
-        raw,
-      })
+        data: JSON.stringify(input.data),
+        raw: JSON.stringify(input.raw ?? null),
+      };
+    });
+    const stored = await trx
+      .insertInto('events')
+      .values(rows)
       .onConflict((oc) => oc.columns(['provider', 'dedupe_key']).doNothing())
-      .returning('seq')
-      .executeTakeFirst();
-    if (!row) return null;
-    // The event as a reader of the row would see it (data and raw as JSON gives them back), without reading it.
-    const event: UnifiedEvent = {
-      id,
-      seq: Number(row.seq),
-      tenantId: input.tenantId,
-      type: input.type,
-      provider: input.provider,
-      connectionId: input.connectionId ?? null,
-      sourceId: input.sourceId ?? null,
-      occurredAt: new Date(input.occurredAt).toISOString(),
-      receivedAt: new Date(now).toISOString(),
-      data: JSON.parse(data) as Record<string, unknown>,
-      raw: JSON.parse(raw) as unknown,
-    };
-    for (const hook of this.hooks) await hook(trx, event);
-    return event;
+      .returning(['id', 'seq'])
+      .execute();
+    const seqOf = new Map(stored.map((r) => [r.id, Number(r.seq)]));
+    const out: (UnifiedEvent | null)[] = [];
+    for (const row of rows) {
+      const seq = seqOf.get(row.id);
+      if (seq === undefined) {
+        out.push(null);
+        continue;
+      }
+      // The event as a reader of the row would see it (data and raw as JSON gives them back), without reading it.
+      const event = rowToEvent({ ...row, seq });
+      for (const hook of this.hooks) await hook(trx, event);
+      out.push(event);
+    }
+    // Hooks ran in insertion order, but the stream's order is seq: the same here (one statement).
+    return out;
   }
 
   /** Record in a group commit of its own, then publish. */
