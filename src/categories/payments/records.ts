@@ -77,9 +77,9 @@ export class PaymentRecords {
   async insertPayment(
     trx: Trx,
     p: { id: string; tenantId: string; provider: string; money: Money; customerId?: string; description?: string; idempotencyKey: string; providerKey: string; requestHash: string; request: unknown },
-  ): Promise<boolean> {
+  ): Promise<PaymentRow | undefined> {
     const now = this.clock.now();
-    const row = await trx
+    return trx
       .insertInto('payments')
       .values({
         id: p.id, tenant_id: p.tenantId, provider: p.provider, provider_payment_id: null, status: 'creating', status_at: now,
@@ -88,9 +88,8 @@ export class PaymentRecords {
         result: null, error: null, created_at: now, updated_at: now,
       })
       .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
-      .returning('id')
+      .returningAll()
       .executeTakeFirst();
-    return !!row;
   }
 
   byKey(tenantId: string, key: string): Promise<PaymentRow | undefined> {

@@ -20,7 +20,7 @@ import type { Payment, PaymentsCapability, PaymentsProvider } from './contract.j
 import { checkCallerKey, keyConflict, providerKey, requestHash, type PaymentCallOptions } from './keys.js';
 import { PaymentObjects } from './objects.js';
 import { parseAmount } from './money.js';
-import { PaymentRecords, type PaymentView, type RefundView } from './records.js';
+import { PaymentRecords, type PaymentRow, type PaymentView, type RefundView } from './records.js';
 import { Refunds } from './refunds.js';
 import { capturePaymentInput, confirmPaymentInput, createPaymentInput, type CreatePaymentRequest, type RefundRequest } from './schemas.js';
 import './errors.js'; // registers the payments error codes this file uses
@@ -107,21 +107,24 @@ export class PaymentsService {
         await this.scheduleRecovery(trx, existing.id, now);
       });
     }
-    const row =
-      existing ??
-      (await this.o.store.write(async (trx) => {
-        const id = newId('pay', now);
-        const inserted = await this.records.insertPayment(trx, {
-          id, tenantId, provider: first, money, customerId: v.customerId, description: v.description,
-          idempotencyKey: callerKey ?? `gen_${id}`, providerKey: providerKey(tenantId, callerKey, first, 'payments.create'), requestHash: hash, request: v,
+    const providers = existing ? [existing.provider] : candidates.length > 0 ? candidates : [first];
+    const inserted = existing
+      ? undefined
+      : await this.o.store.write(async (trx) => {
+          const id = newId('pay', now);
+          const row = await this.records.insertPayment(trx, {
+            id, tenantId, provider: first, money, customerId: v.customerId, description: v.description,
+            idempotencyKey: callerKey ?? `gen_${id}`, providerKey: providerKey(tenantId, callerKey, first, 'payments.create'), requestHash: hash, request: v,
+          });
+          if (row) await this.scheduleRecovery(trx, id, now); // no row: a concurrent request with the same key won the insert
+          return row;
         });
-        if (!inserted) return undefined; // a concurrent request with the same key won the insert
-        await this.scheduleRecovery(trx, id, now);
-        return this.records.byId(tenantId, id, trx);
-      })) ??
-      (await this.records.byKey(tenantId, callerKey!));
-    if (!row) throw new HubError('internal_error', 'payment row vanished');
-    return this.drive(row.id, callerKey, existing ? [existing.provider] : candidates.length > 0 ? candidates : [first]);
+    // The row this request inserted is driven as committed (no read back); an existing one (maybe
+    // just reopened) or a concurrent winner's is read again.
+    if (inserted) return this.drive(inserted, callerKey, providers);
+    const other = existing ?? (await this.records.byKey(tenantId, callerKey!));
+    if (!other) throw new HubError('internal_error', 'payment row vanished');
+    return this.drive(other.id, callerKey, providers);
   }
 
   /** The job that re-sends this create if its outcome is still unknown by then (same commit as the row). */
@@ -133,9 +136,10 @@ export class PaymentsService {
    * Calls the provider(s) for a `creating` row and records the outcome. The chain moves on only
    * when a provider surely did not act (the category's `not-acted` policy).
    */
-  private async drive(paymentId: string, callerKey: string | undefined, providers: string[]): Promise<PaymentView> {
-    const found = await this.records.byIdAny(paymentId);
-    if (!found) throw new HubError('not_found', `No payment ${paymentId}`);
+  private async drive(payment: string | PaymentRow, callerKey: string | undefined, providers: string[]): Promise<PaymentView> {
+    const found = typeof payment === 'string' ? await this.records.byIdAny(payment) : payment;
+    if (!found) throw new HubError('not_found', `No payment ${String(payment)}`);
+    const paymentId = found.id;
     let row = found;
     const request = JSON.parse(row.request) as ReturnType<typeof createPaymentInput.parse>;
     try {
@@ -170,7 +174,7 @@ export class PaymentsService {
   private async recover(paymentId: string): Promise<void> {
     const row = await this.records.byIdAny(paymentId);
     if (!row || row.status !== 'creating') return;
-    await this.drive(paymentId, undefined, [row.provider]);
+    await this.drive(row, undefined, [row.provider]);
   }
 
   /** A payment by hub id or provider id; `refresh` asks the provider for its current state. */
