@@ -8,7 +8,7 @@
  * @example
  * const base = await ingestBaseline(); const sqlite = await benchIngest('sqlite', undefined, base);
  */
-import { load, row, type Result } from './measure.js';
+import { SECONDS, load, row, type Result } from './measure.js';
 import { MAILGUN_KEY, type RequestSpec } from './requests.js';
 import { startServer, type Server } from './server.js';
 
@@ -20,6 +20,22 @@ const source = (s: Server): RequestSpec => ({ kind: 'standard-webhooks', path: `
 export interface IngestBaseline {
   max: Result;
   fixed: Result;
+  /** CPU µs the bare server spent per request of the max run. */
+  cpuUs: number;
+}
+
+const cpuOf = async (s: Server) => (await s.call<{ us: number }>('cpu')).us;
+const requestsOf = (r: Result) => r.requests ?? r.rps * SECONDS;
+
+/** `run` under load, and the server's CPU µs per request: while loaded, and until `settle` (the queue's work too). */
+async function withCpu(s: Server, run: () => Promise<Result>, settle?: () => Promise<unknown>): Promise<Result & { cpuUs: number; cpuSettledUs?: number }> {
+  const before = await cpuOf(s);
+  const r = await run();
+  const loaded = await cpuOf(s);
+  const n = Math.max(1, requestsOf(r));
+  if (!settle) return { ...r, cpuUs: Math.round((loaded - before) / n) };
+  await settle();
+  return { ...r, cpuUs: Math.round((loaded - before) / n), cpuSettledUs: Math.round(((await cpuOf(s)) - before) / n) };
 }
 
 export interface RouteFigures {
@@ -38,9 +54,9 @@ export async function ingestBaseline(): Promise<IngestBaseline> {
   const bare = await startServer('bare');
   try {
     await load(bare.info.url, mailgun, { seconds: 1 });
-    const max = await load(bare.info.url, mailgun);
+    const max = await withCpu(bare, () => load(bare.info.url, mailgun));
     const fixed = await load(bare.info.url, mailgun, { rate: FIXED_RATE });
-    return { max, fixed };
+    return { max, fixed, cpuUs: max.cpuUs };
   } finally {
     await bare.stop();
   }
@@ -51,16 +67,17 @@ export async function benchIngest(store: 'sqlite' | 'postgres', databaseUrl: str
   try {
     await load(hub.info.url, mailgun, { seconds: 1 });
     await hub.call('settle');
-    const provider = await load(hub.info.url, mailgun);
-    await hub.call('settle');
-    const custom = await load(hub.info.url, source(hub));
-    await hub.call('settle');
+    const settle = () => hub.call('settle');
+    const provider = await withCpu(hub, () => load(hub.info.url, mailgun), settle);
+    const custom = await withCpu(hub, () => load(hub.info.url, source(hub)), settle);
     const providerFixed = await load(hub.info.url, mailgun, { rate: FIXED_RATE });
     await hub.call('settle');
     const customFixed = await load(hub.info.url, source(hub), { rate: FIXED_RATE });
     const stored = await hub.call<{ inbox: number; events: number }>('count');
     console.log(row(`ingest ${store}: mailgun vs bare`, provider, base.max));
     console.log(row(`ingest ${store}: source vs bare`, custom, base.max));
+    const cpu = (r: { cpuUs: number; cpuSettledUs?: number }) => `${r.cpuUs} µs (${r.cpuSettledUs} µs with its queued work) vs ${base.cpuUs} µs bare`;
+    console.log(`  CPU per request: mailgun ${cpu(provider)}; source ${cpu(custom)}`);
     console.log(row(`  at ${FIXED_RATE} req/s: mailgun`, providerFixed, base.fixed));
     console.log(row(`  at ${FIXED_RATE} req/s: source`, customFixed, base.fixed));
     for (const [name, r] of [['mailgun', providerFixed], ['source', customFixed]] as const) {
@@ -76,8 +93,9 @@ export async function benchIngest(store: 'sqlite' | 'postgres', databaseUrl: str
         p99Ms: provider.p99,
         baselineP99Ms: base.max.p99,
         errors: provider.errors + provider.non2xx + custom.errors + custom.non2xx,
-        provider: figures(provider),
-        source: { ...figures(custom), ratio: ratio(custom.rps, base.max.rps) },
+        provider: { ...figures(provider), cpuUs: provider.cpuUs, cpuSettledUs: provider.cpuSettledUs },
+        source: { ...figures(custom), ratio: ratio(custom.rps, base.max.rps), cpuUs: custom.cpuUs, cpuSettledUs: custom.cpuSettledUs },
+        baselineCpuUs: base.cpuUs,
         stored,
         tool: provider.tool,
       },

@@ -8,7 +8,7 @@
  *   the `feed` command keeps a bounded backlog of deliveries for some seconds.
  *
  * It sends `{ready: {url, pid, …}}`, then answers `{id, cmd}` messages with `{id, result}`:
- * `settle` (wait until no due job is left), `count`, `feed`, `close` (and exits).
+ * `settle` (wait until no due job is left), `count`, `feed`, `cpu`, `close` (and exits).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -26,7 +26,13 @@ const opts = JSON.parse(process.argv[3] ?? '{}') as { databaseUrl?: string; rece
 const send = (m: unknown) => process.send!(m);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let closing: () => Promise<void> = async () => {};
-const commands: Record<string, (args: Record<string, number>) => Promise<unknown>> = {};
+const commands: Record<string, (args: Record<string, number>) => Promise<unknown>> = {
+  /** CPU time this process has used (user + system, µs): per-request cost, steadier than rates on a shared machine. */
+  cpu: async () => {
+    const u = process.cpuUsage();
+    return { us: u.user + u.system };
+  },
+};
 
 async function dueJobs(hub: Hub): Promise<number> {
   const r = await hub.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'running']).where('run_at', '<=', Date.now()).executeTakeFirstOrThrow();

@@ -43,6 +43,8 @@ export interface RecordInput {
 
 /** Runs in the recording transaction for each new (not duplicate) event. */
 export type RecordHook = (trx: Trx, event: UnifiedEvent) => Promise<void>;
+/** Runs in the recording transaction once per `record`/`recordMany` call, with its new events. */
+export type RecordManyHook = (trx: Trx, events: UnifiedEvent[]) => Promise<void>;
 
 export function rowToEvent(row: Selectable<EventsTable>): UnifiedEvent {
   return {
@@ -62,6 +64,7 @@ export function rowToEvent(row: Selectable<EventsTable>): UnifiedEvent {
 
 export class EventStore {
   private readonly hooks: RecordHook[] = [];
+  private readonly manyHooks: RecordManyHook[] = [];
   private readonly bus = new EventEmitter().setMaxListeners(0);
 
   constructor(
@@ -72,6 +75,11 @@ export class EventStore {
   /** Add work that must commit with every new event (fan-out). */
   onRecord(hook: RecordHook): void {
     this.hooks.push(hook);
+  }
+
+  /** The same, called once with all the new events of a `recordMany` (one query for many events). */
+  onRecordMany(hook: RecordManyHook): void {
+    this.manyHooks.push(hook);
   }
 
   /**
@@ -116,6 +124,7 @@ export class EventStore {
       .execute();
     const seqOf = new Map(stored.map((r) => [r.id, Number(r.seq)]));
     const out: (UnifiedEvent | null)[] = [];
+    const fresh: UnifiedEvent[] = [];
     for (const row of rows) {
       const seq = seqOf.get(row.id);
       if (seq === undefined) {
@@ -126,8 +135,9 @@ export class EventStore {
       const event = rowToEvent({ ...row, seq });
       for (const hook of this.hooks) await hook(trx, event);
       out.push(event);
+      fresh.push(event);
     }
-    // Hooks ran in insertion order, but the stream's order is seq: the same here (one statement).
+    if (fresh.length > 0) for (const hook of this.manyHooks) await hook(trx, fresh);
     return out;
   }
 

@@ -5,7 +5,9 @@
  */
 import type { UnifiedEvent } from '../../events/event-store.js';
 import { newId } from '../../core/ids.js';
-import { enqueue } from '../../queue/queue.js';
+import type { Insertable } from 'kysely';
+import { enqueue, enqueueMany, type EnqueueOptions } from '../../queue/queue.js';
+import type { WebhookDeliveriesTable, WebhookMessagesTable } from '../../store/schema.js';
 import type { Trx } from '../../store/store.js';
 import { matchesType } from '../../events/types.js';
 
@@ -44,23 +46,45 @@ export async function scheduleDelivery(trx: Trx, messageId: string, endpointId: 
   return id;
 }
 
+/** Rows per multi-row insert (within SQLite's and PostgreSQL's bound-parameter limits). */
+const CHUNK = 1000;
+
+async function insertChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) await insert(rows.slice(i, i + CHUNK));
+}
+
 /**
- * The `onRecord` hook: returns how many deliveries were scheduled.
+ * The `onRecordMany` hook: the fan-out of several events with one query for their tenants'
+ * endpoints and one multi-row insert each for their messages, deliveries and first-attempt jobs.
+ * Returns how many deliveries were scheduled.
  *
  * @example
- * hub.events.onRecord((trx, event) => fanOut(trx, event, hub.clock.now()).then(() => {}));
+ * hub.events.onRecordMany((trx, events) => fanOutMany(trx, events, hub.clock.now()).then(() => {}));
  */
-export async function fanOut(trx: Trx, event: UnifiedEvent, now: number): Promise<number> {
-  const endpoints = await trx.selectFrom('webhook_endpoints').select(['id', 'event_types']).where('tenant_id', '=', event.tenantId).where('enabled', '=', 1).execute();
-  const targets = endpoints.filter((e) => (JSON.parse(e.event_types) as string[]).some((p) => matchesType(p, event.type)));
-  if (targets.length === 0) return 0;
-  const messageId = newId('msg', now);
-  await trx
-    .insertInto('webhook_messages')
-    .values({ id: messageId, tenant_id: event.tenantId, event_id: event.id, event_type: event.type, payload: buildPayload(event), created_at: now })
-    .execute();
-  for (const e of targets) await scheduleDelivery(trx, messageId, e.id, now);
-  return targets.length;
+export async function fanOutMany(trx: Trx, events: UnifiedEvent[], now: number): Promise<number> {
+  if (events.length === 0) return 0;
+  const tenants = [...new Set(events.map((e) => e.tenantId))];
+  const rows = await trx.selectFrom('webhook_endpoints').select(['id', 'tenant_id', 'event_types']).where('tenant_id', 'in', tenants).where('enabled', '=', 1).execute();
+  if (rows.length === 0) return 0;
+  const endpoints = rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, patterns: JSON.parse(r.event_types) as string[] }));
+  const messages: Insertable<WebhookMessagesTable>[] = [];
+  const deliveries: Insertable<WebhookDeliveriesTable>[] = [];
+  const jobs: EnqueueOptions[] = [];
+  for (const event of events) {
+    const targets = endpoints.filter((e) => e.tenantId === event.tenantId && e.patterns.some((p) => matchesType(p, event.type)));
+    if (targets.length === 0) continue;
+    const messageId = newId('msg', now);
+    messages.push({ id: messageId, tenant_id: event.tenantId, event_id: event.id, event_type: event.type, payload: buildPayload(event), created_at: now });
+    for (const e of targets) {
+      const id = newId('dlv', now);
+      deliveries.push({ id, message_id: messageId, endpoint_id: e.id, status: 'pending', attempts: 0, next_attempt_at: now, last_status: null, created_at: now, updated_at: now });
+      jobs.push({ type: DELIVER_JOB, payload: { d: id, a: 1, s: 0 } satisfies DeliverJob, runAt: now, maxAttempts: DELIVER_JOB_MAX_RUNS });
+    }
+  }
+  await insertChunks(messages, (chunk) => trx.insertInto('webhook_messages').values(chunk).execute());
+  await insertChunks(deliveries, (chunk) => trx.insertInto('webhook_deliveries').values(chunk).execute());
+  await insertChunks(jobs, (chunk) => enqueueMany(trx, chunk, now));
+  return deliveries.length;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { WebhookDeps } from '../deps.js';
 import { parseAllowlist, type LookupFn } from './address-guard.js';
 import { Deliverer } from './delivery.js';
 import { EndpointStore } from './endpoints.js';
-import { DELIVER_JOB, fanOut, sendTestMessage, type DeliverJob } from './fan-out.js';
+import { DELIVER_JOB, fanOutMany, sendTestMessage, type DeliverJob } from './fan-out.js';
 import { createWebhookAgent } from './http-post.js';
 import { EndpointLimits } from './limits.js';
 import { Replay } from './replay.js';
@@ -81,8 +81,8 @@ export function installOutgoing(hub: WebhookDeps, options: OutgoingOptions = {})
   };
   installed.set(hub, out);
 
-  hub.events.onRecord(async (trx, event) => {
-    await fanOut(trx, event, hub.clock.now());
+  hub.events.onRecordMany(async (trx, events) => {
+    await fanOutMany(trx, events, hub.clock.now());
   });
   // Fan-out commits jobs in the recorder's transaction; wake the workers once it is published.
   hub.events.subscribe(() => hub.queue.wake());
