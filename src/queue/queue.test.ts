@@ -200,6 +200,37 @@ describe.each([
     expect(await q.runDue()).toBe(0); // the future and the finished job stay
   });
 
+  it.skipIf(skip)('a job that released its slot lets another start; it is still waited for on stop and its failure still retries', async () => {
+    const { store } = await setup();
+    const queue = new Queue(store, { concurrency: 2, pollMs: 10, retry: { baseMs: 60_000, maxMs: 60_000 } });
+    const commits: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    let started = 0;
+    queue.register<{ i: number }>('t.rel', (_p, job) => {
+      started++;
+      job.release(); // only its commit is left
+      return new Promise<void>((resolve, reject) => commits.push({ resolve, reject }));
+    });
+    await store.write((trx) => Promise.all(Array.from({ length: 8 }, (_, i) => enqueue(trx, { type: 't.rel', payload: { i } }))));
+    queue.start();
+    // Concurrency 2, yet 6 start: running jobs in all are bounded by 3 × concurrency.
+    await expect.poll(() => started).toBe(6);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(started).toBe(6);
+    commits.shift()!.reject(new HubError('internal_error', 'commit failed'));
+    commits.shift()!.resolve();
+    await expect.poll(() => started).toBe(8);
+    const stopped = queue.stop();
+    let done = false;
+    void stopped.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done).toBe(false); // stop waits for the released jobs
+    for (const c of commits.splice(0)) c.resolve();
+    await stopped;
+    const rows = await jobsByStatus(store);
+    expect(rows.filter((r) => r.status === 'done')).toHaveLength(7);
+    expect(rows.filter((r) => r.status === 'pending' && r.last_error?.includes('commit failed'))).toHaveLength(1); // retry scheduled
+  });
+
   it.skipIf(skip)('several workers share the queue and never run one job twice', async () => {
     const { store, fixture } = await setup();
     const total = 300;

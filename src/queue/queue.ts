@@ -43,6 +43,13 @@ export interface JobContext {
    * only in a write whose failure makes the handler throw. See {@link completeJobs} for many.
    */
   complete(trx: Trx): Promise<void>;
+  /**
+   * Free this job's worker slot for another job while this one only waits for its own commit (a
+   * batched write shared with other jobs): the queue still heartbeats it, waits for it on `stop`
+   * and records its outcome as usual. Running jobs in all stay within 3 × concurrency, so a
+   * stalled store cannot make released jobs pile up.
+   */
+  release(): void;
 }
 
 interface Lease {
@@ -111,6 +118,8 @@ export interface QueueOptions {
 type JobRow = JobsTable;
 
 const DEFAULT_MAX_ATTEMPTS = 8;
+/** Running jobs in all (holding a slot or waiting on their commit), as a multiple of the concurrency. */
+const RELEASED_MAX = 3;
 
 /**
  * Insert a job inside the caller's transaction (so it commits with the record it belongs to).
@@ -211,6 +220,8 @@ export class Queue {
   private readonly pollMs: number;
   private readonly retry: RetrySchedule;
   private readonly running = new Map<string, Promise<unknown>>();
+  /** Running jobs that hold a worker slot (not released: see {@link JobContext.release}). */
+  private busy = 0;
   /** Leased ahead (up to `concurrency`), so a finished job's slot refills without waiting for a commit. */
   private ready: JobRow[] = [];
   private readonly abort = new AbortController();
@@ -292,7 +303,7 @@ export class Queue {
   }
 
   private async poll(): Promise<void> {
-    const want = 2 * this.concurrency - this.running.size - this.ready.length;
+    const want = Math.min(2 * this.concurrency - this.busy, RELEASED_MAX * this.concurrency - this.running.size) - this.ready.length;
     // Lease in large batches (each lease sorts the due jobs): wait until half the look-ahead is used.
     if (want <= 0 || (want < this.concurrency / 2 && this.ready.length > 0)) return;
     let jobs: JobRow[];
@@ -310,11 +321,23 @@ export class Queue {
 
   /** Run jobs leased ahead in the free slots (a lease half gone is left to expire and be taken again). */
   private startReady(): void {
-    while (this.running.size < this.concurrency && this.ready.length > 0) {
+    while (this.busy < this.concurrency && this.running.size < RELEASED_MAX * this.concurrency && this.ready.length > 0) {
       const job = this.ready.shift()!;
       if ((job.lease_until ?? 0) - this.clock.now() < this.leaseMs / 2) continue;
-      const p = this.run(job).finally(() => {
+      let held = true;
+      this.busy++;
+      const release = () => {
+        if (!held) return;
+        held = false;
+        this.busy--;
+        this.wake();
+      };
+      const p = this.run(job, release).finally(() => {
         this.running.delete(job.id);
+        if (held) {
+          held = false;
+          this.busy--;
+        }
         this.wake();
       });
       this.running.set(job.id, p);
@@ -349,7 +372,7 @@ export class Queue {
     return rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at);
   }
 
-  private async run(job: JobRow): Promise<unknown> {
+  private async run(job: JobRow, release: () => void = () => {}): Promise<unknown> {
     const handler = this.handlers.get(job.type);
     if (!handler) return this.finish(job, 'dead', `no handler registered for job type "${job.type}"`);
     if (job.attempts > job.max_attempts) {
@@ -365,6 +388,7 @@ export class Queue {
         batchId: job.batch_id,
         signal: this.abort.signal,
         complete: (trx) => completeJobs(trx, [ctx], this.clock.now()),
+        release,
       };
       const lease: Lease = { id: job.id, attempts: job.attempts, workerId: this.workerId, dialect: this.store.dialect, settled: false };
       leases.set(ctx, lease);

@@ -133,9 +133,12 @@ export class Deliverer {
 
   /**
    * Write what a job leaves, with the writes of the other jobs settling now, in one group-committed
-   * transaction that also completes their queue jobs (so a result and its job commit together).
+   * transaction that also completes their queue jobs (so a result and its job commit together). The
+   * job's worker slot is released while it waits (its lease and heartbeat stay).
    */
   private settle(settle: Settle, job?: JobContext): Promise<void> {
+    // What is left is the shared commit: let the queue start another job meanwhile.
+    job?.release();
     return new Promise<void>((resolve, reject) => {
       if (!this.batch) {
         const batch: Pending[] = (this.batch = []);
