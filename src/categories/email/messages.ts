@@ -3,6 +3,8 @@
  * forward (a delivery event that arrived first is never overwritten by a late `sent`).
  */
 import type { HubError } from '../../core/errors.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database } from '../../store/schema.js';
 import type { Trx } from '../../store/store.js';
 import type { EmailAddress, EmailMessage, EmailStatus } from './contract.js';
 
@@ -42,8 +44,19 @@ export async function insertMessage(
 
 /** Record the provider that took it; never moves a message that events already advanced. */
 export async function markSent(trx: Trx, id: string, provider: string, providerMessageId: string, now: number): Promise<void> {
-  await trx.updateTable('email_messages').set({ provider, provider_message_id: providerMessageId, updated_at: now }).where('id', '=', id).execute();
-  await trx.updateTable('email_messages').set({ status: 'sent', error: null }).where('id', '=', id).where('status', 'in', ['queued', 'sending']).execute();
+  // One statement: the provider always, `sent` (and no error) only over queued or sending.
+  const before = (eb: ExpressionBuilder<Database, 'email_messages'>) => eb('status', 'in', ['queued', 'sending']);
+  await trx
+    .updateTable('email_messages')
+    .set((eb) => ({
+      provider,
+      provider_message_id: providerMessageId,
+      updated_at: now,
+      status: eb.case().when(before(eb)).then('sent').else(eb.ref('status')).end(),
+      error: eb.case().when(before(eb)).then(null).else(eb.ref('error')).end(),
+    }))
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function markFailed(trx: Trx, id: string, err: HubError, now: number): Promise<void> {

@@ -95,4 +95,25 @@ describe.each([
     expect(await applyEmailEvents(store, systemClock, 'sendgrid', batch, stream)).toBe(0);
     expect(Number((await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)).toBe(7);
   });
+
+  it.skipIf(dialect === 'postgres' && !hasPg)('markSent records the provider but never moves back a message its events already advanced', async () => {
+    const store = await open();
+    const now = Date.now();
+    await store.write(async (trx) => {
+      await insertMessage(trx, 'default', { id: 'msg_early', to: [{ email: 'e@example.com' }], subject: 's', text: 't' }, 'sending', now);
+      await insertMessage(trx, 'default', { id: 'msg_plain', to: [{ email: 'p@example.com' }], subject: 's', text: 't' }, 'queued', now);
+      await trx.updateTable('email_messages').set({ error: '{"code":"provider_unavailable"}' }).where('id', '=', 'msg_plain').execute();
+    });
+    // The provider's webhook beat the answer: delivered before the send was marked sent.
+    await applyEmailEvents(store, systemClock, 'sendgrid', [event('e1', 'email.delivered', 'e@example.com', { hubId: 'msg_early' }, now)]);
+    await store.write(async (trx) => {
+      await markSent(trx, 'msg_early', 'sendgrid', 'SG-EARLY', now + 5);
+      await markSent(trx, 'msg_plain', 'sendgrid', 'SG-PLAIN', now + 5);
+    });
+    const rows = await store.db.selectFrom('email_messages').select(['id', 'status', 'provider', 'provider_message_id', 'error', 'updated_at']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 'msg_early', status: 'delivered', provider: 'sendgrid', provider_message_id: 'SG-EARLY', error: null, updated_at: now + 5 },
+      { id: 'msg_plain', status: 'sent', provider: 'sendgrid', provider_message_id: 'SG-PLAIN', error: null, updated_at: now + 5 },
+    ]);
+  });
 });
