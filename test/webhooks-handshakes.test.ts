@@ -109,8 +109,8 @@ describe('per-connection webhooks', () => {
     const stored = JSON.parse(row.headers) as Record<string, string>;
     expect(stored).toMatchObject({ 'user-agent': 'Slackbot 1.0', 'x-slack-request-timestamp': expect.any(String) });
     for (const h of ['authorization', 'cookie', 'x-slack-signature']) expect(stored).not.toHaveProperty(h);
-    await expect.poll(() => seen.find((s) => s.origin.inboxId === id), { timeout: 5000 }).toBeTruthy();
-    expect(seen.find((s) => s.origin.inboxId === id)).toMatchObject({ provider: 'toyslack', origin: { connectionId: acmeSlack, tenantId: 'acme' } });
+    await expect.poll(() => seen.find((s) => s.origin.inboxIds.includes(id)), { timeout: 5000 }).toBeTruthy();
+    expect(seen.find((s) => s.origin.inboxIds.includes(id))).toMatchObject({ provider: 'toyslack', origin: { connectionId: acmeSlack, tenantId: 'acme' } });
   });
 
   it('the default route stores no connection and the default tenant', async () => {
@@ -149,6 +149,43 @@ describe('the public URL verifiers see', () => {
     } finally {
       await other.hub.close();
     }
+  });
+});
+
+describe('processing stored deliveries together', () => {
+  it('one sink call per provider, connection and tenant for the deliveries of a moment; a delivery its sinks refuse fails alone', async () => {
+    hub.inbox.addSink(async (_provider, events) => {
+      if (events.some((e) => String(e.providerEventId).startsWith('poison'))) throw new Error('poison refused');
+    });
+    await hub.queue.stop(); // let the deliveries gather, then process them in one go
+    const stamp = Date.now();
+    const send = async (path: string, secret: string, id: string) => {
+      const body = JSON.stringify({ id });
+      const res = await post(path, body, v0Headers('slack', secret, body));
+      expect(res.status).toBe(200);
+      return (JSON.parse(res.text) as { id: string }).id;
+    };
+    const plain = await Promise.all(Array.from({ length: 6 }, (_, i) => send('/webhooks/toyslack', 'slack-default', `d-${stamp}-${i}`)));
+    const acme = await Promise.all(Array.from({ length: 6 }, (_, i) => send(`/webhooks/toyslack/${acmeSlack}`, 'slack-acme', `a-${stamp}-${i}`)));
+    const poison = await send('/webhooks/toyslack', 'slack-default', `poison-${stamp}`);
+    const before = seen.length;
+    hub.queue.start();
+    const status = async (ids: string[]) => (await hub.store.db.selectFrom('webhook_inbox').select('status').where('id', 'in', ids).execute()).map((r) => r.status);
+    await expect.poll(() => status([...plain, ...acme]), { timeout: 10_000 }).toEqual(Array(12).fill('processed'));
+    const calls = seen.slice(before);
+    // some call carried several deliveries, and no call mixed connections or tenants
+    expect(Math.max(...calls.map((c) => c.origin.inboxIds.length))).toBeGreaterThan(1);
+    for (const c of calls) {
+      const fromAcme = c.origin.inboxIds.filter((id) => acme.includes(id));
+      expect(fromAcme.length === 0 || fromAcme.length === c.origin.inboxIds.length).toBe(true);
+      expect(c.origin).toMatchObject(fromAcme.length ? { connectionId: acmeSlack, tenantId: 'acme' } : { connectionId: null, tenantId: 'default' });
+      expect(c.events.map((e) => e.data.id)).toEqual(c.events.map((e) => String(e.providerEventId)));
+    }
+    for (const id of [...plain, ...acme]) expect(calls.some((c) => c.origin.inboxIds.includes(id))).toBe(true);
+    // the refused one stays unprocessed, its job retried with the sink's error
+    expect(await status([poison])).toEqual(['received']);
+    const job = await hub.store.db.selectFrom('jobs').select(['last_error', 'status']).where('type', '=', 'webhook.process').where('payload', 'like', `%${poison}%`).executeTakeFirstOrThrow();
+    expect(job.last_error).toContain('poison refused');
   });
 });
 

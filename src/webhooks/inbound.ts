@@ -39,15 +39,20 @@ const METRIC = 'switchboard_webhooks_received_total';
 
 type Headers = Record<string, string | undefined>;
 
-/** Where a stored delivery came from: sinks attribute its events to this tenant. */
+/** Where stored deliveries came from: sinks attribute their events to this tenant. */
 export interface InboundOrigin {
   /** The connection of `/webhooks/:provider/:connectionId`; null on the default route. */
   connectionId: string | null;
   tenantId: string;
-  inboxId: string;
+  /** The inbox rows whose events these are (the deliveries of one provider, connection and tenant processed together). */
+  inboxIds: string[];
 }
 
-/** Receives a provider's verified, parsed events (one sink per category). */
+/**
+ * Receives a provider's verified, parsed events (one sink per category): the events of the
+ * deliveries of one provider, connection and tenant processed in the same moment, in the order
+ * they were received.
+ */
 export type EventSink = (provider: string, events: InboundEvent[], origin: InboundOrigin) => Promise<void>;
 
 /** One request as the route hands it over. */
@@ -249,30 +254,62 @@ export class WebhookInbox {
     throw new HubError('webhook_signature_invalid', `This ${t.provider} webhook signature was already used for another body: a replay with altered content (the signature does not cover the event itself).`, { provider: t.provider });
   }
 
-  /** The inbox rows the jobs of one turn process, in one query. */
-  private readonly loadRows = turnBatch(async (ids: string[]) => {
-    const rows = await this.o.store.db.selectFrom('webhook_inbox').selectAll().where('id', 'in', ids).execute();
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id));
-  });
-
-  /** Rows processed in one turn: marked, and their jobs completed, in one write. */
-  private readonly markProcessed = turnBatch(async (done: { inboxId: string; job: JobContext }[]) => {
-    await this.o.store.write(async (trx) => {
-      await trx.updateTable('webhook_inbox').set({ status: 'processed' }).where('id', 'in', done.map((d) => d.inboxId)).execute();
-      await completeJobs(trx, done.map((d) => d.job));
-    });
-    return done.map(() => undefined);
-  });
+  /**
+   * The inbox rows whose jobs start in one turn, processed together: one query loads them, each
+   * sink is called once per provider, connection and tenant with all their events (one write
+   * instead of one per delivery), and one write marks them processed and completes their jobs.
+   * Should a sink fail for a group, its rows are retried one by one so a bad one fails alone.
+   */
+  private readonly processRows = turnBatch(async (items: { inboxId: string; job: JobContext }[]): Promise<(Error | null)[]> => {
+    const ids = items.map((i) => i.inboxId);
+    const rows = new Map((await this.o.store.db.selectFrom('webhook_inbox').selectAll().where('id', 'in', ids).execute()).map((r) => [r.id, r]));
+    const failed = new Map<string, Error>();
+    const groups = new Map<string, { provider: string; origin: InboundOrigin; events: InboundEvent[]; perRow: [string, InboundEvent[]][] }>();
+    for (const id of ids) {
+      const row = rows.get(id);
+      if (!row || row.status === 'processed') continue;
+      try {
+        const events = this.o.catalog.get(row.provider).webhooks!.parse(Buffer.from(row.body, 'utf8'), JSON.parse(row.headers) as Headers);
+        const tenantId = row.tenant_id ?? DEFAULT_TENANT;
+        const key = `${row.provider}\n${row.connection_id ?? ''}\n${tenantId}`;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { provider: row.provider, origin: { connectionId: row.connection_id, tenantId, inboxIds: [] }, events: [], perRow: [] }));
+        g.origin.inboxIds.push(id);
+        g.events.push(...events);
+        g.perRow.push([id, events]);
+      } catch (err) {
+        failed.set(id, err as Error);
+      }
+    }
+    for (const g of groups.values()) {
+      try {
+        for (const sink of this.sinks) await sink(g.provider, g.events, g.origin);
+      } catch (err) {
+        if (g.perRow.length === 1) failed.set(g.perRow[0]![0], err as Error);
+        else {
+          for (const [id, events] of g.perRow) {
+            try {
+              for (const sink of this.sinks) await sink(g.provider, events, { ...g.origin, inboxIds: [id] });
+            } catch (e) {
+              failed.set(id, e as Error);
+            }
+          }
+        }
+      }
+    }
+    const done = items.filter((i) => !failed.has(i.inboxId));
+    if (done.length > 0) {
+      await this.o.store.write(async (trx) => {
+        await trx.updateTable('webhook_inbox').set({ status: 'processed' }).where('id', 'in', done.map((d) => d.inboxId)).execute();
+        await completeJobs(trx, done.map((d) => d.job));
+      });
+    }
+    this.o.logger.debug({ rows: items.length, groups: groups.size, failed: failed.size }, 'webhooks processed');
+    return ids.map((id) => failed.get(id) ?? null);
+  }, 200);
 
   private async process(inboxId: string, job: JobContext): Promise<void> {
-    const row = await this.loadRows(inboxId);
-    if (!row || row.status === 'processed') return;
-    const def = this.o.catalog.get(row.provider);
-    const events = def.webhooks!.parse(Buffer.from(row.body, 'utf8'), JSON.parse(row.headers) as Headers);
-    const origin: InboundOrigin = { connectionId: row.connection_id, tenantId: row.tenant_id ?? DEFAULT_TENANT, inboxId };
-    for (const sink of this.sinks) await sink(row.provider, events, origin);
-    await this.markProcessed({ inboxId, job });
-    this.o.logger.debug({ inboxId, provider: row.provider, connectionId: row.connection_id, events: events.length }, 'webhook processed');
+    const err = await this.processRows({ inboxId, job });
+    if (err) throw err;
   }
 }
