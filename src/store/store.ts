@@ -198,9 +198,9 @@ export class Store {
 
   /**
    * Writes wait for the end of this event-loop turn (setImmediate), or, when every slot is
-   * committing, for a commit to finish: they gather into the next group meanwhile. A group takes
-   * the writes waiting at the moment it gets its connection, so one that waited for another
-   * group's statements carries everything that arrived meanwhile.
+   * committing, for a commit to finish: they gather into the next group meanwhile. On SQLite (one
+   * connection) a group takes the writes waiting at the moment it gets the connection, so one
+   * that waited for another group's statements carries everything that arrived meanwhile.
    */
   private schedule(): void {
     if (this.scheduled || this.flushing.size >= this.maxInFlight) return;
@@ -211,7 +211,10 @@ export class Store {
   private flush(): void {
     this.scheduled = false;
     if (this.pending.length === 0) return;
-    const commit: Promise<void> = this.commitGroup().finally(() => {
+    // PostgreSQL: each group has a connection of its own, so it takes its writes now (taking them
+    // later, several groups waiting for connections would find nothing left and commit nothing).
+    const early = this.dialect === 'postgres' ? this.pending.splice(0, this.maxBatch) : undefined;
+    const commit: Promise<void> = this.commitGroup(early).finally(() => {
       this.flushing.delete(commit);
       if (this.pending.length > 0) this.schedule();
     });
@@ -219,12 +222,12 @@ export class Store {
     if (this.pending.length > 0) this.schedule();
   }
 
-  private async commitGroup(): Promise<void> {
-    let group: PendingWrite[] = [];
+  private async commitGroup(early?: PendingWrite[]): Promise<void> {
+    let group: PendingWrite[] = early ?? [];
     let results: unknown[];
     try {
       results = await this.db.transaction().execute(async (trx) => {
-        group = this.pending.splice(0, this.maxBatch);
+        if (!early) group = this.pending.splice(0, this.maxBatch);
         if (group.length === 0) throw NOTHING_TO_DO; // another group took them: roll back, nothing to sync
         const out: unknown[] = [];
         for (const op of group) out.push(await op.fn(trx));
