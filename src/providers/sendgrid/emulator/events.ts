@@ -13,7 +13,8 @@
  * @see https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/event
  * @see https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features
  */
-import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { randomId } from '../../emulator-kit.js';
 import type { SendgridMail } from '../email.js';
 
 /** One Event Webhook event: SendGrid's fields plus the custom args, flattened. */
@@ -65,7 +66,7 @@ export function buildSendgridEvents(messageId: string, mail: SendgridMail, now: 
         ...base,
         timestamp: seconds + delaySec,
         event,
-        sg_event_id: randomBytes(18).toString('base64url'),
+        sg_event_id: randomId(18),
         ...extra,
       });
       const delivery = { ip: '149.72.1.1', tls: 1 };

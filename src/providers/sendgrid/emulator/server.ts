@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { createEmulatorApp, dropIfChaos, listenLoopback, webhookControls, WebhookPoster } from '../../emulator-kit.js';
+import { createEmulatorApp, dropIfChaos, listenLoopback, randomId, webhookControls, WebhookPoster } from '../../emulator-kit.js';
 import type { Emulator, EmulatorOptions } from '../../../kit/emulator.js';
 import type { SendgridMail } from '../email.js';
 import { buildSendgridEvents, createSendgridEventSigner, serializeSendgridLines, type SendgridEvent, type SendgridEventSigner } from './events.js';
@@ -97,7 +97,7 @@ export async function startSendgridEmulator(options: EmulatorOptions = {}): Prom
     // Sandbox mode validates only: 200 (not 202), nothing sent, no events.
     if (body.mail_settings?.sandbox_mode?.enable === true) return reply.code(200).headers(limitHeaders()).send();
 
-    const messageId = randomBytes(16).toString('base64url');
+    const messageId = randomId(16);
     const now = Date.now();
     accepted.push({ messageId, acceptedAt: now, body });
     if (poster.target) batches.add(buildSendgridEvents(messageId, body, now));

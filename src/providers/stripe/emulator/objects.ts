@@ -7,10 +7,15 @@
  * @see https://docs.stripe.com/api/subscriptions/object
  * @see https://docs.stripe.com/api/invoices/object
  */
-import { randomInt } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { stripeErrors } from './errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Bytes at or above this are skipped, so each character is uniform (248 = 4 × 62). */
+const UNBIASED = 256 - (256 % ALPHABET.length);
+/** Random bytes drawn 4 KiB at a time (randomInt per character was ~2% of the emulator's CPU). */
+const pool = Buffer.allocUnsafe(4096);
+let poolAt = pool.length;
 
 /**
  * A Stripe-looking id: prefix, underscore, 24 alphanumerics.
@@ -20,7 +25,14 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  */
 export function stripeId(prefix: string, length = 24): string {
   let out = '';
-  for (let i = 0; i < length; i++) out += ALPHABET[randomInt(ALPHABET.length)];
+  while (out.length < length) {
+    if (poolAt >= pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    const b = pool[poolAt++]!;
+    if (b < UNBIASED) out += ALPHABET[b % ALPHABET.length];
+  }
   return `${prefix}_${out}`;
 }
 
