@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startTestHub } from '../../../test/helpers/hub.js';
 import { outgoingOf } from './index.js';
 
@@ -39,5 +40,34 @@ describe('fan-out of several events recorded together', async () => {
     const jobs = await t.hub.store.db.selectFrom('jobs').select('payload').where('type', '=', 'webhook.deliver').execute();
     const jobDeliveries = jobs.map((j) => (JSON.parse(j.payload) as { d: string }).d);
     for (const r of rows) expect(jobDeliveries).toContain(r.delivery);
+  });
+});
+
+describe('waking the delivery workers', async () => {
+  const got: string[] = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => (got.push(body), res.end('ok')));
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  const port = (receiver.address() as { port: number }).port;
+  // A queue that would only poll once a minute: a prompt delivery means the commit woke it.
+  const t = await startTestHub({ SWITCHBOARD_WEBHOOK_ALLOWLIST: '127.0.0.0/8', QUEUE_POLL_MS: '60000' });
+  afterAll(async () => {
+    await t.close();
+    receiver.close();
+  });
+  const out = outgoingOf(t.hub);
+  await out.endpoints.create('default', { url: `http://127.0.0.1:${port}/hook`, eventTypes: ['listened.*'] });
+  const ev = (type: string) => ({ tenantId: 'default', type, provider: 'test', occurredAt: Date.now(), data: {}, raw: null });
+
+  it('an event no endpoint listens to does not wake them; one with a delivery does, after its commit, and it is delivered at once', async () => {
+    const wake = vi.spyOn(t.hub.queue, 'wake');
+    await t.hub.events.recordNow(ev('ignored.thing'));
+    expect(wake).not.toHaveBeenCalled();
+    const e = await t.hub.events.recordNow(ev('listened.thing'));
+    expect(wake).toHaveBeenCalled();
+    await expect.poll(() => got.some((b) => b.includes(e!.id)), { timeout: 10_000 }).toBe(true);
   });
 });

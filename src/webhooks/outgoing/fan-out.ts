@@ -56,23 +56,25 @@ async function insertChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unknow
 /**
  * The `onRecordMany` hook: the fan-out of several events with one query for their tenants'
  * endpoints and one multi-row insert each for their messages, deliveries and first-attempt jobs.
- * Returns how many deliveries were scheduled.
+ * Answers the ids of the events that got at least one delivery.
  *
  * @example
  * hub.events.onRecordMany((trx, events) => fanOutMany(trx, events, hub.clock.now()).then(() => {}));
  */
-export async function fanOutMany(trx: Trx, events: UnifiedEvent[], now: number): Promise<number> {
-  if (events.length === 0) return 0;
+export async function fanOutMany(trx: Trx, events: UnifiedEvent[], now: number): Promise<string[]> {
+  if (events.length === 0) return [];
   const tenants = [...new Set(events.map((e) => e.tenantId))];
   const rows = await trx.selectFrom('webhook_endpoints').select(['id', 'tenant_id', 'event_types']).where('tenant_id', 'in', tenants).where('enabled', '=', 1).execute();
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) return [];
   const endpoints = rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, patterns: JSON.parse(r.event_types) as string[] }));
   const messages: Insertable<WebhookMessagesTable>[] = [];
   const deliveries: Insertable<WebhookDeliveriesTable>[] = [];
   const jobs: EnqueueOptions[] = [];
+  const fannedOut: string[] = [];
   for (const event of events) {
     const targets = endpoints.filter((e) => e.tenantId === event.tenantId && e.patterns.some((p) => matchesType(p, event.type)));
     if (targets.length === 0) continue;
+    fannedOut.push(event.id);
     const messageId = newId('msg', now);
     messages.push({ id: messageId, tenant_id: event.tenantId, event_id: event.id, event_type: event.type, payload: buildPayload(event), created_at: now });
     for (const e of targets) {
@@ -84,7 +86,7 @@ export async function fanOutMany(trx: Trx, events: UnifiedEvent[], now: number):
   await insertChunks(messages, (chunk) => trx.insertInto('webhook_messages').values(chunk).execute());
   await insertChunks(deliveries, (chunk) => trx.insertInto('webhook_deliveries').values(chunk).execute());
   await insertChunks(jobs, (chunk) => enqueueMany(trx, chunk, now));
-  return deliveries.length;
+  return fannedOut;
 }
 
 /**

@@ -81,11 +81,19 @@ export function installOutgoing(hub: WebhookDeps, options: OutgoingOptions = {})
   };
   installed.set(hub, out);
 
+  // Fan-out commits jobs in the recorder's transaction; the workers wake when an event that got
+  // deliveries is published (after that commit). Waking on every event made a lease per event
+  // when no endpoint listened. Ids of a transaction that rolled back are dropped past 10,000.
+  const awaited = new Set<string>();
   hub.events.onRecordMany(async (trx, events) => {
-    await fanOutMany(trx, events, hub.clock.now());
+    const ids = await fanOutMany(trx, events, hub.clock.now());
+    if (ids.length === 0) return;
+    if (awaited.size > 10_000) awaited.clear();
+    for (const id of ids) awaited.add(id);
   });
-  // Fan-out commits jobs in the recorder's transaction; wake the workers once it is published.
-  hub.events.subscribe(() => hub.queue.wake());
+  hub.events.subscribe((event) => {
+    if (awaited.delete(event.id)) hub.queue.wake();
+  });
   hub.queue.register<DeliverJob>(DELIVER_JOB, (payload, job) => deliverer.handle(payload, job));
   hub.routePlugins.push(outgoingRoutes(out));
 
