@@ -130,13 +130,13 @@ describe.each([
     let open = 0;
     const gates: (() => void)[] = [];
     queue.register('t.gate', () => new Promise<void>((r) => { open++; gates.push(r); }));
-    await store.write((trx) => Promise.all(Array.from({ length: 6 }, (_, i) => enqueue(trx, { type: 't.gate', payload: { i } }))));
+    await store.write((trx) => Promise.all(Array.from({ length: 10 }, (_, i) => enqueue(trx, { type: 't.gate', payload: { i } }))));
     queue.start();
     await expect.poll(() => open).toBe(2);
     const running = await store.db.selectFrom('jobs').select('id').where('status', '=', 'running').execute();
-    expect(running.length).toBe(4); // two running, two leased ahead
+    expect(running.length).toBe(8); // two running, six leased ahead (4 × concurrency), two left
     const stopped = queue.stop();
-    await expect.poll(async () => (await store.db.selectFrom('jobs').select('id').where('status', '=', 'pending').execute()).length).toBe(4);
+    await expect.poll(async () => (await store.db.selectFrom('jobs').select('id').where('status', '=', 'pending').execute()).length).toBe(8);
     for (const g of gates) g();
     await stopped;
     const rows = await store.db.selectFrom('jobs').select(['status', 'attempts', 'locked_by']).orderBy('status').execute();
@@ -210,15 +210,15 @@ describe.each([
       job.release(); // only its commit is left
       return new Promise<void>((resolve, reject) => commits.push({ resolve, reject }));
     });
-    await store.write((trx) => Promise.all(Array.from({ length: 8 }, (_, i) => enqueue(trx, { type: 't.rel', payload: { i } }))));
+    await store.write((trx) => Promise.all(Array.from({ length: 10 }, (_, i) => enqueue(trx, { type: 't.rel', payload: { i } }))));
     queue.start();
-    // Concurrency 2, yet 6 start: running jobs in all are bounded by 3 × concurrency.
-    await expect.poll(() => started).toBe(6);
+    // Concurrency 2, yet 8 start: running jobs in all are bounded by 4 × concurrency.
+    await expect.poll(() => started).toBe(8);
     await new Promise((r) => setTimeout(r, 100));
-    expect(started).toBe(6);
+    expect(started).toBe(8);
     commits.shift()!.reject(new HubError('internal_error', 'commit failed'));
     commits.shift()!.resolve();
-    await expect.poll(() => started).toBe(8);
+    await expect.poll(() => started).toBe(10);
     const stopped = queue.stop();
     let done = false;
     void stopped.then(() => (done = true));
@@ -227,7 +227,7 @@ describe.each([
     for (const c of commits.splice(0)) c.resolve();
     await stopped;
     const rows = await jobsByStatus(store);
-    expect(rows.filter((r) => r.status === 'done')).toHaveLength(7);
+    expect(rows.filter((r) => r.status === 'done')).toHaveLength(9);
     expect(rows.filter((r) => r.status === 'pending' && r.last_error?.includes('commit failed'))).toHaveLength(1); // retry scheduled
   });
 

@@ -46,7 +46,7 @@ export interface JobContext {
   /**
    * Free this job's worker slot for another job while this one only waits for its own commit (a
    * batched write shared with other jobs): the queue still heartbeats it, waits for it on `stop`
-   * and records its outcome as usual. Running jobs in all stay within 3 × concurrency, so a
+   * and records its outcome as usual. Running jobs in all stay within 4 × concurrency, so a
    * stalled store cannot make released jobs pile up.
    */
   release(): void;
@@ -119,7 +119,12 @@ type JobRow = JobsTable;
 
 const DEFAULT_MAX_ATTEMPTS = 8;
 /** Running jobs in all (holding a slot or waiting on their commit), as a multiple of the concurrency. */
-const RELEASED_MAX = 3;
+const RELEASED_MAX = 4;
+/**
+ * Jobs leased ahead plus jobs holding a slot, as a multiple of the concurrency. A lease is a write
+ * (tens of ms on a busy PostgreSQL): with 2× the workers ran dry between leases.
+ */
+const LOOK_AHEAD = 4;
 
 /**
  * Insert a job inside the caller's transaction (so it commits with the record it belongs to).
@@ -222,7 +227,7 @@ export class Queue {
   private readonly running = new Map<string, Promise<unknown>>();
   /** Running jobs that hold a worker slot (not released: see {@link JobContext.release}). */
   private busy = 0;
-  /** Leased ahead (up to `concurrency`), so a finished job's slot refills without waiting for a commit. */
+  /** Leased ahead (up to {@link LOOK_AHEAD} × concurrency with the running ones), so a finished job's slot refills without waiting for a commit. */
   private ready: JobRow[] = [];
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -303,7 +308,7 @@ export class Queue {
   }
 
   private async poll(): Promise<void> {
-    const want = Math.min(2 * this.concurrency - this.busy, RELEASED_MAX * this.concurrency - this.running.size) - this.ready.length;
+    const want = Math.min(LOOK_AHEAD * this.concurrency - this.busy, RELEASED_MAX * this.concurrency - this.running.size) - this.ready.length;
     // Lease in large batches (each lease sorts the due jobs): wait until half the look-ahead is used.
     if (want <= 0 || (want < this.concurrency / 2 && this.ready.length > 0)) return;
     let jobs: JobRow[];

@@ -26,6 +26,8 @@ import { DerivedCache, TurnBatcher } from './batch.js';
 import { postWebhook, type PostOutcome } from './http-post.js';
 import type { EndpointLimits } from './limits.js';
 
+/** Settlement writes in flight at once (see {@link Deliverer.settle}). */
+const SETTLE_WRITES = 2;
 /** An endpoint failing this long without a success is disabled. */
 export const FAILING_DISABLE_MS = 5 * 86_400_000;
 /** Longest `Retry-After` honoured. */
@@ -101,7 +103,12 @@ const ATTEMPTS_SQLITE = `insert into webhook_attempts (${ATTEMPT_COLUMNS.join(',
 export class Deliverer {
   private readonly rows = new TurnBatcher((ids: string[]) => this.loadMany(ids));
   private readonly secrets = new DerivedCache<EndpointSecrets>();
+  /** Settlements gathering for the next write (handed to the store, or waiting for a write to finish). */
   private batch: Pending[] | null = null;
+  /** The batch last handed to the store (it gathers until the store runs it). */
+  private handed: Pending[] | null = null;
+  /** Settlement writes in flight. */
+  private writing = 0;
 
   constructor(private readonly o: DelivererOptions) {}
 
@@ -134,41 +141,51 @@ export class Deliverer {
   /**
    * Write what a job leaves, with the writes of the other jobs settling now, in one group-committed
    * transaction that also completes their queue jobs (so a result and its job commit together). The
-   * job's worker slot is released while it waits (its lease and heartbeat stay).
+   * job's worker slot is released while it waits (its lease and heartbeat stay). At most
+   * {@link SETTLE_WRITES} such writes are in flight: meanwhile the next batch grows, so under load
+   * the batches get larger instead of more numerous (each write costs its round trips and its
+   * fsync whatever its size).
    */
   private settle(settle: Settle, job?: JobContext): Promise<void> {
     // What is left is the shared commit: let the queue start another job meanwhile.
     job?.release();
     return new Promise<void>((resolve, reject) => {
-      if (!this.batch) {
-        const batch: Pending[] = (this.batch = []);
-        this.commit(batch, () => {
-          if (this.batch === batch) this.batch = null; // later settles go to the next batch
-        });
-      }
-      this.batch.push({ settle, job, resolve, reject });
+      (this.batch ??= []).push({ settle, job, resolve, reject });
+      this.flush();
+    });
+  }
+
+  /** Hand the open batch to the store unless enough settlement writes are in flight already. */
+  private flush(): void {
+    const batch = this.batch;
+    if (!batch || this.handed === batch || this.writing >= SETTLE_WRITES) return;
+    this.handed = batch;
+    this.writing++;
+    void this.commit(batch, () => {
+      if (this.batch === batch) this.batch = null; // later settles go to the next batch
+    }).finally(() => {
+      this.writing--;
+      this.flush();
     });
   }
 
   /** Write a batch; when it fails, write each of its items alone so only the bad one fails. */
-  private commit(batch: Pending[], closing = () => {}): void {
+  private async commit(batch: Pending[], closing = () => {}): Promise<void> {
     const recorded: UnifiedEvent[] = [];
-    this.o.store
-      .write(async (trx) => {
+    try {
+      await this.o.store.write(async (trx) => {
         closing();
         recorded.length = 0;
         await this.writeBatch(trx, batch, recorded);
-      })
-      .then(
-        () => {
-          this.o.events.publish(recorded);
-          for (const x of batch) x.resolve();
-        },
-        (err: unknown) => {
-          if (batch.length === 1) return batch[0]!.reject(err);
-          for (const x of batch) this.commit([x]);
-        },
-      );
+      });
+    } catch (err) {
+      closing(); // also when the write failed before running: nothing more may join this batch
+      if (batch.length === 1) return batch[0]!.reject(err);
+      await Promise.all(batch.map((x) => this.commit([x])));
+      return;
+    }
+    this.o.events.publish(recorded);
+    for (const x of batch) x.resolve();
   }
 
   private async writeBatch(trx: Trx, batch: Pending[], recorded: UnifiedEvent[]): Promise<void> {
