@@ -8,7 +8,7 @@
  *   the `feed` command keeps a bounded backlog of deliveries for some seconds.
  *
  * It sends `{ready: {url, pid, …}}`, then answers `{id, cmd}` messages with `{id, result}`:
- * `settle` (wait until no due job is left), `count`, `feed`, `cpu`, `close` (and exits).
+ * `settle` (wait until no due job is left), `count`, `feed`, `cpu`, `mem`, `close` (and exits).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -32,6 +32,8 @@ const commands: Record<string, (args: Record<string, number>) => Promise<unknown
     const u = process.cpuUsage();
     return { us: u.user + u.system };
   },
+  /** process.memoryUsage() in bytes: tells the JS heap from native memory when RSS grows. */
+  mem: async () => ({ ...process.memoryUsage() }),
 };
 
 async function dueJobs(hub: Hub): Promise<number> {
