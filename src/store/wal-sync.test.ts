@@ -90,17 +90,23 @@ describe('SQLite commits are acknowledged only after an fdatasync of the WAL, ru
     expect(sync.calls - before).toBe(1);
   });
 
-  it("runs the next group's statements while the previous group syncs, and starts its own sync at once", async () => {
+  /** Write a, and while its sync is held, write b: both committed, two syncs waiting. */
+  async function twoGroups() {
     const sync = heldSync();
     const s = await open(sync.fn);
     sync.hold();
     const a = s.write((trx) => trx.insertInto('batches').values(row('a')).execute());
     await waitFor(() => sync.waiting === 1);
     const b = s.write((trx) => trx.insertInto('batches').values(row('b')).execute());
-    const bState = settled(b);
     // b commits while a's sync is in flight, and its own sync starts without waiting for a's
     await waitFor(() => sync.waiting === 2);
     expect(await count(s)).toBe(2);
+    return { sync, a, b };
+  }
+
+  it("runs the next group's statements while the previous group syncs, and starts its own sync at once", async () => {
+    const { sync, a, b } = await twoGroups();
+    const bState = settled(b);
     sync.releaseFirst(); // a's sync started before b's COMMIT: it does not cover b
     await a;
     await turn();
@@ -110,13 +116,7 @@ describe('SQLite commits are acknowledged only after an fdatasync of the WAL, ru
   });
 
   it('a sync that ends first covers every commit made before it started, whatever the order', async () => {
-    const sync = heldSync();
-    const s = await open(sync.fn);
-    sync.hold();
-    const a = s.write((trx) => trx.insertInto('batches').values(row('a')).execute());
-    await waitFor(() => sync.waiting === 1);
-    const b = s.write((trx) => trx.insertInto('batches').values(row('b')).execute());
-    await waitFor(() => sync.waiting === 2);
+    const { sync, a, b } = await twoGroups();
     sync.releaseLast(); // b's sync started after a's COMMIT too: both are durable
     await Promise.all([a, b]);
     sync.release();
