@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Selectable } from 'kysely';
+import { bulkInsert } from '../store/bulk-insert.js';
 import type { EventsTable } from '../store/schema.js';
 import type { Store, Trx } from '../store/store.js';
 
@@ -62,6 +63,13 @@ export function rowToEvent(row: Selectable<EventsTable>): UnifiedEvent {
   };
 }
 
+type EventRow = Omit<EventsTable, 'seq'>;
+const insertEvents = bulkInsert<EventRow>(
+  'events',
+  [['id', 'text'], ['tenant_id', 'text'], ['type', 'text'], ['provider', 'text'], ['connection_id', 'text'], ['source_id', 'text'], ['dedupe_key', 'text'], ['occurred_at', 'bigint'], ['received_at', 'bigint'], ['data', 'text'], ['raw', 'text']],
+  'on conflict (provider, dedupe_key) do nothing returning id, seq',
+);
+
 export class EventStore {
   private readonly hooks: RecordHook[] = [];
   private readonly manyHooks: RecordManyHook[] = [];
@@ -100,7 +108,7 @@ export class EventStore {
   async recordMany(trx: Trx, inputs: RecordInput[]): Promise<(UnifiedEvent | null)[]> {
     if (inputs.length === 0) return [];
     const now = this.clock.now();
-    const rows = inputs.map((input) => {
+    const rows = inputs.map((input): EventRow => {
       const id = newId('evt', now);
       return {
         id,
@@ -116,13 +124,8 @@ export class EventStore {
         raw: JSON.stringify(input.raw ?? null),
       };
     });
-    const stored = await trx
-      .insertInto('events')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['provider', 'dedupe_key']).doNothing())
-      .returning(['id', 'seq'])
-      .execute();
-    const seqOf = new Map(stored.map((r) => [r.id, Number(r.seq)]));
+    const stored = await trx.executeQuery<{ id: string; seq: number | string }>(insertEvents(this.store.dialect, rows));
+    const seqOf = new Map(stored.rows.map((r) => [r.id, Number(r.seq)]));
     const out: (UnifiedEvent | null)[] = [];
     const fresh: UnifiedEvent[] = [];
     for (const row of rows) {

@@ -7,7 +7,6 @@
  * (`sources/receiver.ts`). Inbox rows older than the retention period are purged.
  */
 import { createHash } from 'node:crypto';
-import type { Insertable } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import { HubError, toHubError } from '../core/errors.js';
@@ -20,6 +19,7 @@ import type { ProviderCatalog } from '../kit/catalog.js';
 import type { HandshakeReply, InboundEvent, VerifyOutcome, WebhookVerifyInput } from '../kit/inbound.js';
 import { storableHeaders } from '../kit/webhook-verify.js';
 import { completeJobs, enqueueMany, type JobContext, type Queue } from '../queue/queue.js';
+import { bulkInsert } from '../store/bulk-insert.js';
 import type { WebhookInboxTable } from '../store/schema.js';
 import type { Store, Trx } from '../store/store.js';
 import { resolveProviderTarget, type ProviderTarget } from './provider-target.js';
@@ -29,7 +29,12 @@ export const PROCESS_JOB = 'webhook.process';
 /** Most inbox rows one multi-row insert carries. */
 const MAX_INBOX_BATCH = 200;
 
-type InboxRow = Insertable<WebhookInboxTable> & { id: string; received_at: number };
+type InboxRow = WebhookInboxTable;
+const insertInbox = bulkInsert<InboxRow>(
+  'webhook_inbox',
+  [['id', 'text'], ['provider', 'text'], ['connection_id', 'text'], ['tenant_id', 'text'], ['dedupe_key', 'text'], ['headers', 'text'], ['body', 'text'], ['received_at', 'bigint'], ['status', 'text'], ['error', 'text']],
+  'on conflict (provider, dedupe_key) do nothing returning id',
+);
 interface InboxWrite {
   row: InboxRow;
   resolve: (stored: boolean) => void;
@@ -229,12 +234,7 @@ export class WebhookInbox {
   }
 
   private async insertRows(trx: Trx, batch: InboxWrite[]): Promise<Set<string>> {
-    const rows = await trx
-      .insertInto('webhook_inbox')
-      .values(batch.map((w) => w.row))
-      .onConflict((oc) => oc.columns(['provider', 'dedupe_key']).doNothing())
-      .returning('id')
-      .execute();
+    const { rows } = await trx.executeQuery<{ id: string }>(insertInbox(this.o.store.dialect, batch.map((w) => w.row)));
     const ids = new Set(rows.map((r) => r.id));
     const jobs = batch.filter((w) => ids.has(w.row.id)).map((w) => ({ type: PROCESS_JOB, payload: { inboxId: w.row.id }, priority: 1 }));
     await enqueueMany(trx, jobs, Math.min(...batch.map((w) => w.row.received_at)));
