@@ -26,8 +26,11 @@ import { DerivedCache, TurnBatcher } from './batch.js';
 import { postWebhook, type PostOutcome } from './http-post.js';
 import type { EndpointLimits } from './limits.js';
 
-/** Settlement writes in flight at once (see {@link Deliverer.settle}). */
-const SETTLE_WRITES = 2;
+/**
+ * Settlement writes in flight at once (see {@link Deliverer.settle}): SQLite commits one group at a
+ * time anyway; PostgreSQL runs several groups at once (leave one of the store's 5 for the leases).
+ */
+const SETTLE_WRITES = { sqlite: 2, postgres: 4 } as const;
 /** An endpoint failing this long without a success is disabled. */
 export const FAILING_DISABLE_MS = 5 * 86_400_000;
 /** Longest `Retry-After` honoured. */
@@ -142,9 +145,9 @@ export class Deliverer {
    * Write what a job leaves, with the writes of the other jobs settling now, in one group-committed
    * transaction that also completes their queue jobs (so a result and its job commit together). The
    * job's worker slot is released while it waits (its lease and heartbeat stay). At most
-   * {@link SETTLE_WRITES} such writes are in flight: meanwhile the next batch grows, so under load
-   * the batches get larger instead of more numerous (each write costs its round trips and its
-   * fsync whatever its size).
+   * {@link SETTLE_WRITES} such writes (2 on SQLite, 4 on PostgreSQL) are in flight: meanwhile the
+   * next batch grows, so under load the batches get larger instead of more numerous (each write
+   * costs its round trips and its fsync whatever its size).
    */
   private settle(settle: Settle, job?: JobContext): Promise<void> {
     // What is left is the shared commit: let the queue start another job meanwhile.
@@ -158,7 +161,7 @@ export class Deliverer {
   /** Hand the open batch to the store unless enough settlement writes are in flight already. */
   private flush(): void {
     const batch = this.batch;
-    if (!batch || this.handed === batch || this.writing >= SETTLE_WRITES) return;
+    if (!batch || this.handed === batch || this.writing >= SETTLE_WRITES[this.o.store.dialect]) return;
     this.handed = batch;
     this.writing++;
     void this.commit(batch, () => {
