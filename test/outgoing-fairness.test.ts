@@ -62,6 +62,13 @@ describeOnStores(
       expect(maxInFlightSlow).toBeLessThanOrEqual(out.limits.concurrency);
       const succeeded = async () => (await t.hub.store.db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', 'in', [slow.id, fast.id]).where('status', '=', 'succeeded').execute()).length;
       await expect.poll(succeeded, { timeout: 5_000 }).toBe(SLOW + FAST);
+      // One attempt row per delivery, and their jobs completed (none left running or pending).
+      const attempts = await t.hub.store.db.selectFrom('webhook_attempts').select(['delivery_id', 'status_code']).where('endpoint_id', 'in', [slow.id, fast.id]).execute();
+      expect(attempts).toHaveLength(SLOW + FAST);
+      expect(new Set(attempts.map((a) => a.delivery_id)).size).toBe(SLOW + FAST);
+      expect(attempts.every((a) => a.status_code === 204)).toBe(true);
+      const open = async () => (await t.hub.store.db.selectFrom('jobs').select('id').where('type', '=', 'webhook.deliver').where('status', 'in', ['pending', 'running']).execute()).length;
+      await expect.poll(open, { timeout: 5_000 }).toBe(0);
     });
   },
   { SWITCHBOARD_WEBHOOK_ALLOWLIST: '127.0.0.0/8,::1/128' },
