@@ -18,6 +18,8 @@ import { checkTimestamp, headerOf, hmacSha256, matchSecret, noSecretMatched, typ
 const SCHEME = 'Standard Webhooks';
 export const SECRET_PREFIX = 'whsec_';
 
+const keys = new Map<string, Buffer>();
+
 /** `whsec_` followed by standard base64 (the spec's secret format). */
 export const STANDARD_SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
@@ -40,7 +42,14 @@ export function generateSecret(): string {
  * standardWebhooksKey('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw').length // 24
  */
 export function standardWebhooksKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+  // Decoded once per secret (a delivery run signs thousands of times with a few secrets); never modify the answer.
+  let key = keys.get(secret);
+  if (!key) {
+    key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+    if (keys.size >= 1000) keys.delete(keys.keys().next().value!);
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 /**
