@@ -33,11 +33,20 @@ function requestHash(req: FastifyRequest): string {
 }
 
 export function registerIdempotency(app: FastifyInstance, store: Store, clock: Clock): void {
-  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+  // Callback-style hooks: a request without the header (every webhook, most API calls) passes
+  // without a promise; only a keyed POST runs `claim` and `record`.
+  app.addHook('preHandler', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const key = req.headers[HEADER];
-    if (req.method !== 'POST' || typeof key !== 'string' || !req.principal) return;
     // Payments keep their own keys (stored with the payment, sent to the provider): see categories/payments.
-    if (req.routeOptions.config.idempotency === 'service') return;
+    if (req.method !== 'POST' || typeof key !== 'string' || !req.principal || req.routeOptions.config.idempotency === 'service') return done();
+    claim(req, reply, key).then((replied) => {
+      if (!replied) done();
+    }, done);
+  });
+
+  /** Take the key, or answer from the stored response; true when the reply was sent here. */
+  async function claim(req: FastifyRequest, reply: FastifyReply, key: string): Promise<boolean> {
+    if (!req.principal) return false;
     if (key.length < 1 || key.length > 255) {
       throw new HubError('validation_failed', 'Idempotency-Key: must be 1 to 255 characters', { errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 characters' }] });
     }
@@ -62,19 +71,24 @@ export function registerIdempotency(app: FastifyInstance, store: Store, clock: C
     });
     if (outcome.run) {
       req.idempotency = { tenantId, key };
-      return;
+      return false;
     }
     const { row } = outcome;
     if (row.request_hash !== hash) throw new HubError('idempotency_conflict', `Idempotency-Key "${key}" was already used with a different request; use a new key for a new request`);
     if (row.status !== 'done') throw new HubError('idempotency_in_progress', `A request with Idempotency-Key "${key}" is still running; retry in a moment`, { retryAfter: 1 });
-    return reply.code(row.response_status!).header('idempotent-replayed', 'true').type('application/json').send(row.response_body);
+    reply.code(row.response_status!).header('idempotent-replayed', 'true').type('application/json').send(row.response_body);
+    return true;
+  }
+
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const idem = req.idempotency;
+    if (!idem) return done(null, payload);
+    req.idempotency = undefined;
+    record(idem, reply.statusCode, payload).then(() => done(null, payload), (err: Error) => done(err));
   });
 
-  app.addHook('onSend', async (req, reply, payload) => {
-    const idem = req.idempotency;
-    if (!idem) return payload;
-    req.idempotency = undefined;
-    const status = reply.statusCode;
+  /** Store the answer under the key (a 5xx frees the key for a retry). */
+  async function record(idem: { tenantId: string; key: string }, status: number, payload: unknown): Promise<void> {
     await store.write(async (trx) => {
       if (status >= 500) {
         await trx.deleteFrom('idempotency_keys').where('tenant_id', '=', idem.tenantId).where('key', '=', idem.key).execute();
@@ -87,6 +101,5 @@ export function registerIdempotency(app: FastifyInstance, store: Store, clock: C
             .where('key', '=', idem.key)
             .execute();
     });
-    return payload;
-  });
+  }
 }
