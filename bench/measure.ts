@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isUnique, maker, type RequestSpec } from './requests.js';
 
@@ -47,16 +47,16 @@ export function killAll(): void {
 process.once('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (killAll(), process.exit(130)));
 
-/** `node --import tsx <bench file>`: the pid is node's own (RSS sampling reads it). */
-/** `BENCH_CPU_PROF=DIR`: servers under test write a V8 CPU profile into DIR when they stop (read it with bench/profile-summary.ts). */
-function profileFlags(file: string): string[] {
+/**
+ * `node --import tsx <bench file>` (a path relative to bench/, or absolute): the pid is node's own
+ * (RSS sampling reads it). `profile`: with `BENCH_CPU_PROF=DIR` the process (a server under test)
+ * writes a V8 CPU profile into DIR when it stops (read it with bench/profile-summary.ts).
+ */
+export function spawnTs(file: string, args: string[], options: { ipc?: boolean; env?: NodeJS.ProcessEnv; profile?: boolean } = {}): ChildProcess {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir && file === 'server-child.ts' ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
-}
-
-export function spawnTs(file: string, args: string[], options: { ipc?: boolean; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  const flags = options.profile && dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
   return track(
-    spawn(process.execPath, [...profileFlags(file), '--import', 'tsx', join(HERE, file), ...args], {
+    spawn(process.execPath, [...flags, '--import', 'tsx', isAbsolute(file) ? file : join(HERE, file), ...args], {
       stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, ...options.env },
     }),

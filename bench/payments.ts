@@ -12,13 +12,13 @@
  * @example
  * const figures = await benchPayments(); // called from bench/run.ts
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHub, type Hub } from '../src/hub.js';
-import { load, row, track, type Result } from './measure.js';
+import { load, row, type Result } from './measure.js';
+import { startChild } from './server.js';
 import type { RequestSpec } from './requests.js';
 
 export const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 200);
@@ -84,46 +84,8 @@ export async function throughHubVsDirect(name: string, hub: [string, RequestSpec
 
 /** Start `file` (a bench file that calls {@link serveSandboxHub} when run with `child`) as a process of its own. */
 export async function startSandboxHub(file: string): Promise<SandboxHub> {
-  const dir = process.env.BENCH_CPU_PROF;
-  const child: ChildProcess = track(
-    spawn(process.execPath, [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), '--import', 'tsx', file, 'child'], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
-  );
-  const pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
-  let seq = 0;
-  const info = await new Promise<SandboxHubInfo>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file}: the sandbox hub did not start in 120 s`)), 120_000);
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${file}: the sandbox hub exited with ${code} before it was ready`))));
-    child.on('message', (m: { ready?: SandboxHubInfo; id?: number; error?: string }) => {
-      if (m.ready) return clearTimeout(timer), resolve(m.ready);
-      const p = pending.get(m.id!);
-      pending.delete(m.id!);
-      if (m.error) p?.reject(new Error(m.error));
-      else p?.resolve();
-    });
-  });
-  child.on('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`the sandbox hub exited with ${code}`));
-  });
-  const call = (cmd: string) =>
-    new Promise<void>((resolve, reject) => {
-      const id = ++seq;
-      pending.set(id, { resolve, reject });
-      child.send({ id, cmd });
-    });
-  return {
-    info,
-    settle: () => call('settle'),
-    async stop() {
-      if (child.exitCode !== null) return;
-      const gone = new Promise((r) => child.once('exit', r));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      call('close').catch(() => {});
-      await gone;
-      clearTimeout(timer);
-    },
-  };
+  const child = await startChild<SandboxHubInfo>(file, ['child'], `${file}: the sandbox hub`);
+  return { info: child.info, settle: () => child.call('settle'), stop: () => child.stop() };
 }
 
 /** Due (or running) jobs left: webhook processing and the like. */

@@ -25,15 +25,27 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(mode: 'bare' | 'hub' | 'deliveries', opts: { databaseUrl?: string; receiverUrl?: string } = {}): Promise<Server> {
-  const child: ChildProcess = spawnTs('server-child.ts', [mode, JSON.stringify(opts)], { ipc: true });
+/** A process under test driven over IPC: `{ready: info}` first, then `{id, cmd, args}` → `{id, result | error}`. */
+export interface Child<I> {
+  info: I;
+  call<T = Record<string, number>>(cmd: string, args?: Record<string, number>): Promise<T>;
+  /** Ask it to close (SIGKILL after 15 s). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start a bench file (relative to bench/, or absolute) as a server under test in its own process;
+ * `BENCH_CPU_PROF=DIR` makes it write its CPU profile when it stops.
+ */
+export async function startChild<I>(file: string, args: string[], label: string): Promise<Child<I>> {
+  const child: ChildProcess = spawnTs(file, args, { ipc: true, profile: true });
   child.stdout!.resume();
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let seq = 0;
-  const info = await new Promise<ServerInfo>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${mode} server did not start in 120 s`)), 120_000);
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${mode} server exited with ${code} before it was ready`))));
-    child.on('message', (m: { ready?: ServerInfo; id?: number; result?: unknown; error?: string }) => {
+  const info = await new Promise<I>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label} did not start in 120 s`)), 120_000);
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${label} exited with ${code} before it was ready`))));
+    child.on('message', (m: { ready?: I; id?: number; result?: unknown; error?: string }) => {
       if (m.ready) return clearTimeout(timer), resolve(m.ready);
       const p = pending.get(m.id!);
       pending.delete(m.id!);
@@ -42,7 +54,7 @@ export async function startServer(mode: 'bare' | 'hub' | 'deliveries', opts: { d
     });
   });
   child.on('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`${mode} server exited with ${code}`));
+    for (const p of pending.values()) p.reject(new Error(`${label} exited with ${code}`));
   });
   const call = <T>(cmd: string, args?: Record<string, number>) =>
     new Promise<T>((resolve, reject) => {
@@ -52,7 +64,6 @@ export async function startServer(mode: 'bare' | 'hub' | 'deliveries', opts: { d
     });
   return {
     info,
-    rss: () => rssOf(info.pid),
     call,
     async stop() {
       if (child.exitCode !== null) return;
@@ -63,6 +74,11 @@ export async function startServer(mode: 'bare' | 'hub' | 'deliveries', opts: { d
       clearTimeout(timer);
     },
   };
+}
+
+export async function startServer(mode: 'bare' | 'hub' | 'deliveries', opts: { databaseUrl?: string; receiverUrl?: string } = {}): Promise<Server> {
+  const child = await startChild<ServerInfo>('server-child.ts', [mode, JSON.stringify(opts)], `${mode} server`);
+  return { ...child, rss: () => rssOf(child.info.pid) };
 }
 
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
