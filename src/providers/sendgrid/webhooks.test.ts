@@ -1,4 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import eventwebhook from '@sendgrid/eventwebhook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { startSendgridEmulator, type SendgridEmulator } from './emulator/server.
 import { sendgrid } from './index.js';
 import { sendgridManifest } from './manifest.js';
 import { parseSendgridEvents, verifySendgridWebhook } from './webhooks.js';
+import { captureServer, type Captured } from '../../../test/helpers/capture-server.js';
 import { refusal } from '../../../test/helpers/hub-error.js';
 
 const { EventWebhook } = eventwebhook;
@@ -35,10 +35,6 @@ const VECTOR = {
     ]) + '\r\n',
 };
 
-interface Captured {
-  body: Buffer;
-  headers: IncomingHttpHeaders;
-}
 
 const library = (publicKey: string, payload: Buffer | string, signature: string, timestamp: string): boolean => {
   const ew = new EventWebhook();
@@ -51,27 +47,18 @@ const ours = (rawBody: Buffer, headers: Record<string, string | undefined>, secr
 
 describe('SendGrid Event Webhook: emulator, our verifier and SendGrid’s library', () => {
   let emulator: SendgridEmulator;
-  let receiver: Server;
-  const captured: Captured[] = [];
+  let receiver: Awaited<ReturnType<typeof captureServer>>;
+  let captured: Captured[];
   let sent: { providerMessageId: string };
   let post: Captured;
   let headers: Record<string, string | undefined>;
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        captured.push({ body: Buffer.concat(chunks), headers: req.headers });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const address = receiver.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
+    receiver = await captureServer();
+    captured = receiver.captured;
 
     emulator = await startSendgridEmulator({ eventDelayMs: 5 });
-    emulator.setWebhookTarget(`http://127.0.0.1:${address.port}/webhooks/sendgrid`);
+    emulator.setWebhookTarget(`${receiver.url}/webhooks/sendgrid`);
     const connection = { id: 'c', tenantId: 't', provider: 'sendgrid', mode: 'sandbox' as const, baseUrl: emulator.url, credentials: emulator.credentials };
     const email = sendgrid.email!({
       connection,
@@ -96,7 +83,7 @@ describe('SendGrid Event Webhook: emulator, our verifier and SendGrid’s librar
   });
   afterAll(async () => {
     await emulator.close();
-    await new Promise((resolve) => receiver.close(resolve));
+    await receiver.close();
   });
 
   it('posts a batch that SendGrid’s library and our verifier both accept', () => {

@@ -1,6 +1,5 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { captureServer } from '../../../../test/helpers/capture-server.js';
 import { sendgridCredentials } from '../manifest.js';
 import { parseSendgridEvents, parseSendgridPublicKey, SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, verifySendgridWebhook } from '../webhooks.js';
 import { startSendgridEmulator, type SendgridEmulator } from './server.js';
@@ -137,19 +136,11 @@ describe('SendGrid emulator wire format', () => {
   });
 
   it('posts the events of every message accepted within one window as one signed batch, as SendGrid batches them', async () => {
-    const captured: { body: Buffer; headers: Record<string, string | string[] | undefined> }[] = [];
-    const receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        captured.push({ body: Buffer.concat(chunks), headers: req.headers });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const sink = await captureServer();
+    const { captured } = sink;
     const batching = await startSendgridEmulator({ eventDelayMs: 200 });
     try {
-      batching.setWebhookTarget(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/sendgrid`);
+      batching.setWebhookTarget(`${sink.url}/webhooks/sendgrid`);
       const send = (to: string) =>
         fetch(`${batching.url}/v3/mail/send`, {
           method: 'POST',
@@ -177,7 +168,7 @@ describe('SendGrid emulator wire format', () => {
       expect(parseSendgridEvents(captured[1]!.body).map((e) => e.data.recipient)).toEqual(['c@example.com', 'c@example.com']);
     } finally {
       await batching.close();
-      await new Promise((resolve) => receiver.close(resolve));
+      await sink.close();
     }
   });
 });
