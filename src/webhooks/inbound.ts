@@ -21,7 +21,7 @@ import { storableHeaders } from '../kit/webhook-verify.js';
 import { completeJobs, enqueueMany, type JobContext, type Queue } from '../queue/queue.js';
 import { bulkInsert } from '../store/bulk-insert.js';
 import type { WebhookInboxTable } from '../store/schema.js';
-import type { Store, Trx } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { resolveProviderTarget, type ProviderTarget } from './provider-target.js';
 import { publicUrlOf } from './public-url.js';
 
@@ -35,11 +35,6 @@ const insertInbox = bulkInsert<InboxRow>(
   [['id', 'text'], ['provider', 'text'], ['connection_id', 'text'], ['tenant_id', 'text'], ['dedupe_key', 'text'], ['headers', 'text'], ['body', 'text'], ['received_at', 'bigint'], ['status', 'text'], ['error', 'text']],
   'on conflict (provider, dedupe_key) do nothing returning id',
 );
-interface InboxWrite {
-  row: InboxRow;
-  resolve: (stored: boolean) => void;
-  reject: (err: unknown) => void;
-}
 const METRIC = 'switchboard_webhooks_received_total';
 
 type Headers = Record<string, string | undefined>;
@@ -105,7 +100,6 @@ export class WebhookInbox {
   private readonly received: Counter<'provider' | 'outcome'>;
   private events?: EventStore;
   private sources?: SourceResolver;
-  private inboxBatch: InboxWrite[] = [];
 
   constructor(private readonly o: InboundOptions) {
     this.received = (o.registry.getSingleMetric(METRIC) as Counter<'provider' | 'outcome'> | undefined) ?? new Counter({
@@ -214,32 +208,17 @@ export class WebhookInbox {
    * carries two statements instead of two per request. Resolves after the commit; a batch that
    * fails is retried row by row, so a bad row fails alone.
    */
-  private insertInbox(row: InboxRow): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      if (this.inboxBatch.push({ row, resolve, reject }) === 1) setImmediate(() => this.flushInbox());
-    });
-  }
-
-  private flushInbox(): void {
-    const batch = this.inboxBatch.splice(0, MAX_INBOX_BATCH);
-    if (this.inboxBatch.length > 0) setImmediate(() => this.flushInbox());
-    const settle = (part: InboxWrite[], ids: Set<string>) => part.forEach((w) => w.resolve(ids.has(w.row.id)));
-    this.o.store.write((trx) => this.insertRows(trx, batch)).then(
-      (ids) => settle(batch, ids),
-      (err: unknown) => {
-        if (batch.length === 1) return batch[0]!.reject(err);
-        for (const w of batch) this.o.store.write((trx) => this.insertRows(trx, [w])).then((ids) => settle([w], ids), w.reject);
-      },
-    );
-  }
-
-  private async insertRows(trx: Trx, batch: InboxWrite[]): Promise<Set<string>> {
-    const { rows } = await trx.executeQuery<{ id: string }>(insertInbox(this.o.store.dialect, batch.map((w) => w.row)));
-    const ids = new Set(rows.map((r) => r.id));
-    const jobs = batch.filter((w) => ids.has(w.row.id)).map((w) => ({ type: PROCESS_JOB, payload: { inboxId: w.row.id }, priority: 1 }));
-    await enqueueMany(trx, jobs, Math.min(...batch.map((w) => w.row.received_at)));
-    return ids;
-  }
+  private readonly insertInbox = turnBatch(
+    (rows: InboxRow[]) =>
+      this.o.store.write(async (trx) => {
+        const stored = await trx.executeQuery<{ id: string }>(insertInbox(this.o.store.dialect, rows));
+        const ids = new Set(stored.rows.map((r) => r.id));
+        const jobs = rows.filter((r) => ids.has(r.id)).map((r) => ({ type: PROCESS_JOB, payload: { inboxId: r.id }, priority: 1 }));
+        await enqueueMany(trx, jobs, Math.min(...rows.map((r) => r.received_at)));
+        return rows.map((r) => ids.has(r.id));
+      }),
+    { max: MAX_INBOX_BATCH, alone: true },
+  );
 
   /** The signed part was seen before with another body: a replay with altered content. */
   private async refuseReplay(t: ProviderTarget, now: number): Promise<never> {
@@ -306,7 +285,7 @@ export class WebhookInbox {
     }
     this.o.logger.debug({ rows: items.length, groups: groups.size, failed: failed.size }, 'webhooks processed');
     return ids.map((id) => failed.get(id) ?? null);
-  }, 200);
+  }, { max: 200 });
 
   private async process(inboxId: string, job: JobContext): Promise<void> {
     const err = await this.processRows({ inboxId, job });

@@ -47,29 +47,19 @@ export function sourceResolver(deps: SourceTargetDeps): SourceResolver {
   };
 }
 
-type Recorded = UnifiedEvent | null | { failed: unknown };
-
 /**
  * The events of one event-loop turn recorded with one write (one multi-row insert), published
  * after its commit; should that write fail, each is recorded alone so a bad one fails alone.
  */
 function recorder(deps: SourceTargetDeps): (input: RecordInput) => Promise<UnifiedEvent | null> {
-  const batch = turnBatch(async (inputs: RecordInput[]): Promise<Recorded[]> => {
-    let out: Recorded[];
-    try {
-      out = await deps.store.write((trx) => deps.events.recordMany(trx, inputs));
-    } catch (err) {
-      if (inputs.length === 1) return [{ failed: err }];
-      out = await Promise.all(inputs.map((i) => deps.store.write((trx) => deps.events.record(trx, i)).catch((e: unknown) => ({ failed: e }))));
-    }
-    deps.events.publish(out.filter((e): e is UnifiedEvent => e !== null && !('failed' in e)));
-    return out;
-  }, 200);
-  return async (input) => {
-    const r = await batch(input);
-    if (r && 'failed' in r) throw r.failed;
-    return r;
-  };
+  return turnBatch(
+    async (inputs: RecordInput[]) => {
+      const out = await deps.store.write((trx) => deps.events.recordMany(trx, inputs));
+      deps.events.publish(out.filter((e): e is UnifiedEvent => e !== null));
+      return out;
+    },
+    { max: 200, alone: true },
+  );
 }
 
 /** One source as an {@link InboundTarget}. */
