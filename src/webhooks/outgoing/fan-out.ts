@@ -35,15 +35,21 @@ export function buildPayload(event: Pick<UnifiedEvent, 'id' | 'type' | 'occurred
   return JSON.stringify({ id: event.id, type: event.type, timestamp: event.occurredAt, data });
 }
 
+/** A new delivery of `messageId` to `endpointId` and the job of its first attempt, as rows to insert. */
+function firstAttempt(messageId: string, endpointId: string, now: number, runAt = now): { delivery: Insertable<WebhookDeliveriesTable> & { id: string }; job: EnqueueOptions } {
+  const id = newId('dlv', now);
+  return {
+    delivery: { id, message_id: messageId, endpoint_id: endpointId, status: 'pending', attempts: 0, next_attempt_at: runAt, last_status: null, created_at: now, updated_at: now },
+    job: { type: DELIVER_JOB, payload: { d: id, a: 1, s: 0 } satisfies DeliverJob, runAt, maxAttempts: DELIVER_JOB_MAX_RUNS },
+  };
+}
+
 /** Insert one delivery of `messageId` to `endpointId` and the job of its first attempt. */
 export async function scheduleDelivery(trx: Trx, messageId: string, endpointId: string, now: number, runAt = now): Promise<string> {
-  const id = newId('dlv', now);
-  await trx
-    .insertInto('webhook_deliveries')
-    .values({ id, message_id: messageId, endpoint_id: endpointId, status: 'pending', attempts: 0, next_attempt_at: runAt, last_status: null, created_at: now, updated_at: now })
-    .execute();
-  await enqueue(trx, { type: DELIVER_JOB, payload: { d: id, a: 1, s: 0 } satisfies DeliverJob, runAt, maxAttempts: DELIVER_JOB_MAX_RUNS }, now);
-  return id;
+  const { delivery, job } = firstAttempt(messageId, endpointId, now, runAt);
+  await trx.insertInto('webhook_deliveries').values(delivery).execute();
+  await enqueue(trx, job, now);
+  return delivery.id;
 }
 
 /** Rows per multi-row insert (within SQLite's and PostgreSQL's bound-parameter limits). */
@@ -78,9 +84,9 @@ export async function fanOutMany(trx: Trx, events: UnifiedEvent[], now: number):
     const messageId = newId('msg', now);
     messages.push({ id: messageId, tenant_id: event.tenantId, event_id: event.id, event_type: event.type, payload: buildPayload(event), created_at: now });
     for (const e of targets) {
-      const id = newId('dlv', now);
-      deliveries.push({ id, message_id: messageId, endpoint_id: e.id, status: 'pending', attempts: 0, next_attempt_at: now, last_status: null, created_at: now, updated_at: now });
-      jobs.push({ type: DELIVER_JOB, payload: { d: id, a: 1, s: 0 } satisfies DeliverJob, runAt: now, maxAttempts: DELIVER_JOB_MAX_RUNS });
+      const { delivery, job } = firstAttempt(messageId, e.id, now);
+      deliveries.push(delivery);
+      jobs.push(job);
     }
   }
   await insertChunks(messages, (chunk) => trx.insertInto('webhook_messages').values(chunk).execute());
