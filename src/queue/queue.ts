@@ -331,18 +331,19 @@ export class Queue {
       if ((job.lease_until ?? 0) - this.clock.now() < this.leaseMs / 2) continue;
       let held = true;
       this.busy++;
-      const release = () => {
-        if (!held) return;
+      /** Give the slot back once; true when this call gave it. */
+      const free = () => {
+        if (!held) return false;
         held = false;
         this.busy--;
-        this.wake();
+        return true;
+      };
+      const release = () => {
+        if (free()) this.wake();
       };
       const p = this.run(job, release).finally(() => {
         this.running.delete(job.id);
-        if (held) {
-          held = false;
-          this.busy--;
-        }
+        free();
         this.wake();
       });
       this.running.set(job.id, p);

@@ -33,7 +33,6 @@ const step = () => {
 };
 const timer = setInterval(step, workerData.intervalMs);
 parentPort.on('message', (m) => {
-  if (m === 'checkpoint') step();
   if (m === 'stop') { stopped = true; clearInterval(timer); db.close(); parentPort.close(); }
 });
 parentPort.postMessage('ready');

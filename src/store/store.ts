@@ -104,7 +104,7 @@ export class Store {
         this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
       } else {
         // FULL minus the fsync inside COMMIT, which wal-sync.ts does on the thread pool before a
-        // write resolves (see there); `syncWal()` goes back to FULL if the WAL cannot be opened.
+        // write resolves (see there); `openWal()` goes back to FULL if the WAL cannot be opened.
         sqlite.pragma('synchronous = NORMAL');
         this.wal = new WalSync(`${file}-wal`, options.syncWal);
         this.db = new Kysely<Database>({ dialect: durableSqliteDialect(sqlite, this.wal) });

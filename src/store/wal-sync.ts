@@ -123,9 +123,12 @@ function readOnly(query: CompiledQuery): boolean {
  */
 export function durableSqliteDialect(sqlite: SQLite.Database, wal: WalSync): SqliteDialect {
   class Durable extends SqliteDriver {
+    /** SQLite has one connection: wrapped once, on first use. */
+    private wrapped: DatabaseConnection | undefined;
+
     override async acquireConnection(): Promise<DatabaseConnection> {
       const inner = await super.acquireConnection();
-      return {
+      return (this.wrapped ??= {
         async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
           const result = await inner.executeQuery<R>(query);
           if (sqlite.inTransaction || readOnly(query)) return result;
@@ -136,7 +139,7 @@ export function durableSqliteDialect(sqlite: SQLite.Database, wal: WalSync): Sql
           return result;
         },
         streamQuery: inner.streamQuery.bind(inner),
-      };
+      });
     }
   }
   return new (class extends SqliteDialect {

@@ -137,7 +137,6 @@ export class SourceStore {
     const next = { ...row, name: v.name ?? row.name, header: v.header?.toLowerCase() ?? row.header, encoding: v.encoding ?? row.encoding, updated_at: this.clock.now() };
     checkScheme(scheme, { secrets: v.secrets, header: next.header }, v);
     if (v.secrets) next.secrets = this.vault.seal({ secrets: v.secrets }, context(id));
-    this.opened.delete(id);
     await this.store.write((trx) =>
       trx.updateTable('webhook_sources').set({ name: next.name, header: next.header, encoding: next.encoding, secrets: next.secrets, updated_at: next.updated_at }).where('id', '=', id).where('tenant_id', '=', tenantId).execute(),
     );
