@@ -18,27 +18,24 @@ export interface ServerInfo {
   dialect?: string;
 }
 
-export interface Server {
-  info: ServerInfo;
-  rss(): number;
-  call<T = Record<string, number>>(cmd: string, args?: Record<string, number>): Promise<T>;
-  stop(): Promise<void>;
-}
-
 /** A process under test driven over IPC: `{ready: info}` first, then `{id, cmd, args}` → `{id, result | error}`. */
 export interface Child<I> {
   info: I;
-  call<T = Record<string, number>>(cmd: string, args?: Record<string, number>): Promise<T>;
+  call<T = Record<string, number>>(cmd: string, args?: Record<string, unknown>): Promise<T>;
   /** Ask it to close (SIGKILL after 15 s). */
   stop(): Promise<void>;
+}
+
+export interface Server extends Child<ServerInfo> {
+  rss(): number;
 }
 
 /**
  * Start a bench file (relative to bench/, or absolute) as a server under test in its own process;
  * `BENCH_CPU_PROF=DIR` makes it write its CPU profile when it stops.
  */
-export async function startChild<I>(file: string, args: string[], label: string): Promise<Child<I>> {
-  const child: ChildProcess = spawnTs(file, args, { ipc: true, profile: true });
+export async function startChild<I>(file: string, args: string[], label: string, options: { profile?: boolean } = {}): Promise<Child<I>> {
+  const child: ChildProcess = spawnTs(file, args, { ipc: true, profile: options.profile ?? true });
   child.stdout!.resume();
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let seq = 0;
@@ -56,7 +53,7 @@ export async function startChild<I>(file: string, args: string[], label: string)
   child.on('exit', (code) => {
     for (const p of pending.values()) p.reject(new Error(`${label} exited with ${code}`));
   });
-  const call = <T>(cmd: string, args?: Record<string, number>) =>
+  const call = <T>(cmd: string, args: Record<string, unknown> = {}) =>
     new Promise<T>((resolve, reject) => {
       const id = ++seq;
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

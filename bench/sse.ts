@@ -15,7 +15,6 @@
  * @example
  * await benchSse({ subscribers: 100, events: 2000 }); // called by bench/run.ts
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, get, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,56 +22,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newId } from '../src/core/ids.js';
-import { track } from './measure.js';
+import { startChild } from './server.js';
 
 const THIS = fileURLToPath(import.meta.url);
 const now = () => performance.timeOrigin + performance.now();
 
 // ---------------------------------------------------------------- child process plumbing
 
-interface Child {
-  ready: Record<string, unknown>;
-  call<T>(cmd: string, args?: Record<string, unknown>): Promise<T>;
-  stop(): Promise<void>;
-}
-
-/** `node --import tsx bench/sse.ts <mode> <json>` with IPC. */
-async function child(mode: 'server' | 'subscribers', args: string[]): Promise<Child> {
-  const proc: ChildProcess = track(spawn(process.execPath, ['--import', 'tsx', THIS, mode, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  let seq = 0;
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sse ${mode} did not start in 120 s`)), 120_000);
-    proc.once('exit', (code) => (clearTimeout(timer), reject(new Error(`sse ${mode} exited with ${code} before it was ready`))));
-    proc.on('message', (m: { ready?: Record<string, unknown>; id?: number; result?: unknown; error?: string }) => {
-      if (m.ready) return clearTimeout(timer), resolve(m.ready);
-      const p = pending.get(m.id!);
-      pending.delete(m.id!);
-      if (m.error) p?.reject(new Error(m.error));
-      else p?.resolve(m.result);
-    });
-  });
-  proc.on('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`sse ${mode} exited with ${code}`));
-  });
-  return {
-    ready,
-    call: <T>(cmd: string, a: Record<string, unknown> = {}) =>
-      new Promise<T>((resolve, reject) => {
-        const id = ++seq;
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        proc.send({ id, cmd, args: a });
-      }),
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const gone = new Promise((r) => proc.once('exit', r));
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      proc.send({ id: ++seq, cmd: 'close', args: {} });
-      await gone;
-      clearTimeout(timer);
-    },
-  };
-}
+/** `node --import tsx bench/sse.ts <mode> <json>` with IPC (it profiles its own timed window, see {@link profiler}). */
+const child = (mode: 'server' | 'subscribers', args: string[]) => startChild<Record<string, unknown>>(THIS, [mode, ...args], `sse ${mode}`, { profile: false });
 
 /** `BENCH_CPU_PROF=DIR`: profile the timed window of a server (started by `go`, written by `profile`). */
 async function profiler(kind: string): Promise<{ start(): Promise<void>; stop(): Promise<void> }> {
@@ -290,7 +248,7 @@ async function run(kind: 'bare' | 'bare-batched' | 'hub', subscribers: number, e
   const subs = await child('subscribers', []);
   const cpu = async () => Promise.all([server.call<{ ms: number }>('cpu'), subs.call<{ ms: number }>('cpu')]);
   try {
-    await subs.call('open', { url: server.ready.url, headers: server.ready.headers, n: subscribers });
+    await subs.call('open', { url: server.info.url, headers: server.info.headers, n: subscribers });
     if (kind !== 'hub') while ((await server.call<{ n: number }>('clients')).n < subscribers) await new Promise((r) => setTimeout(r, 10));
     const [s0, c0] = await cpu();
     const done = subs.call<{ at: number }>('wait', { events });
