@@ -2,7 +2,7 @@
  * The import rules of ARCHITECTURE.md, as ESLint `no-restricted-imports` settings: each folder of
  * src/ names the folders it must not import. Lower layers never import higher ones:
  *
- *   core → store → queue · vault · transport → kit → connections · routing → events → webhooks
+ *   core → store → queue · vault · transport → kit → oauth → connections · routing → events → webhooks
  *        → categories → providers (vendor folders) → server → hub.ts → cli
  *
  * (`a → b`: b may import a.) Tests are exempt: they wire whole hubs on purpose.
@@ -14,10 +14,11 @@ const above = (...names) => [...names.map(folder), hubFile];
 
 /** Folder glob → forbidden import patterns. */
 export const boundaries = {
-  'src/core/**': above('store', 'queue', 'vault', 'transport', 'kit', 'connections', 'routing', 'events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
-  'src/store/**': above('queue', 'vault', 'transport', 'kit', 'connections', 'routing', 'events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
-  'src/{queue,vault,transport}/**': above('kit', 'connections', 'routing', 'events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
-  'src/kit/**': above('connections', 'routing', 'events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
+  'src/core/**': above('store', 'queue', 'vault', 'transport', 'kit', 'oauth', 'connections', 'routing', 'events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
+  'src/store/**': above('queue', 'vault', 'transport', 'kit', 'oauth', 'connections', 'routing', 'events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
+  'src/{queue,vault,transport}/**': above('kit', 'oauth', 'connections', 'routing', 'events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
+  'src/kit/**': above('oauth', 'connections', 'routing', 'events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
+  'src/oauth/**': above('connections', 'routing', 'events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
   'src/{connections,routing}/**': above('events', 'webhooks', 'categories', 'providers', 'server', 'cli'),
   'src/events/**': above('webhooks', 'categories', 'providers', 'server', 'cli'),
   'src/webhooks/**': above('categories', 'providers', 'server', 'cli'),
