@@ -1,6 +1,6 @@
 /**
- * What every benchmark shares: load from a process of its own (wrk when on PATH, else autocannon
- * in a child process; autocannon always for a fixed offered rate, which wrk cannot hold), one
+ * What every benchmark shares: load from a process of its own (full speed: wrk when on PATH, else
+ * autocannon in a child process; a fixed offered rate: `paced-child.ts`, open loop), one
  * printed row of ratios against a baseline measured in the same run, and the bookkeeping that
  * kills every spawned process at the end, also on error.
  */
@@ -23,14 +23,14 @@ export interface Result {
   non2xx: number;
   /** Requests sent in all; `reused` when wrk cycled through its pre-made unique requests. */
   requests?: number;
-  tool?: 'wrk' | 'autocannon';
+  tool?: 'wrk' | 'autocannon' | 'paced';
   reused?: boolean;
 }
 
 export interface LoadOptions {
   seconds?: number;
   connections?: number;
-  /** A fixed offered rate in req/s for the whole run (autocannon `overallRate`). */
+  /** A fixed offered rate in req/s, evenly spaced, open loop (`paced-child.ts`). */
   rate?: number;
 }
 
@@ -119,7 +119,7 @@ async function wrk(origin: string, spec: RequestSpec, seconds: number, connectio
 
 /**
  * Load `origin` with requests of `spec` from a separate process: wrk at full speed when installed,
- * else autocannon in a child process; autocannon for a fixed `rate`.
+ * else autocannon in a child process; a fixed `rate` evenly spaced from `paced-child.ts`.
  *
  * @example
  * await load('http://127.0.0.1:3000', { kind: 'static', method: 'GET', path: '/health' }, { rate: 2000 });
@@ -128,7 +128,7 @@ export async function load(origin: string, spec: RequestSpec, options: LoadOptio
   const seconds = options.seconds ?? SECONDS;
   const connections = options.connections ?? CONNECTIONS;
   if (!options.rate && wrkAvailable()) return wrk(origin, spec, seconds, connections);
-  const child = spawnTs('load-child.ts', [JSON.stringify({ origin, spec, connections, seconds, rate: options.rate })]);
+  const child = spawnTs(options.rate ? 'paced-child.ts' : 'load-child.ts', [JSON.stringify({ origin, spec, connections, seconds, rate: options.rate })]);
   const out = await output(child, (seconds + 60) * 1000);
   return JSON.parse(out.trim().split('\n').pop()!) as Result;
 }
