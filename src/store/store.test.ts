@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, postgresFixture, sqliteFixture, type StoreFixture } from '../../test/helpers/stores.js';
 import type { Store } from './store.js';
@@ -36,6 +37,22 @@ describe.each([
     expect(await Promise.all(writes)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     const rows = await store.db.selectFrom('batches').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(rows.n)).toBe(50);
+  });
+
+  it.skipIf(skip)('durable: false writes commit and are read back; on PostgreSQL a group of only those commits without waiting for the WAL flush', async () => {
+    const setting = (trx: Parameters<Parameters<Store['write']>[0]>[0]) =>
+      dialect === 'postgres' ? sql<{ s: string }>`select current_setting('synchronous_commit') as s`.execute(trx).then((r) => r.rows[0]!.s) : Promise.resolve('n/a');
+    const early = await Promise.all([1, 2].map((i) => store.write(async (trx) => {
+      await trx.insertInto('batches').values({ id: `nd${i}`, tenant_id: 't', type: 'x', total: i, meta: '{}', created_at: 1 }).execute();
+      return setting(trx);
+    }, { durable: false })));
+    const durable = await store.write((trx) => setting(trx));
+    if (dialect === 'postgres') {
+      expect(early).toEqual(['off', 'off']);
+      expect(durable).toBe('on');
+    }
+    const ids = (await store.db.selectFrom('batches').select('id').where('id', 'in', ['nd1', 'nd2']).execute()).map((r) => r.id).sort();
+    expect(ids).toEqual(['nd1', 'nd2']);
   });
 
   it.skipIf(skip)('a failing write fails alone; the rest of its group commits', async () => {

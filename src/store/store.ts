@@ -40,6 +40,8 @@ export interface StoreOptions {
 
 interface PendingWrite {
   fn: (trx: Trx) => Promise<unknown>;
+  /** Resolve at COMMIT, not after the fsync (see {@link WriteOptions.durable}). */
+  atCommit: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -151,14 +153,14 @@ export class Store {
 
   /**
    * Run `fn` in a transaction shared with the other writes of this moment (group commit), and
-   * resolve once that transaction is durably committed.
+   * resolve once that transaction is durably committed (or, with `durable: false`, committed).
    *
    * `fn` must only touch the database (it may be run a second time, alone, if another write of
    * its group fails) and should use `onConflict(...doNothing())` for expected duplicates.
    */
-  write<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+  write<T>(fn: (trx: Trx) => Promise<T>, options?: WriteOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.push({ fn, atCommit: options?.durable === false, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -229,6 +231,8 @@ export class Store {
       results = await this.db.transaction().execute(async (trx) => {
         if (!early) group = this.pending.splice(0, this.maxBatch);
         if (group.length === 0) throw NOTHING_TO_DO; // another group took them: roll back, nothing to sync
+        // PostgreSQL flushes its WAL inside COMMIT; a group that waits for no flush skips it.
+        if (this.dialect === 'postgres' && group.every((op) => op.atCommit)) await sql`set local synchronous_commit = off`.execute(trx);
         const out: unknown[] = [];
         for (const op of group) out.push(await op.fn(trx));
         return out;
@@ -248,17 +252,31 @@ export class Store {
       }
       return;
     }
+    group.forEach((op, i) => op.atCommit && op.resolve(results[i]));
+    if (group.every((op) => op.atCommit)) return;
     try {
       await this.wal?.durable();
     } catch (err) {
-      for (const op of group) op.reject(err); // committed but not known to be on disk: never acknowledged
+      for (const op of group) if (!op.atCommit) op.reject(err); // committed but not known to be on disk: never acknowledged
       return;
     }
-    group.forEach((op, i) => op.resolve(results[i]));
+    group.forEach((op, i) => !op.atCommit && op.resolve(results[i]));
   }
 }
 
 const NOTHING_TO_DO = Symbol('no pending writes');
+
+export interface WriteOptions {
+  /**
+   * `false`: resolve once committed, without waiting for the fsync (SQLite: the WAL's fdatasync;
+   * PostgreSQL: `synchronous_commit = off` for a group of such writes only). The write survives a
+   * crash of this process (kill -9) at once, and a power loss once the next durable write or sync
+   * completes. Only for a write nobody is told about before a later durable write resolves: the
+   * row a send records before calling the provider, whose answer is acknowledged after a durable
+   * write (the fsync that one waits for covers every earlier commit).
+   */
+  durable?: boolean;
+}
 
 /**
  * Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep the prepared

@@ -152,4 +152,23 @@ describe('SQLite commits are acknowledged only after an fdatasync of the WAL, ru
     expect(await count(s)).toBe(3);
     await expect(s.write((trx) => trx.insertInto('batches').values(row('later')).execute())).rejects.toThrow(/fdatasync/);
   });
+
+  it('a write with durable: false resolves at its COMMIT; the next durable write waits for a sync that covers both', async () => {
+    const sync = heldSync();
+    const s = await open(sync.fn);
+    sync.hold();
+    const before = sync.calls;
+    await s.write((trx) => trx.insertInto('batches').values(row('early')).execute(), { durable: false }); // resolves with its sync held
+    expect(await count(s)).toBe(1);
+    const later = s.write((trx) => trx.insertInto('batches').values(row('acked')).execute());
+    const state = settled(later);
+    await waitFor(() => sync.waiting >= 1);
+    await turn();
+    expect(state.done).toBe(false);
+    sync.release();
+    await later;
+    // every sync started before 'acked' committed has ended, and the last one started after it: both rows are on disk
+    expect(sync.calls - before).toBeGreaterThanOrEqual(1);
+  });
 });
+

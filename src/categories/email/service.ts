@@ -88,10 +88,13 @@ export class EmailService {
     await this.suppressions.assertNone(tenantId, [...v.to, ...(v.cc ?? []), ...(v.bcc ?? [])]);
     const queued = v.async === true || v.sendAt !== undefined;
     const now = this.o.clock.now();
+    // A queued send is acknowledged now: durable first. A synchronous one is acknowledged after the
+    // write recording the provider's answer, whose fsync covers this commit too; until then this
+    // row and its recovery job survive a crash of the process (kill -9), not yet a power loss.
     const jobId = await this.o.store.write(async (trx) => {
       await insertMessage(trx, tenantId, message, queued ? 'queued' : 'sending', now, { sendAt: v.sendAt });
       return enqueue(trx, { type: SEND_JOB, payload: { messageId: id }, runAt: queued ? (v.sendAt ?? now) : now + RECOVERY_DELAY_MS }, now);
-    });
+    }, { durable: queued });
     if (queued) {
       this.o.queue.wake();
       return { id, status: 'queued' };
