@@ -53,6 +53,7 @@ export const CORE_ERROR_CODES = {
   circuit_open: errorCode(503, true, true, 'The circuit breaker of this provider is open after repeated failures.'),
   all_providers_failed: errorCode(502, true, false, 'Every provider of the chain failed; `causes` lists why.'),
   connection_inactive: errorCode(409, false, true, 'The connection is disabled or needs a user to sign in again (`details.status`); another provider of the chain may be tried.'),
+  oauth_invalid_grant: errorCode(409, false, true, 'The provider refused the authorization code or refresh token (expired, revoked, already used): the user must connect the account again; the connection is `needs_reauth`.'),
   not_configured: errorCode(503, false, true, 'The provider is not configured and has no sandbox.'),
   webhook_signature_missing: errorCode(401, false, false, 'The webhook request carries no signature header.'),
   webhook_signature_invalid: errorCode(401, false, false, 'The webhook signature does not match the raw body and a configured secret.'),

@@ -16,6 +16,8 @@ export interface TokenSet {
   scopes?: string[];
   /** `Bearer` unless the provider says otherwise. */
   tokenType?: string;
+  /** Epoch ms when the provider issued `accessToken` (the last exchange or refresh). */
+  obtainedAt?: number;
   /** Anything else the provider returned worth keeping (`id_token`, an instance URL, …). */
   extra?: Record<string, unknown>;
 }

@@ -99,7 +99,7 @@ export function httpCall(ctx: HttpCallContext, req: HttpRequest<ResponseType>): 
       });
       if (raw.status >= 400) {
         const res = toResponse({ status: raw.status, headers: raw.headers, text: await textOf(raw) });
-        throw fromResponse(res, ctx.mapError, owner, ctx.clock.now());
+        throw fromResponse(res, req.mapError ?? ctx.mapError, owner, ctx.clock.now());
       }
       return answer(raw, responseType);
     },

@@ -83,6 +83,11 @@ export interface HttpRequest<R extends ResponseType = 'text'> {
    * Needed to send credentials to an absolute URL outside the connection's origin.
    */
   auth?: AuthSpec;
+  /**
+   * Replaces the manifest's `mapError` for this call: a token endpoint answers RFC 6749 errors
+   * (`invalid_grant`, `invalid_client`), not the API's own error shapes.
+   */
+  mapError?: ErrorMapper;
   /** Called on every attempt right before sending, after the manifest's own `sign` (see {@link SignHook}). */
   sign?: SignHook;
   /** Overrides the manifest's timeout for this call. */
