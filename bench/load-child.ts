@@ -1,7 +1,8 @@
 /**
- * The autocannon load generator as a process of its own (`node --import tsx bench/load-child.ts
- * '<json>'`), so it never shares an event loop with the server under test. Reads
- * `{origin, spec, connections, seconds, rate?}`; prints one JSON line: the Result of measure.ts.
+ * The autocannon load generator (full speed, when wrk is not installed) as a process of its own
+ * (`node --import tsx bench/load-child.ts '<json>'`), so it never shares an event loop with the
+ * server under test. Reads `{origin, spec, connections, seconds}`; prints one JSON line: the
+ * Result of measure.ts. A fixed offered rate is `paced-child.ts`.
  * Signed requests are unique per request (no worker threads here, so functions are fine).
  */
 import autocannon from 'autocannon';
@@ -12,7 +13,6 @@ interface Job {
   spec: RequestSpec;
   connections: number;
   seconds: number;
-  rate?: number;
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
@@ -22,13 +22,12 @@ const options: autocannon.Options = {
   url: `${job.origin}${first.path}`,
   connections: job.connections,
   duration: job.seconds,
-  ...(job.rate ? { overallRate: job.rate } : {}),
 };
 if (job.spec.kind === 'static') Object.assign(options, { method: first.method, headers: first.headers, body: first.body });
 else {
   // Made ahead (a shared cursor keeps every request unique across connections), so signing does
   // not run between the generator's sends; made on the fly once the pool runs out.
-  const pool = Array.from({ length: Math.min(job.seconds * (job.rate ?? 10_000), 600_000) }, next);
+  const pool = Array.from({ length: Math.min(job.seconds * 10_000, 600_000) }, next);
   let i = 0;
   options.requests = [{ method: 'POST', setupRequest: (req) => ({ ...req, ...(i < pool.length ? pool[i++] : next()) }) as typeof req }];
 }

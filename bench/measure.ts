@@ -128,7 +128,7 @@ export async function load(origin: string, spec: RequestSpec, options: LoadOptio
   const seconds = options.seconds ?? SECONDS;
   const connections = options.connections ?? CONNECTIONS;
   if (!options.rate && wrkAvailable()) return wrk(origin, spec, seconds, connections);
-  const child = spawnTs(options.rate ? 'paced-child.ts' : 'load-child.ts', [JSON.stringify({ origin, spec, connections, seconds, rate: options.rate })]);
+  const child = options.rate ? spawnTs('paced-child.ts', [JSON.stringify({ origin, spec, connections, seconds, rate: options.rate })]) : spawnTs('load-child.ts', [JSON.stringify({ origin, spec, connections, seconds })]);
   const out = await output(child, (seconds + 60) * 1000);
   return JSON.parse(out.trim().split('\n').pop()!) as Result;
 }

@@ -22,6 +22,8 @@ import { startChild } from './server.js';
 import type { RequestSpec } from './requests.js';
 
 export const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 200);
+/** How long the emulator takes to answer in the vendor-latency run (a real vendor is ~50-300 ms away). */
+export const VENDOR_LATENCY_MS = Number(process.env.BENCH_VENDOR_LATENCY_MS ?? 50);
 
 export interface ThroughHubFigures {
   hub: number;
@@ -32,6 +34,13 @@ export interface ThroughHubFigures {
   p50Ms: number;
   baselineP50Ms: number;
   errors: number;
+  /**
+   * Full speed again with the emulator answering after {@link VENDOR_LATENCY_MS} (as a vendor
+   * across the internet does): what a caller can push through the hub vs straight to the vendor,
+   * 32 connections each. The CPU-bound ratio above compares the hub's whole send with the
+   * emulator's bare answer in one process.
+   */
+  vendorLatency: { ms: number; hub: number; baseline: number; ratio: number };
 }
 
 /** What a sandbox hub child tells its parent once it listens. */
@@ -50,11 +59,13 @@ export interface SandboxHubInfo {
 export interface SandboxHub {
   info: SandboxHubInfo;
   settle(): Promise<void>;
+  /** Every emulator of the hub answers after `ms` (chaos latency). */
+  latency(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Full speed and fixed-rate figures of `hub` vs `direct`, with `settle` between runs. */
-export async function throughHubVsDirect(name: string, hub: [string, RequestSpec], direct: [string, RequestSpec], settle: () => Promise<void>): Promise<ThroughHubFigures> {
+/** Full speed and fixed-rate figures of `hub` vs `direct`, with `settle` between runs; `latency` sets the emulator's answer delay. */
+export async function throughHubVsDirect(name: string, hub: [string, RequestSpec], direct: [string, RequestSpec], settle: () => Promise<void>, latency: (ms: number) => Promise<void>): Promise<ThroughHubFigures> {
   await load(...direct, { seconds: 1 });
   await settle();
   await load(...hub, { seconds: 1 });
@@ -67,8 +78,15 @@ export async function throughHubVsDirect(name: string, hub: [string, RequestSpec
   await settle();
   const hubFixed = await load(...hub, { rate: LATENCY_RATE });
   await settle();
+  await latency(VENDOR_LATENCY_MS);
+  const baseFar = await load(...direct);
+  await settle();
+  const hubFar = await load(...hub);
+  await latency(0);
+  await settle();
   console.log(row(name, viaHub, base));
   console.log(row(`  at ${LATENCY_RATE} req/s`, hubFixed, baseFixed));
+  console.log(row(`  vendor ${VENDOR_LATENCY_MS} ms away`, hubFar, baseFar));
   const errs = (...rs: Result[]) => rs.reduce((n, r) => n + r.errors + r.non2xx, 0);
   return {
     hub: Math.round(viaHub.rps),
@@ -78,14 +96,15 @@ export async function throughHubVsDirect(name: string, hub: [string, RequestSpec
     offeredRate: LATENCY_RATE,
     p50Ms: hubFixed.p50,
     baselineP50Ms: baseFixed.p50,
-    errors: errs(viaHub, hubFixed, base, baseFixed),
+    errors: errs(viaHub, hubFixed, base, baseFixed, hubFar, baseFar),
+    vendorLatency: { ms: VENDOR_LATENCY_MS, hub: Math.round(hubFar.rps), baseline: Math.round(baseFar.rps), ratio: Math.round((hubFar.rps / baseFar.rps) * 1000) / 1000 },
   };
 }
 
 /** Start `file` (a bench file that calls {@link serveSandboxHub} when run with `child`) as a process of its own. */
 export async function startSandboxHub(file: string): Promise<SandboxHub> {
   const child = await startChild<SandboxHubInfo>(file, ['child'], `${file}: the sandbox hub`);
-  return { info: child.info, settle: () => child.call('settle'), stop: () => child.stop() };
+  return { info: child.info, settle: () => child.call('settle'), latency: (ms) => child.call('latency', { ms }), stop: () => child.stop() };
 }
 
 /** Due (or running) jobs left: webhook processing and the like. */
@@ -95,7 +114,7 @@ export async function dueJobs(hub: Hub): Promise<number> {
 }
 
 /**
- * The child side: `setup` builds the hub and the two requests; this answers `settle` (webhooks
+ * The child side: `setup` builds the hub and the two requests; this answers `latency`, `settle` (webhooks
  * drained, no due job left, so one run's backlog does not load the next) and `close` over IPC.
  */
 export async function serveSandboxHub(setup: () => Promise<{ hub: Hub; info: Omit<SandboxHubInfo, 'pid'>; providers: string[] }>): Promise<void> {
@@ -108,7 +127,14 @@ export async function serveSandboxHub(setup: () => Promise<{ hub: Hub; info: Omi
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  process.on('message', (m: { id: number; cmd: string }) => {
+  process.on('message', (m: { id: number; cmd: string; args?: { ms?: number } }) => {
+    if (m.cmd === 'latency') {
+      for (const p of providers) {
+        const emulator = hub.connections.emulator(p);
+        if (emulator) emulator.chaos.latencyMs = m.args?.ms ?? 0;
+      }
+      return process.send!({ id: m.id });
+    }
     if (m.cmd === 'close') {
       void hub
         .close()
@@ -129,7 +155,7 @@ export async function serveSandboxHub(setup: () => Promise<{ hub: Hub; info: Omi
 export async function benchThroughHub(name: string, file: string): Promise<ThroughHubFigures> {
   const hub = await startSandboxHub(file);
   try {
-    return await throughHubVsDirect(name, [hub.info.url, hub.info.viaHub], [hub.info.emulatorUrl, hub.info.direct], () => hub.settle());
+    return await throughHubVsDirect(name, [hub.info.url, hub.info.viaHub], [hub.info.emulatorUrl, hub.info.direct], () => hub.settle(), (ms) => hub.latency(ms));
   } finally {
     await hub.stop();
   }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: each figure is a ratio against a baseline measured in the same run, because
  * this machine is shared and noisy. The load generator is a process of its own: `wrk` when on
- * PATH (1 thread), else autocannon in a child process; fixed offered rates always use autocannon.
+ * PATH (1 thread), else autocannon in a child process; a fixed offered rate is open loop, evenly spaced (paced-child.ts).
  *
  * Figures (`--only` names in brackets):
  * 1. [ingest] Signed-webhook ingest, the hub in its own process: `POST /webhooks/mailgun` (HMAC)
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = {
     meta: { at: new Date().toISOString(), seconds: SECONDS, connections: CONNECTIONS, load: wrkAvailable() ? 'wrk' : 'autocannon', postgres: postgres !== null, only },
   };
-  console.log(`${SECONDS}s per run, ${CONNECTIONS} connections, load by ${wrkAvailable() ? 'wrk (autocannon for fixed rates)' : 'autocannon'} in its own process; PostgreSQL ${postgres ? 'on' : 'off'}\n`);
+  console.log(`${SECONDS}s per run, ${CONNECTIONS} connections, load by ${wrkAvailable() ? 'wrk' : 'autocannon'} (fixed rates: evenly paced) in its own process; PostgreSQL ${postgres ? 'on' : 'off'}\n`);
 
   if (wants('ingest')) {
     const base = await ingestBaseline();
