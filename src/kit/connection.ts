@@ -4,7 +4,10 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { TokenSource } from '../transport/auth-spec.js';
 import type { ProviderHttp } from '../transport/types.js';
+
+export type { TokenSource } from '../transport/auth-spec.js';
 
 /** OAuth tokens a connection holds (sealed at rest like credentials). */
 export interface TokenSet {
@@ -38,6 +41,11 @@ export interface ResolvedConnection<Creds = Record<string, unknown>> {
   credentials: Creds;
   /** The current OAuth tokens, if the connection has any (updated in place by `saveTokens`). */
   tokens?: TokenSet;
+  /**
+   * Usable access tokens, kept by the hub's token manager (refreshed before expiry, shared by
+   * processes): the transport's `oauth2` auth draws on it and retries a 401 once after a refresh.
+   */
+  tokenSource?: TokenSource;
   /** Absent means `active` (a connection built outside a hub, in a unit test). */
   status?: ConnectionStatus;
   /** Why the status is not `active`. */
@@ -56,6 +64,12 @@ export interface ProviderContext<Creds = Record<string, unknown>> {
    * every use). Absent outside a hub (a unit test builds the context): keep tokens in memory.
    */
   saveTokens?(tokens: TokenSet): Promise<void>;
+  /**
+   * The hub's token manager for this connection: the token source of a grant the connector
+   * describes (an `oauth/token-manager.ts` `TokenGrant`, e.g. PayPal's client credentials).
+   * Absent outside a hub: the connector keeps tokens in memory (a storeless `TokenManager`).
+   */
+  tokens?: { source(grant: unknown): TokenSource };
   /** Mark the connection `needs_reauth` (or `disabled`) with the reason a user will see. */
   setStatus?(status: ConnectionStatus, reason?: string): Promise<void>;
 }

@@ -45,6 +45,24 @@ export interface ConnectionStateTable {
   updated_at: number;
 }
 
+/**
+ * The refresh lease of a connection's OAuth tokens (migration 007, `oauth/refresh-lease.ts`):
+ * held while one process refreshes; free when `lease_id` is null or `lease_until` has passed.
+ */
+export interface OAuthRefreshLeasesTable {
+  connection_id: string;
+  /** Unique per taking: the fence a holder's final write must still match. */
+  lease_id: string | null;
+  /** Who holds it (`host:pid`), for messages. */
+  owner: string | null;
+  lease_until: number;
+  /** sha256 of the refresh token sent under a lease that did not finish; null once answered. */
+  sent_hash: string | null;
+  sent_by: string | null;
+  sent_at: number | null;
+  updated_at: number;
+}
+
 export interface JobsTable {
   id: string;
   type: string;
@@ -307,6 +325,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   connections: ConnectionsTable;
   connection_state: ConnectionStateTable;
+  oauth_refresh_leases: OAuthRefreshLeasesTable;
   jobs: JobsTable;
   batches: BatchesTable;
   email_messages: EmailMessagesTable;

@@ -17,7 +17,7 @@
  * auth: { type: 'basic', username: 'api', password: '{apiKey}' }       // Authorization: Basic base64(api:<apiKey>)
  * auth: { type: 'header', name: 'X-Api-Key', value: '{apiKey}' }
  * auth: { type: 'query', name: 'key', value: '{apiKey}' }              // ?key=<apiKey> (redacted in logs)
- * auth: { type: 'oauth2' }                                             // Bearer connection.tokens.accessToken
+ * auth: { type: 'oauth2' }                                             // Bearer <connection.tokenSource.get()>, else connection.tokens.accessToken
  * auth: { type: 'custom', description: 'SigV4', sign: (req, conn) => signV4(req, conn.credentials) }
  */
 
@@ -53,9 +53,23 @@ export interface QueryAuth {
   value: string;
 }
 
-/** `Authorization: Bearer <connection.tokens.accessToken>` (tokens from an OAuth2 flow). */
+/**
+ * `Authorization: Bearer <access token>` (tokens from an OAuth2 flow): from the connection's
+ * {@link TokenSource} when it has one (refreshed, one retry after a 401), else `tokens.accessToken`.
+ */
 export interface OAuth2Auth {
   type: 'oauth2';
+}
+
+/**
+ * Where `{ type: 'oauth2' }` gets a usable access token when the connection has one (the hub's
+ * token manager, `oauth/token-manager.ts`): refreshed before expiry; after a 401 the transport
+ * calls `invalidate(token)`, then `get()` once more, and retries the request once.
+ */
+export interface TokenSource {
+  get(options?: { force?: boolean; signal?: AbortSignal }): Promise<string>;
+  /** The provider refused `token`: the next `get()` refreshes, unless the token was already replaced. */
+  invalidate(token: string): void;
 }
 
 /** No credentials on the wire (a public API), or nothing the transport should add. */

@@ -4,13 +4,15 @@
  * attempt. Missing credentials fail before anything is sent.
  */
 import { HubError } from '../core/errors.js';
-import { TEMPLATE_FIELD, type AuthSpec, type SigningConnection, type SigningRequest } from './auth-spec.js';
+import { TEMPLATE_FIELD, type AuthSpec, type SigningConnection, type SigningRequest, type TokenSource } from './auth-spec.js';
 import type { ProviderRef } from './failures.js';
 
 /** The connection fields auth reads (structurally, any `ResolvedConnection` fits). */
 export interface AuthConnection extends SigningConnection {
   /** From an OAuth2 flow; `{ type: 'oauth2' }` sends `accessToken` as a Bearer token. */
   tokens?: { readonly accessToken?: unknown };
+  /** Refreshed access tokens for `{ type: 'oauth2' }` (the hub's token manager); wins over `tokens`. */
+  tokenSource?: TokenSource;
 }
 
 /** Auth ready to put on a request. */
@@ -109,4 +111,29 @@ export function setHeader(headers: Record<string, string>, name: string, value: 
 export function hasHeader(headers: Record<string, string>, name: string): boolean {
   const lower = name.toLowerCase();
   return Object.keys(headers).some((key) => key.toLowerCase() === lower);
+}
+
+/**
+ * The token source a request's auth draws on: the connection's, when the auth that applies is
+ * `oauth2` (the request's own, or the manifest's for a request to the connection's origin).
+ *
+ * @example
+ * const source = oauthSourceFor(req.auth, manifest.auth, connection, req.path); // then get(), invalidate() on a 401
+ */
+export function oauthSourceFor(own: AuthSpec | undefined, manifest: AuthSpec | undefined, connection: AuthConnection & { baseUrl: string }, path: string): TokenSource | undefined {
+  if (!connection.tokenSource) return undefined;
+  let spec = own;
+  if (!spec) {
+    const absolute = /^[a-z][a-z\d+.-]*:/i.test(path);
+    spec = !absolute || sameOrigin(path, connection.baseUrl) ? manifest : undefined;
+  }
+  return spec?.type === 'oauth2' ? connection.tokenSource : undefined;
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
 }

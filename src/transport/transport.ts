@@ -11,7 +11,8 @@ import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { AttemptRecorder, type LastError } from './audit.js';
-import type { AuthConnection } from './auth.js';
+import { HubError } from '../core/errors.js';
+import { oauthSourceFor, type AuthConnection } from './auth.js';
 import { Breakers } from './breaker.js';
 import { undiciDispatcher } from './http.js';
 import { TransportMetrics } from './metrics.js';
@@ -133,8 +134,34 @@ export class Transport {
     return this.recorder.lastError(provider);
   }
 
+  /**
+   * One HTTP call. With an OAuth2 token source, a 401 invalidates the token and the call is sent
+   * once more with a refreshed one (unless its body was a one-shot stream); a second 401 fails.
+   */
   private async request(lane: Lane, manifest: TransportManifest, connection: TransportConnection, req: HttpRequest<ResponseType>): Promise<AnyResponse> {
-    const call = httpCall(
+    const source = oauthSourceFor(req.auth, manifest.auth, connection, req.path);
+    if (!source) return runCall(this.deps, lane, this.httpCall(lane, manifest, connection, req));
+    const send = (token: string) => runCall(this.deps, lane, this.httpCall(lane, manifest, { ...connection, tokens: { accessToken: token } }, req));
+    const token = await source.get({ signal: req.signal });
+    try {
+      return await send(token);
+    } catch (err) {
+      if (!(err instanceof HubError) || err.providerStatus !== 401) throw err;
+      if (isOneShot(req.body)) throw err.with('Not sent again with a refreshed token: the body was a one-shot stream (pass a body factory).', { bodyReplayable: false });
+      source.invalidate(token);
+      const next = await source.get({ signal: req.signal });
+      if (next === token) throw err;
+      try {
+        return await send(next);
+      } catch (again) {
+        if (!(again instanceof HubError) || again.providerStatus !== 401) throw again;
+        throw again.with(`${manifest.name} refused a freshly refreshed access token of connection ${connection.id} too: the grant may lack the scope ${req.operation} needs, or access was revoked (connect again).`, { tokenRefreshed: true });
+      }
+    }
+  }
+
+  private httpCall(lane: Lane, manifest: TransportManifest, connection: TransportConnection, req: HttpRequest<ResponseType>) {
+    return httpCall(
       {
         dispatch: this.dispatch,
         clock: this.clock,
@@ -149,7 +176,6 @@ export class Transport {
       },
       req,
     );
-    return runCall(this.deps, lane, call);
   }
 
   private execute<T>(
@@ -192,4 +218,9 @@ export class Transport {
     this.lanes.set(key, lane);
     return lane;
   }
+}
+
+/** A body stream (not a factory) can be read once: a request carrying one cannot be sent again. */
+function isOneShot(body: HttpRequest['body']): boolean {
+  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body && !(body instanceof URLSearchParams) && !(body instanceof FormData);
 }

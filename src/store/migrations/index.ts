@@ -10,6 +10,7 @@ import { payments } from './003-payments.js';
 import { connectionState } from './004-connection-state.js';
 import { webhookInboxConnection } from './005-webhook-inbox-connection.js';
 import { jobsLeaseIndexes } from './006-jobs-lease-indexes.js';
+import { oauthRefreshLeases } from './007-oauth-refresh-leases.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -19,5 +20,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '004-connection-state': connectionState(dialect),
     '005-webhook-inbox-connection': webhookInboxConnection(dialect),
     '006-jobs-lease-indexes': jobsLeaseIndexes(dialect),
+    '007-oauth-refresh-leases': oauthRefreshLeases(dialect),
   };
 }
