@@ -28,7 +28,7 @@ const hubspot: OAuthProviderEntry = {
   refreshParams: none,
   pkce: false,
   clientAuth: 'client_secret_post',
-  // The refresh answer repeats the same refresh token.
+  // The refresh token never changes.
   refreshRotation: 'never',
   tokenResponse: { format: 'json', errors: 'status', expiresIn: true },
   env: { clientId: ['HUBSPOT_CLIENT_ID'], clientSecret: ['HUBSPOT_CLIENT_SECRET'] },

@@ -59,7 +59,9 @@ const schemaFor = (allowLoopbackHttp: boolean) => {
           userTokenUnder: z.literal('authed_user').optional(),
           apiBaseField: z.literal('instance_url').optional(),
           expiresIn: z.boolean(),
+          errorCodes: z.record(z.string(), z.enum(['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'])).optional(),
         })
+        .strict()
         .optional(),
       env: z.record(z.string(), envNames),
       api: z.object({

@@ -91,7 +91,18 @@ const github: OAuthProviderEntry = {
   clientAuth: 'client_secret_post',
   refreshRotation: 'always',
   // Form-encoded unless `Accept: application/json`; errors come back as HTTP 200 with `error`.
-  tokenResponse: { format: 'form_unless_accept_json', errors: 'http200_error', expiresIn: true },
+  tokenResponse: {
+    format: 'form_unless_accept_json',
+    errors: 'http200_error',
+    expiresIn: true,
+    errorCodes: {
+      bad_verification_code: 'invalid_grant',
+      bad_refresh_token: 'invalid_grant',
+      redirect_uri_mismatch: 'invalid_grant',
+      incorrect_client_credentials: 'invalid_client',
+      unsupported_grant_type: 'unsupported_grant_type',
+    },
+  },
   env: { clientId: ['GITHUB_CLIENT_ID'], clientSecret: ['GITHUB_CLIENT_SECRET'] },
   api: {
     baseUrl: 'https://api.github.com',
@@ -151,7 +162,22 @@ const slack: OAuthProviderEntry = {
   clientAuth: 'client_secret_basic',
   refreshRotation: 'sometimes',
   // HTTP 200 `{ok: false, error}` on errors; the user's token is nested under `authed_user`.
-  tokenResponse: { format: 'json', errors: 'slack_ok', userTokenUnder: 'authed_user', expiresIn: true },
+  tokenResponse: {
+    format: 'json',
+    errors: 'slack_ok',
+    userTokenUnder: 'authed_user',
+    expiresIn: true,
+    errorCodes: {
+      invalid_code: 'invalid_grant',
+      code_already_used: 'invalid_grant',
+      invalid_refresh_token: 'invalid_grant',
+      bad_redirect_uri: 'invalid_grant',
+      invalid_client_id: 'invalid_client',
+      bad_client_secret: 'invalid_client',
+      invalid_grant_type: 'unsupported_grant_type',
+      invalid_scope: 'invalid_scope',
+    },
+  },
   env: { clientId: ['SLACK_CLIENT_ID'], clientSecret: ['SLACK_CLIENT_SECRET'] },
   api: { baseUrl: 'https://slack.com/api', hosts: ['slack.com', 'files.slack.com'], auth: OAUTH2 },
   profile: oidcProfile,

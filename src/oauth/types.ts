@@ -40,9 +40,14 @@ export interface TokenResponseShape {
   userTokenUnder?: 'authed_user';
   /** Salesforce: the API base of this connection comes back in `instance_url`. */
   apiBaseField?: 'instance_url';
-  /** False when the answer carries no `expires_in` (Salesforce: the session policy decides). */
+  /** False when the answer never carries `expires_in` (Salesforce: the session policy decides). */
   expiresIn: boolean;
+  /** The vendor's own error codes → their RFC 6749 meaning (GitHub's `bad_verification_code` is `invalid_grant`). */
+  errorCodes?: Record<string, OAuthErrorCode>;
 }
+
+/** RFC 6749 §5.2 error codes. */
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
 
 /**
  * How tokens are revoked. `rfc7009`: POST `token` (+ `token_type_hint`) to `url`.
