@@ -63,6 +63,17 @@ export interface OAuthRefreshLeasesTable {
   updated_at: number;
 }
 
+/** One-time, expiring tokens (migration 008, `oauth/one-time.ts`): keyed by the token's SHA-256, payload sealed. */
+export interface OneTimeTokensTable {
+  id: string;
+  kind: string;
+  payload: string;
+  key_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface JobsTable {
   id: string;
   type: string;
@@ -326,6 +337,7 @@ export interface Database {
   connections: ConnectionsTable;
   connection_state: ConnectionStateTable;
   oauth_refresh_leases: OAuthRefreshLeasesTable;
+  one_time_tokens: OneTimeTokensTable;
   jobs: JobsTable;
   batches: BatchesTable;
   email_messages: EmailMessagesTable;

@@ -11,6 +11,7 @@ import { connectionState } from './004-connection-state.js';
 import { webhookInboxConnection } from './005-webhook-inbox-connection.js';
 import { jobsLeaseIndexes } from './006-jobs-lease-indexes.js';
 import { oauthRefreshLeases } from './007-oauth-refresh-leases.js';
+import { oneTimeTokens } from './008-one-time-tokens.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -21,5 +22,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '005-webhook-inbox-connection': webhookInboxConnection(dialect),
     '006-jobs-lease-indexes': jobsLeaseIndexes(dialect),
     '007-oauth-refresh-leases': oauthRefreshLeases(dialect),
+    '008-one-time-tokens': oneTimeTokens(dialect),
   };
 }
