@@ -27,7 +27,7 @@ const grant: TokenGrant = {
   http: new Transport().forConnection(acmeManifest(), connection),
   resendUnfinished: env('RESEND') === 'never' ? 'never' : 'retry-once',
 };
-const manager = new TokenManager({ store, vault, owner: env('OWNER'), leaseMs: Number(env('LEASE_MS') || 60_000), onNeedsReauth: (_c, reason) => say({ needsReauth: reason }) });
+const manager = new TokenManager({ store, vault, owner: env('OWNER'), leaseMs: Number(env('LEASE_MS') || 60_000), onNeedsReauth: (_c, reason) => void say({ needsReauth: reason }) });
 
 say({ ready: true });
 const lines = createInterface({ input: process.stdin });
