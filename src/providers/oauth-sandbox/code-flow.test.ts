@@ -71,6 +71,11 @@ describe('OAuth sandbox: the code flow', () => {
     const byId = await codeFlow(emu, 'microsoft', { tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47' });
     expect(decodeJwt(byId.id_token as string).iss).toBe(`${emu.url}/microsoft/72f988bf-86f1-41af-91ab-2d7cd011db47`);
     expect((await fetch(ms.endpoints.authorizeUrl!.replace('{tenant}', 'not a tenant'))).status).toBe(400);
+    // As Microsoft's: the multi-tenant discovery names the issuer as a template, a tenant's names itself.
+    const doc = async (tenant: string) => (await (await fetch(`${ms.endpoints.issuer!.replace('{tenant}', tenant)}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    expect((await doc('common')).issuer).toBe(`${emu.url}/microsoft/{tenantid}`);
+    expect((await doc('organizations')).token_endpoint).toBe(`${emu.url}/microsoft/organizations/token`);
+    expect((await doc('72f988bf-86f1-41af-91ab-2d7cd011db47')).issuer).toBe(`${emu.url}/microsoft/72f988bf-86f1-41af-91ab-2d7cd011db47`);
   });
 
   it('Deny sends access_denied with the state; nothing is issued', async () => {

@@ -24,6 +24,8 @@ export interface SandboxContext {
   autoApprove: boolean;
   /** When set, the only redirect URIs accepted (exact match); otherwise any http(s) URI without fragment. */
   redirectUris?: string[];
+  /** Token requests answered with tokens, newest last. */
+  accepted: { provider: string; grant: string; at: number }[];
   /** Users (per provider) whose first Apple authorization already sent their name. */
   appleNamed: Set<string>;
 }

@@ -98,6 +98,7 @@ export async function startOAuthEmulator(options: OAuthEmulatorOptions = {}): Pr
     autoApprove: options.autoApprove ?? false,
     ...(options.redirectUris && { redirectUris: options.redirectUris }),
     appleNamed: new Set(),
+    accepted: [],
   };
   for (const entry of ctx.entries.values()) {
     registerAuthorize(app, ctx, entry, routePath(entry.endpoints.authorizeUrl!, PATH_BASE));
@@ -117,13 +118,12 @@ export async function startOAuthEmulator(options: OAuthEmulatorOptions = {}): Pr
   ctx.users = new Map(catalog.map((e) => [e.id, defaultUsers(e.id, url)]));
 
   const credentials = await envCredentials(ctx, url, await exportPKCS8(appleKey.privateKey));
-  const accepted: unknown[] = [];
   return {
     url,
     credentials,
     clients: ctx.clients,
     chaos,
-    accepted,
+    accepted: ctx.accepted,
     oauthChaos: state.chaos,
     entry(id) {
       const e = ctx.entries.get(id);

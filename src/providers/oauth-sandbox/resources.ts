@@ -49,7 +49,10 @@ export function registerResources(app: FastifyInstance, ctx: SandboxContext, ent
       const filled = (url: string | undefined) => url?.replace('{tenant}', tenant ?? entry.tenant?.default ?? '');
       const current = ctx.entries.get(entry.id) ?? entry;
       const resolved: OAuthProviderEntry = { ...current, endpoints: Object.fromEntries(Object.entries(current.endpoints).map(([k, v]) => [k, filled(v)])) };
-      return discoveryDocument(resolved, issuerFor(ctx, entry, tenant));
+      // Microsoft's multi-tenant documents name the issuer as a template: each token's `iss` has the user's tenant.
+      const multi = entry.tenant && (!tenant || entry.tenant.special.includes(tenant));
+      const issuer = multi ? (resolved.endpoints.issuer ?? '').replace(/[^/]+$/, '{tenantid}') : issuerFor(ctx, entry, tenant);
+      return discoveryDocument(resolved, issuer);
     };
     const prefixes = entry.tenant ? [`/${entry.id}`, `/${entry.id}/:tenant`] : [`/${entry.id}`];
     for (const p of prefixes) {

@@ -52,6 +52,7 @@ export function registerToken(app: FastifyInstance, ctx: SandboxContext, entry: 
         grant === 'authorization_code' ? await exchangeCode(ctx, entry, form, client.clientId)
         : grant === 'refresh_token' ? await refresh(ctx, entry, form, client.clientId)
         : await clientGrant(ctx, entry, form, client.clientId, grant, tenant);
+      ctx.accepted.push({ provider: entry.id, grant, at: Date.now() });
       return sendTokens(reply, req, entry, answer);
     } catch (e) {
       if (e instanceof OAuthFailure) return sendTokenError(reply, req, entry, e);

@@ -1,6 +1,9 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { appleClientSecret } from '../../oauth/apple.js';
+import { oauthProvider } from '../../oauth/catalog.js';
+import { resolveOAuthProvider } from '../../oauth/resolve.js';
 import { startOAuthEmulator, type OAuthEmulator } from './index.js';
 import { authorizeUrl, codeFlow, consent, REDIRECT, tokenRequest } from './test-utils.js';
 
@@ -121,6 +124,17 @@ describe('OAuth sandbox: each vendor as it really answers', () => {
     const token = (await codeFlow(emu, 'hubspot')).access_token as string;
     const info = (await (await fetch(hs.endpoints.userinfoUrl!.replace('{accessToken}', token))).json()) as Record<string, unknown>;
     expect(hs.profile!(info)).toMatchObject({ subject: '4242001', email: 'ada@sandbox.example.com' });
+  });
+
+  it('generic OIDC: configured by OIDC_ISSUER alone, discovery gives the endpoints, the id_token verifies against them', async () => {
+    const entry = resolveOAuthProvider(oauthProvider('oidc'), { issuer: emu.credentials.OIDC_ISSUER! });
+    const doc = (await (await fetch(`${entry.endpoints.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    expect(doc).toMatchObject({ issuer: entry.endpoints.issuer, token_endpoint: `${emu.url}/oidc/token`, token_endpoint_auth_methods_supported: ['client_secret_basic'] });
+    const tokens = (await codeFlow(emu, 'oidc', { nonce: 'g1' })) as Record<string, string>;
+    expect(tokens.refresh_token).toBeTruthy(); // offline_access is a default scope
+    const { payload } = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(doc.jwks_uri!)), { issuer: doc.issuer, audience: emu.credentials.OIDC_CLIENT_ID });
+    expect(payload.nonce).toBe('g1');
+    expect(emu.accepted.at(-1)).toMatchObject({ provider: 'oidc', grant: 'authorization_code' });
   });
 
   it('every OAuth provider: the code flow works and its userinfo (or id_token) maps through the catalog profile() to the sandbox user', async () => {
