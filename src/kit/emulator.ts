@@ -2,6 +2,7 @@
  * Emulators: local servers that speak a vendor's wire format, used in sandbox mode and tests.
  * Neutral ground shared by connectors, connections and the test kit.
  */
+import type { TokenSet } from './connection.js';
 
 /** Chaos knobs every emulator takes. */
 export interface ChaosSettings {
@@ -25,6 +26,11 @@ export interface Emulator {
   readonly url: string;
   /** Credentials the connector uses against it. */
   readonly credentials: Record<string, string>;
+  /**
+   * OAuth tokens it issued (an `oauth2` provider such as Gmail): a sandbox connection without
+   * tokens of its own gets these, as it gets `credentials`.
+   */
+  readonly tokens?: TokenSet;
   /** What the hub must accept on its webhook route for this emulator (a key, secret or webhook id). */
   readonly webhookSecret?: string;
   /** PEM of the certificate it signs webhooks with (PayPal): trusted in sandbox mode only. */
