@@ -165,12 +165,22 @@ for (const entry of OAUTH_PROVIDERS) {
   byId.set(entry.id, entry);
 }
 
-/** Every catalog id, in catalog order. */
+/**
+ * Every catalog id, in catalog order.
+ *
+ * @example
+ * oauthProviderIds().includes('zoom') // true
+ */
 export function oauthProviderIds(): string[] {
   return [...byId.keys()];
 }
 
-/** Every catalog entry, in catalog order. */
+/**
+ * Every catalog entry, in catalog order.
+ *
+ * @example
+ * oauthProviders().filter((e) => e.kind === 'oidc').map((e) => e.id) // ['google', 'microsoft', 'linkedin', 'apple', 'salesforce', 'oidc']
+ */
 export function oauthProviders(): OAuthProviderEntry[] {
   return [...byId.values()];
 }

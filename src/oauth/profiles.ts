@@ -36,6 +36,9 @@ export function oidcProfile(raw: Raw): OAuthProfile {
  * owner verified it); `preferred_username` is the sign-in name.
  *
  * @see https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference
+ *
+ * @example
+ * microsoftProfile({ sub: 's', preferred_username: 'ada@contoso.com' }).email // 'ada@contoso.com' (emailVerified false)
  */
 export function microsoftProfile(raw: Raw): OAuthProfile {
   return { subject: subjectOf(raw, 'sub', 'oid'), email: str(raw.email) ?? str(raw.preferred_username), emailVerified: bool(raw.xms_edov), name: str(raw.name), picture: null };
@@ -46,6 +49,9 @@ export function microsoftProfile(raw: Raw): OAuthProfile {
  * public `email` of `/user` may be empty or unverified).
  *
  * @see https://docs.github.com/en/rest/users/emails#list-email-addresses-for-the-authenticated-user
+ *
+ * @example
+ * githubProfile({ id: 1, login: 'octocat', emails: [{ email: 'o@x.y', primary: true, verified: true }] }).email // 'o@x.y'
  */
 export function githubProfile(raw: Raw): OAuthProfile {
   const emails = Array.isArray(raw.emails) ? (raw.emails as Raw[]) : [];
@@ -64,6 +70,9 @@ export function githubProfile(raw: Raw): OAuthProfile {
  * the flow merges in as `user`.
  *
  * @see https://developer.apple.com/documentation/sign_in_with_apple/authenticating-users-with-sign-in-with-apple
+ *
+ * @example
+ * appleProfile({ sub: '001.a', email_verified: 'true', user: { name: { firstName: 'Ada', lastName: 'L' } } }).name // 'Ada L'
  */
 export function appleProfile(raw: Raw): OAuthProfile {
   const user = (raw.user ?? {}) as { name?: { firstName?: string; lastName?: string } };
@@ -71,13 +80,25 @@ export function appleProfile(raw: Raw): OAuthProfile {
   return { subject: subjectOf(raw, 'sub'), email: str(raw.email), emailVerified: bool(raw.email_verified), name, picture: null };
 }
 
-/** Zoom: `GET /v2/users/me`. @see https://developers.zoom.us/docs/api/users/#tag/users/GET/users/{userId} */
+/**
+ * Zoom: `GET /v2/users/me`; `verified` is 1.
+ *
+ * @example
+ * zoomProfile({ id: 'KDcu', email: 'a@z.us', verified: 1, display_name: 'Ada' }).emailVerified // true
+ * @see https://developers.zoom.us/docs/api/users/#tag/users/GET/users/{userId}
+ */
 export function zoomProfile(raw: Raw): OAuthProfile {
   const name = str(raw.display_name) ?? ([str(raw.first_name), str(raw.last_name)].filter(Boolean).join(' ') || null);
   return { subject: subjectOf(raw, 'id'), email: str(raw.email), emailVerified: bool(raw.verified), name, picture: str(raw.pic_url) };
 }
 
-/** Discord: `GET /users/@me`; the avatar is a hash on Discord's CDN. @see https://discord.com/developers/docs/resources/user#user-object */
+/**
+ * Discord: `GET /users/@me`; the avatar is a hash on Discord's CDN.
+ *
+ * @example
+ * discordProfile({ id: '8035', username: 'nelly', avatar: 'ab12' }).picture // 'https://cdn.discordapp.com/avatars/8035/ab12.png'
+ * @see https://discord.com/developers/docs/resources/user#user-object
+ */
 export function discordProfile(raw: Raw): OAuthProfile {
   const id = subjectOf(raw, 'id');
   const avatar = str(raw.avatar);
@@ -90,7 +111,13 @@ export function discordProfile(raw: Raw): OAuthProfile {
   };
 }
 
-/** HubSpot: `GET /oauth/v1/access-tokens/{token}` names the installing user and portal. @see https://developers.hubspot.com/docs/api/oauth/tokens */
+/**
+ * HubSpot: `GET /oauth/v1/access-tokens/{token}` names the installing user and portal.
+ *
+ * @example
+ * hubspotProfile({ user: 'ada@example.com', user_id: 123, hub_id: 62515 }).subject // '123'
+ * @see https://developers.hubspot.com/docs/api/oauth/tokens
+ */
 export function hubspotProfile(raw: Raw): OAuthProfile {
   return { subject: subjectOf(raw, 'user_id'), email: str(raw.user), emailVerified: false, name: null, picture: null };
 }

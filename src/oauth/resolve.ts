@@ -111,7 +111,12 @@ export function envCredentials(entry: OAuthProviderEntry, env: Record<string, st
   return out;
 }
 
-/** Every variable name the entry reads, canonical names and aliases. */
+/**
+ * Every variable name the entry reads, canonical names and aliases.
+ *
+ * @example
+ * envVarNames(oauthProvider('zoom')) // ['ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET', 'ZOOM_ACCOUNT_ID']
+ */
 export function envVarNames(entry: OAuthProviderEntry): string[] {
   return Object.values(entry.env).flat();
 }
