@@ -147,4 +147,21 @@ describe('OAuth sandbox: each vendor as it really answers', () => {
       expect([id, entry.profile!(raw).subject]).toEqual([id, emu.users(id)[0]!.subject]);
     }
   });
+
+  it('every sandboxed URL is served: OIDC discovery and JWKS match the entry, RFC 7009 revoke ends the token', async () => {
+    for (const id of ['google', 'microsoft', 'linkedin', 'apple', 'salesforce', 'oidc']) {
+      const e = emu.entry(id);
+      const fill = (u: string) => u.replace('{tenant}', '72f988bf-86f1-41af-91ab-2d7cd011db47');
+      const doc = (await (await fetch(`${fill(e.endpoints.issuer!)}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+      expect([id, doc.issuer, doc.jwks_uri, doc.token_endpoint]).toEqual([id, fill(e.endpoints.issuer!), fill(e.endpoints.jwksUrl!), fill(e.endpoints.tokenUrl!)]);
+      expect(((await (await fetch(doc.jwks_uri!)).json()) as { keys: unknown[] }).keys).toHaveLength(1);
+    }
+    for (const id of ['google', 'linkedin', 'zoom', 'discord', 'salesforce']) {
+      const e = emu.entry(id);
+      expect([id, e.revoke?.style]).toEqual([id, 'rfc7009']);
+      const token = (await codeFlow(emu, id)).access_token as string;
+      expect((await fetch(e.revoke!.url, { method: 'POST', body: new URLSearchParams({ token }) })).status).toBe(200);
+      expect([id, (await fetch(e.endpoints.userinfoUrl!, { headers: { authorization: `Bearer ${token}` } })).status]).toEqual([id, 401]);
+    }
+  });
 });
