@@ -66,7 +66,7 @@ describe.skipIf(!haveSpec)('Gmail users.messages.send against the published API 
     // The OpenAPI rendering lists only `message/*` media types for this body, each with the
     // `Message` schema (the discovery document's `request: {$ref: Message}`); the JSON body Gmail
     // takes is that same schema, so it is declared here, in memory, for the validator to check.
-    const send = definition.paths['/gmail/v1/users/{userId}/messages/send']?.post as { requestBody: { content: Record<string, unknown> } };
+    const send = definition.paths?.['/gmail/v1/users/{userId}/messages/send']?.post as { requestBody: { content: Record<string, unknown> } };
     send.requestBody.content['application/json'] = send.requestBody.content['message/rfc822'];
     api = new OpenAPIBackend({
       definition,
@@ -117,7 +117,7 @@ describe.skipIf(!haveSpec)('Gmail users.messages.send against the published API 
     for (const req of [get(`/gmail/v1/users/me/messages/${one!.id}`, { format: 'raw' }), get(`/gmail/v1/users/me/messages/${one!.id}`, { format: 'metadata', metadataHeaders: ['Subject'] }), get('/gmail/v1/users/me/profile')]) {
       expect(api.matchOperation(req)?.operationId, req.path).toMatch(/^gmail\.users\.(messages\.get|getProfile)$/);
       expect(api.validateRequest(req).valid).toBe(true);
-      const query = new URLSearchParams(Object.entries(req.query ?? {}).flatMap(([k, v]) => [v].flat().map((x) => [k, x])));
+      const query = new URLSearchParams(Object.entries(req.query ?? {}).flatMap(([k, v]) => [v].flat().map((x): [string, string] => [k, x])));
       const res = await fetch(`${emulator.url}${req.path}?${query}`, { headers: { authorization: `Bearer ${emulator.tokens.accessToken}` } });
       expect(res.status).toBe(200);
     }
