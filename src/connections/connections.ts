@@ -15,6 +15,7 @@ import type { Clock } from '../core/clock.js';
 import { HubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
+import { TokenManager, type TokenGrant } from '../oauth/token-manager.js';
 import { apiBaseVar, type ProviderCatalog } from '../kit/catalog.js';
 import type { Category, CategoryContracts, ConnectionStatus, ProviderDefinition, ResolvedConnection, TokenSet } from '../kit/connector.js';
 import type { Emulator } from '../kit/emulator.js';
@@ -56,6 +57,12 @@ export interface ConnectionManagerOptions {
   catalog: ProviderCatalog;
   /** Only these providers get a default connection (and an emulator). Default: all. */
   providers?: string[];
+  /** The token manager (default: one on this store and vault). */
+  tokens?: TokenManager;
+  /** The grant an `oauth2` connection renews its tokens with (the hub resolves it from the OAuth catalog). */
+  tokenGrant?: (connection: ResolvedConnection, http: ProviderHttp) => TokenGrant | undefined;
+  /** A connection became `needs_reauth` (the hub emits `connection.needs_reauth`). */
+  onNeedsReauth?: (connection: ResolvedConnection, reason: string) => void | Promise<void>;
 }
 
 type ConnectionRow = { id: string; tenant_id: string; provider: string; credentials: string };
@@ -71,8 +78,16 @@ export class ConnectionManager {
   /** A tenant's own connection per provider (or none), cached briefly: the send path asks every time. */
   private readonly tenantCache = new Map<string, { connection: ResolvedConnection | undefined; until: number }>();
 
+  /** Access tokens of every grant (refreshed before expiry, one refresh across processes). */
+  readonly tokens: TokenManager;
+
   constructor(private readonly o: ConnectionManagerOptions) {
     this.states = new ConnectionStates(o);
+    const onNeedsReauth = async (connection: ResolvedConnection, reason: string) => {
+      this.tenantCache.clear();
+      await o.onNeedsReauth?.(connection, reason);
+    };
+    this.tokens = o.tokens ?? new TokenManager({ store: o.store, vault: o.vault, clock: o.clock, logger: o.logger, onNeedsReauth });
   }
 
   /** Resolve every default connection (emulators start later, when first used). */
@@ -171,6 +186,7 @@ export class ConnectionManager {
       http: this.http(connection),
       clock: this.o.clock,
       logger: this.o.logger,
+      tokens: { source: (grant) => this.tokens.source(connection, grant as TokenGrant) },
       saveTokens: (tokens) => this.saveTokens(connection, tokens),
       setStatus: (status, reason) => this.setStatus(connection, status, reason),
     }) as CategoryContracts[K];
@@ -183,12 +199,20 @@ export class ConnectionManager {
     return (this.o.catalog.find(provider)?.manifest.env as Record<string, string> | undefined)?.[field];
   }
 
-  /** The transport bound to a connection (cached: breakers and rate limits live there). */
+  /**
+   * The transport bound to a connection (cached: breakers and rate limits live there). An `oauth2`
+   * connection gets its token source here, so the transport refreshes and retries a 401 once.
+   */
   http(connection: ResolvedConnection): ProviderHttp {
     let http = this.httpCache.get(connection.id);
     if (!http) {
-      http = this.o.transport.forConnection(this.o.catalog.get(connection.provider).manifest as never, connection);
+      const manifest = this.o.catalog.get(connection.provider).manifest;
+      http = this.o.transport.forConnection(manifest as never, connection);
       this.httpCache.set(connection.id, http);
+    }
+    if (!connection.tokenSource && this.o.catalog.get(connection.provider).manifest.auth.type === 'oauth2') {
+      const grant = this.o.tokenGrant?.(connection, http);
+      if (grant) connection.tokenSource = this.tokens.source(connection, grant);
     }
     return http;
   }

@@ -26,7 +26,7 @@ export { paypalOrderToPayment } from './order-map.js';
 export { paypalCaller, paypalPayments, type PaypalCall } from './payments.js';
 export { paypalInvoice } from './invoices.js';
 export { paypalSubscription } from './subscriptions.js';
-export { clearPaypalTokens, paypalAccessToken, paypalRequest } from './token.js';
+export { paypalAccessToken, paypalGrant, paypalRequest, paypalTokens } from './token.js';
 export { createPaypalWebhooks, parsePaypalEvents, paypalWebhooks, type PaypalWebhooksOptions } from './webhooks.js';
 export { PAYPAL_MAPPED_EVENT_TYPES, paypalEventToInbound } from './webhooks-normalize.js';
 export { verifyPaypalWebhook, PAYPAL_HEADERS } from './paypal-webhook.js';
