@@ -2,10 +2,11 @@
  * The emulators of sandboxed providers, started when first used: a hub that serves twenty
  * providers starts none of them until a call, a connector or a test asks. One start per provider
  * however many callers ask at once; signed webhooks go to the hub's base URL, also for emulators
- * started after `setWebhookBase`.
+ * started after `setWebhookBase`. The emulator of an `oauth2` provider (Gmail) issues an access
+ * token, which a sandbox connection without tokens of its own gets as it gets the credentials.
  */
 import type { Emulator } from '../kit/emulator.js';
-import type { ProviderDefinition } from '../kit/connector.js';
+import type { ProviderDefinition, TokenSet } from '../kit/connector.js';
 
 export class Sandboxes {
   private readonly defs = new Map<string, ProviderDefinition>();
@@ -29,12 +30,22 @@ export class Sandboxes {
   }
 
   /**
-   * The emulator of `provider`, started now if it is not running yet.
+   * The emulator of `provider`, started now if it is not running yet. Given the sandbox
+   * `connection` it serves, the emulator's OAuth tokens (if it issues any) go on it, unless the
+   * connection holds tokens of its own (a tenant that connected through the sandbox authorization
+   * server keeps them).
    *
    * @example
    * const sendgrid = await sandboxes.start('sendgrid'); // sendgrid.url, sendgrid.credentials
+   * await sandboxes.start('gmail', connection); // connection.tokens: the emulator's access token
    */
-  start(provider: string): Promise<Emulator> {
+  async start(provider: string, connection?: { tokens?: TokenSet }): Promise<Emulator> {
+    const emulator = await this.emulator(provider);
+    if (connection && emulator.tokens && !connection.tokens?.accessToken) connection.tokens = { ...emulator.tokens };
+    return emulator;
+  }
+
+  private emulator(provider: string): Promise<Emulator> {
     const running = this.started.get(provider);
     if (running) return Promise.resolve(running);
     let pending = this.starting.get(provider);
