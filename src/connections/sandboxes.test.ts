@@ -10,7 +10,7 @@ describe('Sandboxes', () => {
 
   it('puts the emulator’s OAuth tokens on a sandbox connection that has none, and they work against it', async () => {
     sandboxes = new Sandboxes();
-    sandboxes.add(gmail);
+    sandboxes.add(gmail as never);
     const connection: { tokens?: TokenSet } = {};
     const emulator = await sandboxes.start('gmail', connection);
     expect(connection.tokens?.accessToken).toBe(emulator.tokens?.accessToken);
@@ -24,7 +24,7 @@ describe('Sandboxes', () => {
 
   it('keeps the tokens a connection holds of its own', async () => {
     sandboxes = new Sandboxes();
-    sandboxes.add(gmail);
+    sandboxes.add(gmail as never);
     const own: TokenSet = { accessToken: 'ya29.from-the-sandbox-authorization-server', refreshToken: 'r' };
     const connection = { tokens: own };
     await sandboxes.start('gmail', connection);
@@ -33,8 +33,8 @@ describe('Sandboxes', () => {
 
   it('gives no tokens for a provider whose emulator issues none (SendGrid), nor without a connection', async () => {
     sandboxes = new Sandboxes();
-    sandboxes.add(sendgrid);
-    sandboxes.add(gmail);
+    sandboxes.add(sendgrid as never);
+    sandboxes.add(gmail as never);
     const connection: { tokens?: TokenSet } = {};
     const emulator = await sandboxes.start('sendgrid', connection);
     expect(emulator.tokens).toBeUndefined();
