@@ -44,7 +44,7 @@ describe.each([
 
     const late = await tokens.issue('oauth.connect', { a: 1 }, 1000);
     now += 1001;
-    expect(await tokens.take('oauth.connect', late.token)).toEqual({ ok: false, reason: 'expired' });
+    expect(await tokens.take('oauth.connect', late.token)).toEqual({ ok: false, reason: 'expired', payload: { a: 1 } });
     expect(await tokens.take('oauth.connect', late.token)).toEqual({ ok: false, reason: 'used' });
   });
 

@@ -12,7 +12,7 @@
  * @example
  * const { token } = await tokens.issue('oauth.connect', { tenantId, provider, verifier }, 10 * 60_000);
  * const taken = await tokens.take<{ tenantId: string }>('oauth.connect', token);
- * if (!taken.ok) throw new Error(taken.reason); // 'unknown' | 'expired' | 'used'
+ * if (!taken.ok) throw new Error(taken.reason); // 'unknown' | 'used' | 'expired' (with its payload)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
@@ -20,7 +20,8 @@ import type { Store } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
 
 export type TakeFailure = 'unknown' | 'expired' | 'used';
-export type Taken<T> = { ok: true; payload: T } | { ok: false; reason: TakeFailure };
+/** An expired token still tells its payload (an OAuth callback redirects back with the error). */
+export type Taken<T> = { ok: true; payload: T } | { ok: false; reason: 'unknown' | 'used' } | { ok: false; reason: 'expired'; payload: T };
 
 /** Rows this long past their expiry are deleted when new ones are issued. */
 const KEEP_EXPIRED_MS = 24 * 3600_000;
@@ -48,7 +49,7 @@ export class OneTimeTokens {
     return { token, expiresAt };
   }
 
-  /** The payload of `token` once: later calls answer `used`; a token past its expiry answers `expired` (and is used up). */
+  /** The payload of `token` once: later calls answer `used`; a token past its expiry answers `expired` with its payload (and is used up). */
   async take<T>(kind: string, token: string): Promise<Taken<T>> {
     if (typeof token !== 'string' || token.length < 16 || token.length > 200) return { ok: false, reason: 'unknown' };
     const id = idOf(token);
@@ -60,7 +61,7 @@ export class OneTimeTokens {
       return { state: seen ? ('used' as const) : ('unknown' as const) };
     });
     if (row.state !== 'taken') return { ok: false, reason: row.state };
-    if (row.expires_at <= now) return { ok: false, reason: 'expired' };
-    return { ok: true, payload: this.o.vault.open<T & object>(row.payload, `one-time:${kind}:${id}`) as T };
+    const payload = this.o.vault.open<T & object>(row.payload, `one-time:${kind}:${id}`) as T;
+    return row.expires_at <= now ? { ok: false, reason: 'expired', payload } : { ok: true, payload };
   }
 }
