@@ -79,6 +79,10 @@ describe('ConnectionManager and the token manager', () => {
     expect(reopened).toMatchObject({ status: 'active', hasTokens: true });
     expect(connection.tokens).toMatchObject({ refreshToken: expect.stringMatching(/^rt-\d+$/) });
     expect(connection.tokens?.refreshToken).not.toBe('rt-a');
+    // POST /connections/:id/refresh: a forced renewal through the grant ConnectionManager resolves.
+    const [count, was] = [server.requests.length, connection.tokens?.accessToken];
+    expect(await connections.tokens.accessToken(connection, { force: true })).not.toBe(was);
+    expect(server.requests.length).toBe(count + 1);
   });
 
   it('invalid_grant: needs_reauth, the hook once, connectors refuse without a token request', async () => {

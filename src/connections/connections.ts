@@ -87,7 +87,9 @@ export class ConnectionManager {
       this.tenantCache.clear();
       await o.onNeedsReauth?.(connection, reason);
     };
-    this.tokens = o.tokens ?? new TokenManager({ store: o.store, vault: o.vault, clock: o.clock, logger: o.logger, onNeedsReauth });
+    const { tokenGrant } = o;
+    const grantOf = tokenGrant ? (connection: ResolvedConnection) => tokenGrant(connection, this.http(connection)) : undefined;
+    this.tokens = o.tokens ?? new TokenManager({ store: o.store, vault: o.vault, clock: o.clock, logger: o.logger, onNeedsReauth, grantOf });
   }
 
   /** Resolve every default connection (emulators start later, when first used). */

@@ -190,6 +190,7 @@ export class TokenManager {
   private async underLease(connection: ResolvedConnection, grant: TokenGrant, lease: Lease, refused: string | undefined): Promise<TokenSet> {
     const { store, vault, logger } = this.o as Required<Pick<TokenManagerOptions, 'store' | 'vault'>> & TokenManagerOptions;
     let keepSent = false;
+    let resentNow = false;
     try {
       const state = await readState(store.db, vault, connection);
       const now = this.clock.now();
@@ -198,6 +199,7 @@ export class TokenManager {
       if (stored && stored.accessToken !== refused && fresh(stored, grant, now)) return stored;
       const rt = refreshTokenOf(stored, connection);
       const resent = (grant.type ?? 'refresh_token') === 'refresh_token' && rt !== undefined && lease.unfinished?.hash === tokenHash(rt);
+      resentNow = resent;
       if (resent) {
         const when = lease.unfinished?.at ? new Date(lease.unfinished.at).toISOString() : 'earlier';
         const note = `a refresh sent by ${lease.unfinished?.by ?? 'another process'} at ${when} never finished (the process died or the answer was lost), so ${connection.provider} may already have spent this refresh token`;
@@ -219,7 +221,8 @@ export class TokenManager {
       return tokens;
     } catch (err) {
       const e = toHubError(err);
-      const lost = e.code === 'provider_timeout' || e.details?.uncertain === true;
+      // The mark stays while the token's fate is unknown: no answer, or no clear one to a resend.
+      const lost = e.code === 'provider_timeout' || e.details?.uncertain === true || (resentNow && e.code !== 'oauth_invalid_grant');
       const reason = e.code === 'oauth_invalid_grant' ? (e.details?.reason as string) : undefined;
       await store.write(async (trx) => {
         if ((await releaseLease(trx, lease, this.clock.now(), keepSent && lost)) && reason) await writeStatus(trx, connection.id, 'needs_reauth', reason, this.clock.now());
