@@ -161,7 +161,7 @@ describe.each([
     const { data } = JSON.parse(text) as { data: { id: string; tenantId: string; provider: string; name: string; mode: string; fields: string[] }[] };
     const defaults = data.filter((c) => c.name === 'default');
     // (in the order their emulators came up)
-    expect(defaults.map((c) => c.provider).sort()).toEqual(['mailgun', 'paypal', 'sendgrid', 'smtp', 'stripe']);
+    expect(defaults.map((c) => c.provider).sort()).toEqual(['gmail', 'mailgun', 'paypal', 'sendgrid', 'smtp', 'stripe']);
     for (const d of defaults) expect(d).toMatchObject({ id: `conn_default_${d.provider}`, tenantId: 'default', mode: 'sandbox' });
     expect(defaults.find((d) => d.provider === 'sendgrid')!.fields).toContain('apiKey');
     const own = data.filter((c) => c.name !== 'default');
@@ -169,7 +169,7 @@ describe.each([
     expect([...own[0]!.fields].sort()).toEqual(['apiKey', 'fromEmail']);
     // No secret of any connection, the tenant's or the sandbox emulators', is in the answer.
     const secrets = [SECRET, 'SG.other'];
-    for (const p of ['sendgrid', 'mailgun', 'smtp']) {
+    for (const p of ['sendgrid', 'mailgun', 'smtp', 'gmail']) {
       const conn = t.hub.connections.defaultConnection(p)!;
       const creds = conn.credentials as Record<string, unknown>;
       for (const field of getProvider(p).manifest.secretFields) if (typeof creds[field] === 'string') secrets.push(creds[field]);

@@ -1,5 +1,5 @@
 /**
- * The email contract suite against every email provider: SendGrid, Mailgun and SMTP, each
+ * The email contract suite against every email provider: SendGrid, Mailgun, SMTP and Gmail, each
  * through a real Transport (one attempt, so chaos never makes it sleep) to its emulator, and SMTP
  * once more against Debian's python3-aiosmtpd, a real server nobody on this team wrote (skipped
  * loudly without it, failing under CI=true).
@@ -10,6 +10,7 @@ import { emailContractSuite, receivedAddress, type ReceivedMail } from '../src/c
 import { HUB_ID_FIELD, type EmailProvider } from '../src/categories/email/contract.js';
 import { systemClock } from '../src/core/clock.js';
 import { createLogger } from '../src/core/logger.js';
+import { gmail, GMAIL_ID_HEADER, GMAIL_META_PREFIX, GMAIL_TAGS_HEADER, startGmailEmulator, type GmailSentRecord } from '../src/providers/gmail/index.js';
 import { mailgun, startMailgunEmulator, type MailgunStoredMessage } from '../src/providers/mailgun/index.js';
 import type { AcceptedMail } from '../src/providers/sendgrid/emulator/server.js';
 import { sendgrid, startSendgridEmulator } from '../src/providers/sendgrid/index.js';
@@ -21,7 +22,7 @@ import {
   startAiosmtpd,
   warnAiosmtpdMissing,
 } from '../src/providers/smtp/test-utils/aiosmtpd.js';
-import type { ProviderDefinition, ResolvedConnection } from '../src/kit/connector.js';
+import type { ProviderDefinition, ResolvedConnection, TokenSet } from '../src/kit/connector.js';
 import { Transport } from '../src/transport/transport.js';
 
 /** The connector of `def` on a fresh Transport that tries each call once. */
@@ -30,6 +31,7 @@ function connect<C extends Record<string, unknown>>(
   baseUrl: string,
   credentials: Record<string, string>,
   mode: 'sandbox' | 'live' = 'sandbox',
+  tokens?: TokenSet,
 ): EmailProvider {
   const connection: ResolvedConnection<C> = {
     id: `conn_contract_${def.manifest.id}`,
@@ -38,6 +40,7 @@ function connect<C extends Record<string, unknown>>(
     mode,
     baseUrl,
     credentials: def.manifest.credentials.parse(credentials),
+    tokens,
   };
   const http = new Transport().forConnection({ ...def.manifest, retry: { maxAttempts: 1 } }, connection);
   return def.email!({ connection, http, clock: systemClock, logger: createLogger('silent') });
@@ -138,6 +141,28 @@ function fromSmtp(parsed: ParsedSmtpMessage, rcptTo: string[]): ReceivedMail {
   };
 }
 
+/** What the Gmail emulator decoded from `raw` (mailparser): Bcc from the header Gmail strips. */
+function fromGmail({ parsed: p }: GmailSentRecord): ReceivedMail {
+  const address = (a: { address: string; name: string }) => receivedAddress(a.address, a.name || undefined);
+  const tags = p.headers[GMAIL_TAGS_HEADER.toLowerCase()];
+  const metaPrefix = GMAIL_META_PREFIX.toLowerCase();
+  return {
+    to: p.to.map(address),
+    cc: p.cc.map(address),
+    bcc: p.bcc.map(address),
+    from: p.from[0] ? address(p.from[0]) : '',
+    replyTo: p.replyTo[0] && address(p.replyTo[0]),
+    subject: p.subject,
+    html: p.html,
+    text: p.text,
+    attachments: p.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content.toString('base64') })),
+    headers: p.headers,
+    hubId: p.headers[GMAIL_ID_HEADER.toLowerCase()],
+    tags: tags === undefined ? undefined : tags.split(/,\s*/),
+    metadata: Object.fromEntries(Object.entries(p.headers).filter(([k]) => k.startsWith(metaPrefix)).map(([k, v]) => [k.slice(metaPrefix.length), v])),
+  };
+}
+
 emailContractSuite('sendgrid (emulator)', async () => {
   const emulator = await startSendgridEmulator();
   const provider = connect(sendgrid, emulator.url, emulator.credentials);
@@ -181,6 +206,20 @@ emailContractSuite('smtp (emulator)', async () => {
       await release(provider);
       await emulator.close();
     },
+  };
+});
+
+emailContractSuite('gmail (emulator)', async () => {
+  const emulator = await startGmailEmulator();
+  // The emulator's own access token, as a sandbox connection gets it.
+  const provider = connect(gmail, emulator.url, emulator.credentials, 'sandbox', emulator.tokens);
+  return {
+    provider,
+    inbox: async () => emulator.accepted.map(fromGmail),
+    // Gmail answers 400 invalidArgument "Invalid To header".
+    invalidRecipient: 'bob@',
+    chaos: emulator.chaos,
+    teardown: () => emulator.close(),
   };
 });
 

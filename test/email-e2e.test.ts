@@ -90,7 +90,7 @@ describeOnStores('email end to end', (t, it) => {
       const res = await fetch(`${t.url}/api/v1/integrations/health`);
       const body = (await res.json()) as { integrations: Record<string, unknown>[] };
       expect(res.status).toBe(200);
-      expect(body.integrations.map((i) => i.provider)).toEqual(['sendgrid', 'mailgun', 'smtp', 'stripe', 'paypal']);
+      expect(body.integrations.map((i) => i.provider)).toEqual(['sendgrid', 'mailgun', 'smtp', 'gmail', 'stripe', 'paypal']);
       for (const i of body.integrations) {
         expect(i).toMatchObject({ type: ['stripe', 'paypal'].includes(i.provider as string) ? 'payments' : 'email', status: 'healthy', enabled: true, mode: 'sandbox', last_error: null });
         expect(i).toHaveProperty('name');

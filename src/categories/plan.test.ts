@@ -7,7 +7,7 @@ import { CATEGORIES } from './registry.js';
 describe('planCategories', () => {
   it('defaults each chain to every provider of the category, in registry order', () => {
     const plan = planCategories(CATEGORIES, defaultCatalog, {});
-    expect(plan.chains).toEqual({ email: ['sendgrid', 'mailgun', 'smtp'], payments: ['stripe', 'paypal'] });
+    expect(plan.chains).toEqual({ email: ['sendgrid', 'mailgun', 'smtp', 'gmail'], payments: ['stripe', 'paypal'] });
     expect(plan.settings.payments).toEqual({ PAYMENT_RECOVERY_SECONDS: 120 });
     expect(Object.keys(plan.scopes)).toEqual(expect.arrayContaining(['email:send', 'payments:write']));
   });

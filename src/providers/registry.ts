@@ -2,6 +2,7 @@
  * Every provider the hub knows. Adding one is a folder under `providers/` plus one line here.
  */
 import { ProviderCatalog } from '../kit/catalog.js';
+import { gmail } from './gmail/index.js';
 import { mailgun } from './mailgun/index.js';
 import { paypal } from './paypal/index.js';
 import { sendgrid } from './sendgrid/index.js';
@@ -10,7 +11,7 @@ import { stripe } from './stripe/index.js';
 import type { ProviderDefinition } from '../kit/connector.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
-export const PROVIDERS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, stripe, paypal];
+export const PROVIDERS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, gmail, stripe, paypal];
 
 /** The catalog `createHub` uses unless given another. */
 export const defaultCatalog = new ProviderCatalog(PROVIDERS);
