@@ -48,7 +48,12 @@ const KNOWN_ALIASES: Record<string, 'invalid_grant' | 'invalid_client'> = {
 
 type Fields = Record<string, unknown>;
 
-/** The answer's fields, from JSON or a form body (GitHub without `Accept: application/json`). */
+/**
+ * The answer's fields, from JSON or a form body (GitHub without `Accept: application/json`).
+ *
+ * @example
+ * answerFields({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, text: 'access_token=gho_1' }) // { access_token: 'gho_1' }
+ */
 export function answerFields(res: Pick<HttpResponse, 'headers' | 'text'>): Fields {
   const type = res.headers['content-type'] ?? '';
   if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(res.text));

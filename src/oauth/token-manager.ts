@@ -29,6 +29,7 @@ import type { ProviderHttp } from '../transport/types.js';
 import type { Vault } from '../vault/vault.js';
 import { markSent, releaseLease, takeLease, tokenHash, type Lease } from './refresh-lease.js';
 import { accountCredentials, clientCredentials, refreshTokens, type TokenEndpoint } from './token-client.js';
+import { abortable, fresh, inactiveError, reauth, refreshTokenOf, usable } from './token-rules.js';
 import { readState, writeStatus, writeTokens } from './token-state.js';
 
 /** How one connection gets new tokens. */
@@ -80,9 +81,6 @@ export interface AccessTokenOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULT_MARGIN_MS = 5 * 60_000;
-/** A token this close to expiry is not handed out any more. */
-const SKEW_MS = 10_000;
 
 /**
  * The hub's token manager.
@@ -274,43 +272,4 @@ export class TokenManager {
     this.failures.set(connection.id, { count, until: now + wait, error: expired });
     throw expired;
   }
-}
-
-/** Renew when less than the margin is left: 5 minutes, or half the lifetime when that is shorter. */
-function fresh(tokens: TokenSet, grant: TokenGrant, now: number): boolean {
-  if (tokens.expiresAt === undefined) return true;
-  const margin = grant.marginMs ?? DEFAULT_MARGIN_MS;
-  const lifetime = tokens.obtainedAt !== undefined ? tokens.expiresAt - tokens.obtainedAt : Infinity;
-  return tokens.expiresAt - now > Math.min(margin, lifetime / 2);
-}
-
-const usable = (tokens: TokenSet, now: number): boolean => tokens.expiresAt === undefined || tokens.expiresAt - now > SKEW_MS;
-
-function refreshTokenOf(tokens: TokenSet | undefined, connection: ResolvedConnection): string | undefined {
-  const seeded = (connection.credentials as { refreshToken?: unknown }).refreshToken;
-  return tokens?.refreshToken ?? (typeof seeded === 'string' && seeded ? seeded : undefined);
-}
-
-/** What every call on a connection that is not `active` fails with, before any token request. */
-function inactiveError(connection: ResolvedConnection): HubError {
-  return new HubError('connection_inactive', `Connection ${connection.id} (${connection.provider}) is ${connection.status}${connection.statusReason ? `: ${connection.statusReason}` : ''}`, {
-    provider: connection.provider,
-    details: { connectionId: connection.id, status: connection.status },
-  });
-}
-
-function reauth(connection: ResolvedConnection, reason: string, cause?: HubError): HubError {
-  return new HubError('oauth_invalid_grant', cause ? cause.message : `${connection.provider} connection ${connection.id}: ${reason}`, {
-    provider: connection.provider, providerCode: cause?.providerCode, providerStatus: cause?.providerStatus, cause, details: { connectionId: connection.id, reason },
-  });
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
