@@ -268,7 +268,8 @@ export class TokenManager {
       this.o.logger?.warn({ connectionId: connection.id, code: err.code, retryInMs: wait }, `token renewal failed, the current token is kept until it expires: ${err.message}`);
       return current;
     }
-    const expired = err.with(`The access token of connection ${connection.id} ${current ? 'has expired' : 'is missing'} and could not be renewed.`, { connectionId: connection.id });
+    const state = !current ? 'is missing' : current.accessToken === refused ? 'was refused by the API' : 'has expired';
+    const expired = err.with(`The access token of connection ${connection.id} ${state} and could not be renewed.`, { connectionId: connection.id });
     this.failures.set(connection.id, { count, until: now + wait, error: expired });
     throw expired;
   }
