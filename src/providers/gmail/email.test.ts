@@ -46,7 +46,10 @@ describe('Gmail connector against its emulator', () => {
     emulator = await startGmailEmulator();
   });
   afterAll(() => emulator.close());
-  beforeEach(() => Object.assign(emulator.chaos, { errorRate: 0, rateLimitNext: 0, dropAfterAcceptNext: 0, retryAfterSec: 1 }));
+  beforeEach(() => {
+    Object.assign(emulator.chaos, { errorRate: 0, rateLimitNext: 0, dropAfterAcceptNext: 0, retryAfterSec: 1 });
+    emulator.quota.userRateLimitNext = 0;
+  });
 
   it('sends one RFC 822 message: recipients (Bcc kept for Gmail), reply-to, bodies, attachments, headers, tags, metadata', async () => {
     const result = await connect(emulator).send(
@@ -139,6 +142,16 @@ describe('Gmail connector against its emulator', () => {
     const started = Date.now();
     await expect(connect(emulator).send(message())).resolves.toMatchObject({ status: 'sent' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(emulator.accepted.length).toBe(before + 1);
+  });
+
+  it("retries Gmail's own 403 userRateLimitExceeded after its Retry-After, then sends", async () => {
+    const before = emulator.accepted.length;
+    Object.assign(emulator.quota, { userRateLimitNext: 1, retryAfterSec: 1 });
+    const started = Date.now();
+    await expect(connect(emulator).send(message())).resolves.toMatchObject({ status: 'sent' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(emulator.quota.userRateLimitNext).toBe(0);
     expect(emulator.accepted.length).toBe(before + 1);
   });
 

@@ -1,7 +1,8 @@
 /**
  * The Gmail emulator: `users.messages.send`, `users.messages.get` (`format=raw|metadata|minimal`)
  * and `users.getProfile` under Gmail's real paths, with Google's Bearer check, validation and
- * error shape, and chaos (429 + Retry-After, 5xx, latency). It keeps every sent message, decoded
+ * error shape, chaos (429 + Retry-After, 5xx, latency) and Gmail's own 403 `userRateLimitExceeded`
+ * (`quota`). It keeps every sent message, decoded
  * (`accepted`). Test controls live under `/__emulator/` (`GET /__emulator/messages`,
  * `POST /__emulator/expire-token`, `GET|POST /__emulator/chaos`). No push notifications (Pub/Sub).
  *
@@ -45,6 +46,11 @@ export interface GmailEmulator extends Emulator {
   expireToken(): void;
   /** Issue a fresh access token (what a refresh would give) and accept it from now on. */
   issueToken(): TokenSet;
+  /**
+   * Gmail's own way to say "slow down": the next `userRateLimitNext` API requests are answered
+   * 403 `userRateLimitExceeded` with `Retry-After: retryAfterSec` (the kit's chaos answers 429).
+   */
+  readonly quota: { userRateLimitNext: number; retryAfterSec: number };
 }
 
 const TOKEN_TTL_MS = 3_600_000;
@@ -70,6 +76,7 @@ export async function startGmailEmulator(options: GmailEmulatorOptions = {}): Pr
   let expired = false;
   const validToken = options.validToken ?? ((token: string) => !expired && token === tokens.accessToken && Date.now() < (tokens.expiresAt ?? Infinity));
   const accepted: GmailSentRecord[] = [];
+  const quota = { userRateLimitNext: 0, retryAfterSec: 1 };
   const threads = new Map<string, string>(); // Message-ID → threadId
 
   const { app, chaos } = createEmulatorApp({
@@ -87,6 +94,10 @@ export async function startGmailEmulator(options: GmailEmulatorOptions = {}): Pr
     const [, token] = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '') ?? [];
     if (!token) return reply.code(401).header('www-authenticate', 'Bearer realm="https://accounts.google.com/"').send(googleErrorBody(GOOGLE_ERRORS.loginRequired));
     if (!(await validToken(token))) return reply.code(401).header('www-authenticate', 'Bearer realm="https://accounts.google.com/", error="invalid_token"').send(googleErrorBody(GOOGLE_ERRORS.authError));
+    if (quota.userRateLimitNext > 0) {
+      quota.userRateLimitNext--;
+      return reply.code(403).header('retry-after', String(quota.retryAfterSec)).send(googleErrorBody({ code: 403, status: 'PERMISSION_DENIED', reason: 'userRateLimitExceeded', message: 'User-rate limit exceeded.  Retry after ' + new Date(Date.now() + quota.retryAfterSec * 1000).toISOString() }));
+    }
     const { userId } = req.params;
     if (userId !== 'me' && userId.toLowerCase() !== emailAddress.toLowerCase()) return reply.code(403).send(googleErrorBody({ code: 403, status: 'PERMISSION_DENIED', reason: 'forbidden', message: `Delegation denied for ${emailAddress}` }));
   };
@@ -153,6 +164,7 @@ export async function startGmailEmulator(options: GmailEmulatorOptions = {}): Pr
     },
     chaos,
     accepted,
+    quota,
     expireToken() {
       expired = true;
     },
