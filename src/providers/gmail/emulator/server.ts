@@ -2,9 +2,9 @@
  * The Gmail emulator: `users.messages.send`, `users.messages.get` (`format=raw|metadata|minimal`)
  * and `users.getProfile` under Gmail's real paths, with Google's Bearer check, validation and
  * error shape, chaos (429 + Retry-After, 5xx, latency) and Gmail's own 403 `userRateLimitExceeded`
- * (`quota`). It keeps every sent message, decoded
- * (`accepted`). Test controls live under `/__emulator/` (`GET /__emulator/messages`,
- * `POST /__emulator/expire-token`, `GET|POST /__emulator/chaos`). No push notifications (Pub/Sub).
+ * (`quota`). It keeps every sent message, decoded (`accepted`). Test controls live under
+ * `/__emulator/` (`GET /__emulator/messages`, `POST /__emulator/expire-token`,
+ * `GET|POST /__emulator/chaos`). No push notifications (Gmail sends them through Pub/Sub).
  *
  * @see https://developers.google.com/gmail/api/reference/rest/v1/users.messages/send
  * @see https://developers.google.com/gmail/api/reference/rest/v1/users.messages/get
