@@ -46,6 +46,9 @@ export class ConnectionStates {
   }
 
   async remove(connectionId: string): Promise<void> {
-    await this.o.store.write((trx) => trx.deleteFrom('connection_state').where('connection_id', '=', connectionId).execute());
+    await this.o.store.write(async (trx) => {
+      await trx.deleteFrom('connection_state').where('connection_id', '=', connectionId).execute();
+      await trx.deleteFrom('oauth_refresh_leases').where('connection_id', '=', connectionId).execute();
+    });
   }
 }
