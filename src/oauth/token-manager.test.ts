@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeClock } from '../core/clock.js';
 import type { ResolvedConnection, TokenSet } from '../kit/connection.js';
 import type { Store } from '../store/store.js';
-import { acmeManifest, rejection } from '../transport/test-utils/server.js';
+import { acmeManifest, freePort, rejection } from '../transport/test-utils/server.js';
 import { Transport } from '../transport/transport.js';
 import { generateEncryptionKey } from '../vault/keys.js';
 import { Vault } from '../vault/vault.js';
@@ -142,6 +142,19 @@ describe('failures', () => {
     expect(server.requests).toHaveLength(2);
     clock.advance(61_000);
     expect(await expired.manager.accessToken(expired.connection, { grant: expired.grant })).toBe('at-1');
+  });
+
+  it('a token endpoint that cannot be reached: a still-valid token is kept, an expired one is a retryable error', async () => {
+    const { manager, connection, grant } = await setup({}, expiringIn(2 * MIN));
+    const down = { ...grant, endpoint: { ...grant.endpoint, url: `http://127.0.0.1:${await freePort()}/oauth/token` } };
+    expect(await manager.accessToken(connection, { grant: down })).toBe('at-0');
+    clock.advance(2 * MIN);
+    const err = await rejection(manager.accessToken(connection, { grant: down }));
+    // Connection refused, retried by the transport; by now the connection's circuit may be open too.
+    expect(['provider_unavailable', 'circuit_open']).toContain(err.code);
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(/has expired and could not be renewed/);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('works without a store: tokens live on the connection object', async () => {
