@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../core/clock.js';
+import { HubError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { AttemptRecorder, type LastError } from './audit.js';
-import { HubError } from '../core/errors.js';
 import { oauthSourceFor, type AuthConnection } from './auth.js';
 import { Breakers } from './breaker.js';
 import { undiciDispatcher } from './http.js';
@@ -155,7 +155,7 @@ export class Transport {
         return await send(next);
       } catch (again) {
         if (!(again instanceof HubError) || again.providerStatus !== 401) throw again;
-        throw again.with(`${manifest.name} refused a freshly refreshed access token of connection ${connection.id} too: the grant may lack the scope ${req.operation} needs, or access was revoked (connect again).`, { tokenRefreshed: true });
+        throw again.with(`${manifest.name} refused a freshly refreshed access token of connection ${connection.id} too: the grant may lack a scope this call (${req.operation}) needs, or access was revoked (connect again).`, { tokenRefreshed: true });
       }
     }
   }
