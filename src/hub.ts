@@ -18,6 +18,9 @@ import { systemClock, type Clock } from './core/clock.js';
 import { loadConfig, type HubConfig } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { ConnectionManager } from './connections/connections.js';
+import { OAuthConnect } from './connections/oauth-connect.js';
+import { OneTimeTokens } from './oauth/one-time.js';
+import { sharedOAuthEmulator } from './providers/oauth-sandbox/shared.js';
 import { defaultCatalog } from './providers/registry.js';
 import type { ProviderCatalog } from './kit/catalog.js';
 import { Queue } from './queue/queue.js';
@@ -57,6 +60,8 @@ export interface HubCore {
   /** The providers this hub knows. */
   providers: ProviderCatalog;
   connections: ConnectionManager;
+  /** Connecting accounts over OAuth (`POST /api/v1/connections/oauth/start`, `GET /oauth/callback`). */
+  oauthConnect: OAuthConnect;
   apiKeys: ApiKeyStore;
   /** Provider ids in order per category (`EMAIL_PROVIDERS`, `PAYMENT_PROVIDERS`, …). */
   chains: Record<string, string[]>;
@@ -117,10 +122,30 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const queue = new Queue(store, { clock, logger, concurrency: config.queueConcurrency, pollMs: config.queuePollMs, leaseMs: config.queueLeaseMs });
   const categories = options.categories ?? CATEGORIES;
   const plan = planCategories(categories, catalog, config.env);
-  const connections = new ConnectionManager({ store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, catalog, providers: [...new Set(Object.values(plan.chains).flat())] });
+  const releases: (() => Promise<void>)[] = [];
+  const events = new EventStore(store, clock);
+  const connections = new ConnectionManager({
+    store, vault, transport, clock, logger, env: config.env, forceSandbox: config.forceSandbox, catalog, providers: [...new Set(Object.values(plan.chains).flat())],
+    emulatorOptions: { autoApprove: config.oauthAutoApprove },
+    oauthSandbox: async () => {
+      const { emulator, release } = await sharedOAuthEmulator({ autoApprove: config.oauthAutoApprove });
+      releases.push(release);
+      return emulator;
+    },
+    onNeedsReauth: async (c, reason) => {
+      await events.recordNow({ tenantId: c.tenantId, type: 'connection.needs_reauth', provider: 'switchboard', connectionId: c.id, occurredAt: clock.now(), data: { provider: c.provider, reason }, raw: null });
+    },
+  });
   await connections.start();
   const inbox = new WebhookInbox({ store, queue, connections, catalog, clock, logger, registry, config });
-  const events = new EventStore(store, clock);
+  let localUrl = `http://127.0.0.1:${config.port}`;
+  const oauthConnect = new OAuthConnect({
+    connections,
+    oneTime: new OneTimeTokens({ store, vault, clock }),
+    clock,
+    callbackUrl: () => `${(config.publicUrl ?? localUrl).replace(/\/+$/, '')}/oauth/callback`,
+    redirectAllowed: (url) => URL.canParse(url) && config.authRedirects.includes(new URL(url).origin),
+  });
   const wired = await wireCategories(categories, plan, { store, queue, connections, events, clock, logger, registry });
   for (const sink of wired.sinks) inbox.addSink(sink);
   const scopes = { ...CORE_SCOPES, ...plan.scopes };
@@ -137,6 +162,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     vault,
     providers: catalog,
     connections,
+    oauthConnect,
     apiKeys,
     chains: plan.chains,
     scopes,
@@ -158,6 +184,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       const address = server.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const local = `http://127.0.0.1:${port}`;
+      localUrl = local;
       // Emulators run in this process's sandbox: they post their signed events back over loopback.
       connections.setWebhookBase(local);
       return local;
@@ -180,6 +207,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       await queue.stop();
       await wired.close();
       await connections.close();
+      for (const release of releases.splice(0)) await release();
       await store.close();
     },
   } as Hub;

@@ -16,13 +16,15 @@ import { HubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { TokenManager, type TokenGrant } from '../oauth/token-manager.js';
+import { revokeToken } from '../oauth/token-client.js';
 import { apiBaseVar, type ProviderCatalog } from '../kit/catalog.js';
 import type { Category, CategoryContracts, ConnectionStatus, ProviderDefinition, ResolvedConnection, TokenSet } from '../kit/connector.js';
-import type { Emulator } from '../kit/emulator.js';
+import type { Emulator, EmulatorOptions } from '../kit/emulator.js';
 import type { Store } from '../store/store.js';
 import type { Transport } from '../transport/transport.js';
 import type { ProviderHttp } from '../transport/types.js';
 import type { Vault } from '../vault/vault.js';
+import { OAuthApps, type OAuthSandbox } from './oauth-apps.js';
 import { Sandboxes } from './sandboxes.js';
 import { ConnectionStates } from './state.js';
 
@@ -63,13 +65,33 @@ export interface ConnectionManagerOptions {
   tokenGrant?: (connection: ResolvedConnection, http: ProviderHttp) => TokenGrant | undefined;
   /** A connection became `needs_reauth` (the hub emits `connection.needs_reauth`). */
   onNeedsReauth?: (connection: ResolvedConnection, reason: string) => void | Promise<void>;
+  /** The sandbox authorization server of OAuth providers without a configured client. */
+  oauthSandbox?: () => Promise<OAuthSandbox>;
+  /** What emulators start with (`autoApprove`: `SWITCHBOARD_OAUTH_AUTO_APPROVE`). */
+  emulatorOptions?: EmulatorOptions;
+}
+
+/** What `GET /api/v1/connections/:id` shows: never a token. */
+export interface ConnectionView {
+  id: string;
+  tenantId: string;
+  provider: string;
+  mode: 'sandbox' | 'live';
+  status: ConnectionStatus;
+  scopes: string[];
+  /** When the access token expires (ISO 8601), if known. */
+  expiresAt: string | null;
+  /** When the tokens were last written (a connect or a refresh). */
+  lastRefreshedAt: string | null;
+  /** Why the connection is not active (`needs_reauth`: the provider refused the refresh token). */
+  lastError: string | null;
 }
 
 type ConnectionRow = { id: string; tenant_id: string; provider: string; credentials: string };
 
 export class ConnectionManager {
   private readonly defaults = new Map<string, ResolvedConnection>();
-  private readonly sandboxes = new Sandboxes();
+  private readonly sandboxes: Sandboxes;
   private readonly states: ConnectionStates;
   private readonly errors = new Map<string, string>();
   private readonly httpCache = new Map<string, ProviderHttp>();
@@ -80,22 +102,33 @@ export class ConnectionManager {
 
   /** Access tokens of every grant (refreshed before expiry, one refresh across processes). */
   readonly tokens: TokenManager;
+  /** The hub's OAuth applications (catalog entry + client per provider, sandboxed or live). */
+  readonly oauth: OAuthApps;
 
   constructor(private readonly o: ConnectionManagerOptions) {
     this.states = new ConnectionStates(o);
+    this.sandboxes = new Sandboxes(o.emulatorOptions);
+    this.oauth = new OAuthApps({ env: o.env, forceSandbox: o.forceSandbox, transport: o.transport, sandbox: o.oauthSandbox });
     const onNeedsReauth = async (connection: ResolvedConnection, reason: string) => {
       this.tenantCache.clear();
       await o.onNeedsReauth?.(connection, reason);
     };
-    const { tokenGrant } = o;
-    const grantOf = tokenGrant ? (connection: ResolvedConnection) => tokenGrant(connection, this.http(connection)) : undefined;
+    const grantOf = (connection: ResolvedConnection) => this.grant(connection, this.http(connection));
     this.tokens = o.tokens ?? new TokenManager({ store: o.store, vault: o.vault, clock: o.clock, logger: o.logger, onNeedsReauth, grantOf });
   }
 
-  /** Resolve every default connection (emulators start later, when first used). */
+  /**
+   * Resolve every default connection (emulators start later, when first used). Providers whose
+   * environment configures an OAuth app (`defaultConnection: false`) get none; their tenants'
+   * connections are sandboxed when the app is.
+   */
   async start(): Promise<void> {
-    const wanted = this.o.catalog.all.filter((p) => !this.o.providers || this.o.providers.includes(p.manifest.id));
-    for (const p of wanted) this.resolveDefault(p);
+    for (const p of this.o.catalog.all) {
+      const m = p.manifest;
+      if (m.defaultConnection === false) {
+        if (m.oauth && p.startEmulator && this.oauth.sandboxed(m.oauth)) this.sandboxes.add(p);
+      } else if (!this.o.providers || this.o.providers.includes(m.id)) this.resolveDefault(p);
+    }
     const states = await this.states.load([...this.defaults.values()].map((c) => c.id));
     for (const c of this.defaults.values()) this.states.apply(c, states.get(c.id));
   }
@@ -213,10 +246,17 @@ export class ConnectionManager {
       this.httpCache.set(connection.id, http);
     }
     if (!connection.tokenSource && this.o.catalog.get(connection.provider).manifest.auth.type === 'oauth2') {
-      const grant = this.o.tokenGrant?.(connection, http);
+      const grant = this.grant(connection, http);
       if (grant) connection.tokenSource = this.tokens.source(connection, grant);
     }
     return http;
+  }
+
+  /** How a connection renews its tokens: the hub's `tokenGrant`, else its provider's OAuth app. */
+  private grant(connection: ResolvedConnection, http: ProviderHttp): TokenGrant | undefined {
+    if (this.o.tokenGrant) return this.o.tokenGrant(connection, http);
+    const link = this.o.catalog.find(connection.provider)?.manifest.oauth;
+    return link ? this.oauth.tokenGrant(connection, link, http) : undefined;
   }
 
   /** Webhook secrets accepted for a provider's default route: configured ones and the emulator's. */
@@ -293,7 +333,77 @@ export class ConnectionManager {
     return found;
   }
 
+  /**
+   * Store the tokens of an account a tenant connected over OAuth on its connection of `provider`
+   * and `name` (made if new; connecting again keeps its id and makes it active again).
+   */
+  async connectOAuth(tenantId: string, provider: string, name: string, credentials: Record<string, unknown>, tokens: TokenSet): Promise<ConnectionSummary> {
+    const def = this.o.catalog.get(provider);
+    const now = this.o.clock.now();
+    const existing = await this.o.store.db.selectFrom('connections').select('id').where('tenant_id', '=', tenantId).where('provider', '=', provider).where('name', '=', name).executeTakeFirst();
+    const id = existing?.id ?? newId('conn', now);
+    const sealed = this.o.vault.seal(def.manifest.credentials.parse(credentials) as object, id);
+    await this.o.store.write(async (trx) => {
+      if (existing) await trx.updateTable('connections').set({ credentials: sealed, key_id: this.o.vault.currentKid, updated_at: now }).where('id', '=', id).execute();
+      else await trx.insertInto('connections').values({ id, tenant_id: tenantId, provider, name, credentials: sealed, key_id: this.o.vault.currentKid, created_at: now, updated_at: now }).execute();
+    });
+    this.forget(id);
+    const connection = (await this.byId(id))!;
+    connection.status = 'active';
+    connection.statusReason = undefined;
+    await this.saveTokens(connection, tokens);
+    await this.setStatus(connection, 'active');
+    const found = (await this.list(tenantId)).find((c) => c.id === id)!;
+    return found;
+  }
+
+  /** A connection of the tenant (or a default one) as `GET /api/v1/connections/:id` shows it; never a token. */
+  async view(tenantId: string, id: string): Promise<ConnectionView> {
+    const connection = await this.byId(id);
+    if (!connection || (connection.tenantId !== tenantId && !id.startsWith('conn_default_'))) throw new HubError('not_found', `No connection ${id}`);
+    const state = (await this.states.load([id])).get(id);
+    const t = connection.tokens;
+    const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
+    return {
+      id, tenantId: connection.tenantId, provider: connection.provider, mode: connection.mode, status: connection.status ?? 'active',
+      scopes: t?.scopes ?? [], expiresAt: iso(t?.expiresAt), lastRefreshedAt: state?.tokens ? iso(state.updated_at) : null, lastError: connection.statusReason ?? null,
+    };
+  }
+
+  /** Refresh a connection's OAuth tokens now (`POST /api/v1/connections/:id/refresh`). */
+  async refresh(tenantId: string, id: string): Promise<ConnectionView> {
+    const connection = await this.byId(id);
+    if (!connection || (connection.tenantId !== tenantId && !id.startsWith('conn_default_'))) throw new HubError('not_found', `No connection ${id}`);
+    if (!connection.tokens) throw new HubError('validation_failed', `Connection ${id} holds no OAuth tokens to refresh`, { errors: [{ field: 'id', message: 'not an OAuth connection' }] });
+    this.http(connection); // its token source
+    await this.tokens.accessToken(connection, { force: true });
+    return this.view(tenantId, id);
+  }
+
+  /** Drop what this process keeps of a connection (cached resolution, transport, connectors). */
+  private forget(id: string): void {
+    this.tenantCache.clear();
+    this.httpCache.delete(id);
+    void this.closeConnectors((c) => c.connectionId === id);
+  }
+
+  /** Revoke a connection's OAuth token at its provider where it can (best effort: removal goes on). */
+  private async revoke(connection: ResolvedConnection): Promise<void> {
+    const link = this.o.catalog.find(connection.provider)?.manifest.oauth;
+    const token = connection.tokens?.refreshToken ?? connection.tokens?.accessToken;
+    if (!link || !token) return;
+    try {
+      const app = await this.oauth.app(link, { tenant: (connection.credentials as { tenantId?: string }).tenantId });
+      if (!app.endpoint.revokeUrl) return;
+      await revokeToken(app.http, app.endpoint, { token, tokenTypeHint: connection.tokens?.refreshToken ? 'refresh_token' : 'access_token' });
+    } catch (err) {
+      this.o.logger.warn({ connectionId: connection.id, provider: connection.provider, err: (err as Error).message }, 'connections: revoking the token at the provider failed; the connection is removed anyway');
+    }
+  }
+
   async remove(tenantId: string, id: string): Promise<void> {
+    const connection = await this.byId(id).catch(() => undefined);
+    if (connection && connection.tenantId === tenantId) await this.revoke(connection);
     const res = await this.o.store.write((trx) => trx.deleteFrom('connections').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst());
     if (Number(res.numDeletedRows) === 0) throw new HubError('not_found', `No connection ${id}`);
     await this.states.remove(id);
@@ -319,8 +429,12 @@ export class ConnectionManager {
    * settings such as a from address or region are kept, and a tenant's own webhook secrets).
    */
   private async ready(connection: ResolvedConnection | undefined): Promise<ResolvedConnection | undefined> {
-    if (!connection || connection.mode !== 'sandbox' || connection.baseUrl) return connection;
-    const emulator = await this.sandboxes.start(connection.provider);
+    if (!connection) return connection;
+    // An OAuth connection renews its tokens through its provider's app: resolve that first.
+    const link = this.o.catalog.find(connection.provider)?.manifest.oauth;
+    if (link && connection.tenantId !== DEFAULT_TENANT) await this.oauth.prepare(connection, link);
+    if (connection.mode !== 'sandbox' || connection.baseUrl) return connection;
+    const emulator = await this.sandboxes.start(connection.provider, connection);
     const def = this.o.catalog.get(connection.provider);
     const m = def.manifest;
     // Kept: non-secret settings, and a tenant's own webhook secrets (its webhook URL verifies with them, and with the emulator's).
@@ -334,7 +448,8 @@ export class ConnectionManager {
   private async fromRow(row: ConnectionRow): Promise<ResolvedConnection> {
     const def = this.o.catalog.get(row.provider);
     const credentials = this.o.vault.open<Record<string, unknown>>(row.credentials, row.id);
-    const sandbox = this.o.forceSandbox && this.sandboxes.has(row.provider);
+    // A tenant's own credentials are live unless the hub is sandboxed; an OAuth app's connections are sandboxed with their app.
+    const sandbox = this.sandboxes.has(row.provider) && (this.o.forceSandbox || def.manifest.defaultConnection === false);
     const baseUrl = sandbox ? '' : (this.o.env[apiBaseVar(row.provider)] ?? def.manifest.baseUrlFor?.(credentials) ?? def.manifest.baseUrl);
     const connection: ResolvedConnection = { id: row.id, tenantId: row.tenant_id, provider: row.provider, mode: sandbox ? 'sandbox' : 'live', baseUrl, credentials, status: 'active' };
     return this.states.apply(connection, (await this.states.load([row.id])).get(row.id));

@@ -5,7 +5,7 @@
  * started after `setWebhookBase`. The emulator of an `oauth2` provider (Gmail) issues an access
  * token, which a sandbox connection without tokens of its own gets as it gets the credentials.
  */
-import type { Emulator } from '../kit/emulator.js';
+import type { Emulator, EmulatorOptions } from '../kit/emulator.js';
 import type { ProviderDefinition, TokenSet } from '../kit/connector.js';
 
 export class Sandboxes {
@@ -14,6 +14,9 @@ export class Sandboxes {
   private readonly starting = new Map<string, Promise<Emulator>>();
   private webhookBase: string | undefined;
   private closed = false;
+
+  /** @param options what every emulator starts with (`autoApprove` for consent pages). */
+  constructor(private readonly options: EmulatorOptions = {}) {}
 
   /** Mark `def` as sandboxed: its emulator starts on first {@link start}. */
   add(def: ProviderDefinition): void {
@@ -52,7 +55,7 @@ export class Sandboxes {
     if (!pending) {
       const def = this.defs.get(provider);
       if (!def?.startEmulator) return Promise.reject(new Error(`${provider} has no emulator`));
-      pending = def.startEmulator().then(async (emulator) => {
+      pending = def.startEmulator(this.options).then(async (emulator) => {
         if (this.closed) {
           await emulator.close();
           throw new Error('the hub is closing');

@@ -78,6 +78,11 @@ const schema = z.object({
     .refine((v) => v.split(',').every((c) => c.trim() === '' || isCidr(c.trim())), 'must be comma-separated CIDRs such as 127.0.0.0/8,::1/128')
     .optional(),
   SWITCHBOARD_WEBHOOK_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  SWITCHBOARD_AUTH_REDIRECTS: z
+    .string()
+    .refine((v) => v.split(',').every((o) => o.trim() === '' || /^https?:\/\/[^/?#\s]+\/?$/.test(o.trim())), 'must be comma-separated origins such as https://app.example.com,http://localhost:3000')
+    .optional(),
+  SWITCHBOARD_OAUTH_AUTO_APPROVE: bool.default(false),
   BODY_LIMIT_BYTES: z.coerce.number().int('must be a whole number of bytes').min(1024, 'must be at least 1024 (bytes)').default(DEFAULT_BODY_LIMIT_BYTES),
 });
 
@@ -110,6 +115,10 @@ export interface HubConfig {
   webhookAllowlist: string[];
   /** Outgoing webhook payloads and attempts older than this are purged. */
   webhookRetentionDays: number;
+  /** Origins an OAuth connect or sign-in may send users back to (`SWITCHBOARD_AUTH_REDIRECTS`). */
+  authRedirects: string[];
+  /** The sandbox authorization server approves at once, no consent page (`SWITCHBOARD_OAUTH_AUTO_APPROVE`). */
+  oauthAutoApprove: boolean;
   /** Largest request body the REST API accepts, in bytes (`BODY_LIMIT_BYTES`; webhooks have their own). */
   bodyLimitBytes: number;
   /** `RATE_LIMIT_<PROVIDER>=600/min` overrides, by provider id. */
@@ -158,6 +167,8 @@ export function loadConfig(
     events: { heartbeatMs: e.EVENTS_SSE_HEARTBEAT_MS, pollMs: e.EVENTS_POLL_MS, graceMs: e.EVENTS_COMMIT_GRACE_MS },
     webhookAllowlist: (e.SWITCHBOARD_WEBHOOK_ALLOWLIST ?? '').split(',').map((c) => c.trim()).filter(Boolean),
     webhookRetentionDays: e.SWITCHBOARD_WEBHOOK_RETENTION_DAYS,
+    authRedirects: (e.SWITCHBOARD_AUTH_REDIRECTS ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean),
+    oauthAutoApprove: e.SWITCHBOARD_OAUTH_AUTO_APPROVE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimits,
     env: merged,

@@ -21,8 +21,16 @@ export const OPERATIONAL_EVENT_TYPES = {
 } as const;
 export type OperationalEventType = keyof typeof OPERATIONAL_EVENT_TYPES;
 
+/** Events about connections (provider `switchboard`). */
+export const CONNECTION_EVENT_TYPES = {
+  'connection.needs_reauth': 'The provider refused a connection\'s refresh token (revoked, expired, invalid_grant): a user must connect the account again; data names the provider and the reason.',
+} as const;
+
 /** Type descriptions by group (the part before the first dot). */
-const registry = new Map<string, Record<string, string>>([['webhook', { ...OPERATIONAL_EVENT_TYPES }]]);
+const registry = new Map<string, Record<string, string>>([
+  ['webhook', { ...OPERATIONAL_EVENT_TYPES }],
+  ['connection', { ...CONNECTION_EVENT_TYPES }],
+]);
 
 /**
  * Add a category's event types, grouped by prefix, each with one line for the docs.
@@ -62,6 +70,14 @@ export interface ReplayConflictData {
  */
 export interface EventDataMap extends Record<Exclude<OperationalEventType, 'webhook.replay_conflict'>, OperationalEventData> {
   'webhook.replay_conflict': ReplayConflictData;
+  'connection.needs_reauth': NeedsReauthData;
+}
+
+/** `data` of `connection.needs_reauth` (the event's `connectionId` names the connection). */
+export interface NeedsReauthData {
+  provider: string;
+  reason: string;
+  [key: string]: unknown;
 }
 
 /** Every type the hub itself records. */

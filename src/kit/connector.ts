@@ -63,6 +63,18 @@ export interface ProviderManifest<Creds extends Record<string, unknown> = Record
   idempotencyHeader?: string;
   /** Maps the vendor's error answers to hub errors. */
   mapError: ErrorMapper;
+  /**
+   * The OAuth catalog entry (`oauth/providers.ts`) whose authorization server issues this
+   * provider's tokens: `'google'` for Gmail. Catalog entries without a vendor folder get a
+   * definition of their own (`providers/catalog-providers.ts`) and link to themselves.
+   */
+  oauth?: string;
+  /**
+   * `false`: the environment configures an OAuth application, not a connection: no env default
+   * connection; tenants connect accounts through `/api/v1/connections/oauth/start`. Absent: the
+   * env variables make the default connection (or a sandbox one).
+   */
+  defaultConnection?: false;
 }
 
 export type { ConnectionStatus, ProviderContext, ResolvedConnection, TokenSet } from './connection.js';

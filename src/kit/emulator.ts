@@ -48,6 +48,8 @@ export interface Emulator {
 export interface EmulatorOptions {
   /** Delay before delivery events are posted (default 50 ms). */
   eventDelayMs?: number;
+  /** An emulator with a consent page approves at once (`SWITCHBOARD_OAUTH_AUTO_APPROVE=true`). */
+  autoApprove?: boolean;
   port?: number;
 }
 

@@ -17,7 +17,7 @@ describe.each([
   let store: Store;
   let second: Store | undefined;
   let now = 1_000_000;
-  const clock = { now: () => now };
+  const clock = { now: () => now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
   afterAll(async () => {
     await second?.close();

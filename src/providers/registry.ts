@@ -9,9 +9,14 @@ import { sendgrid } from './sendgrid/index.js';
 import { smtp } from './smtp/index.js';
 import { stripe } from './stripe/index.js';
 import type { ProviderDefinition } from '../kit/connector.js';
+import { catalogProviders } from './catalog-providers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
-export const PROVIDERS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, gmail, stripe, paypal];
+const VENDORS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, gmail, stripe, paypal];
+
+/** The vendor folders, then the OAuth catalog's providers that have none (GitHub, LinkedIn, … for the proxy and sign-in). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
+export const PROVIDERS: readonly ProviderDefinition<any>[] = [...VENDORS, ...catalogProviders(VENDORS.map((p) => p.manifest.id))];
 
 /** The catalog `createHub` uses unless given another. */
 export const defaultCatalog = new ProviderCatalog(PROVIDERS);
