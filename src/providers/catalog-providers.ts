@@ -16,6 +16,7 @@ import type { ProviderDefinition } from '../kit/connector.js';
 import type { Emulator, EmulatorOptions } from '../kit/emulator.js';
 import { oauthProviders } from '../oauth/catalog.js';
 import type { CredentialField, OAuthProviderEntry } from '../oauth/types.js';
+import { authFields } from '../transport/auth-spec.js';
 import type { HttpResponse } from '../transport/types.js';
 import { sharedOAuthEmulator } from './oauth-sandbox/shared.js';
 
@@ -50,7 +51,8 @@ export function catalogProvider(entry: OAuthProviderEntry): ProviderDefinition {
       env,
       credentials: z.object(shape) as unknown as z.ZodType<Record<string, unknown>>,
       liveWhen: fields.filter((f) => REQUIRED.includes(f)),
-      secretFields: fields.filter((f) => ['clientSecret', 'privateKey', 'apiKey', 'secret'].includes(f)),
+      // What the auth sends is a secret, whatever its name (a Mixpanel service account's username too).
+      secretFields: fields.filter((f) => ['clientSecret', 'privateKey', 'apiKey', 'secret'].includes(f) || authFields(entry.api.auth).includes(f)),
       mapError: statusError(entry.id),
       ...(apiKey ? {} : { oauth: entry.id, defaultConnection: false as const }),
     },

