@@ -162,6 +162,7 @@ describe('connecting an account over OAuth (sandbox authorization server)', () =
     const back = await connect({ provider: 'google', redirectUrl: APP });
     expect(back.searchParams.get('connectionId')).toBe(connectionId);
     expect(((await (await api(`/api/v1/connections/${connectionId}`)).json()) as { status: string }).status).toBe('active');
+    expect((await api(`/api/v1/connections/${connectionId}/refresh`, { method: 'POST' })).status).toBe(200); // the new grant renews
   });
 
   it('DELETE revokes the token at the provider, then removes the connection', async () => {
