@@ -74,6 +74,16 @@ export interface OneTimeTokensTable {
   used_at: number | null;
 }
 
+/** Details a sign-in provider sends once (Apple's name), per provider and subject (migration 009). */
+export interface IdentitiesTable {
+  id: string;
+  provider: string;
+  details: string;
+  key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface JobsTable {
   id: string;
   type: string;
@@ -338,6 +348,7 @@ export interface Database {
   connection_state: ConnectionStateTable;
   oauth_refresh_leases: OAuthRefreshLeasesTable;
   one_time_tokens: OneTimeTokensTable;
+  identities: IdentitiesTable;
   jobs: JobsTable;
   batches: BatchesTable;
   email_messages: EmailMessagesTable;

@@ -12,6 +12,7 @@ import { webhookInboxConnection } from './005-webhook-inbox-connection.js';
 import { jobsLeaseIndexes } from './006-jobs-lease-indexes.js';
 import { oauthRefreshLeases } from './007-oauth-refresh-leases.js';
 import { oneTimeTokens } from './008-one-time-tokens.js';
+import { identities } from './009-identities.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -23,5 +24,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '006-jobs-lease-indexes': jobsLeaseIndexes(dialect),
     '007-oauth-refresh-leases': oauthRefreshLeases(dialect),
     '008-one-time-tokens': oneTimeTokens(dialect),
+    '009-identities': identities(dialect),
   };
 }
