@@ -19,6 +19,8 @@ import { loadConfig, type HubConfig } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { ConnectionManager } from './connections/connections.js';
 import { OAuthConnect } from './connections/oauth-connect.js';
+import { SignIn } from './connections/sign-in.js';
+import { IdentityDetails } from './connections/sign-in-profile.js';
 import { OneTimeTokens } from './oauth/one-time.js';
 import { sharedOAuthEmulator } from './providers/oauth-sandbox/shared.js';
 import { defaultCatalog } from './providers/registry.js';
@@ -62,6 +64,8 @@ export interface HubCore {
   connections: ConnectionManager;
   /** Connecting accounts over OAuth (`POST /api/v1/connections/oauth/start`, `GET /oauth/callback`). */
   oauthConnect: OAuthConnect;
+  /** Signing an application's users in (`GET /auth/:provider/login`, `/auth/:provider/callback`, `POST /api/v1/identity/exchange`). */
+  signIn: SignIn;
   apiKeys: ApiKeyStore;
   /** Provider ids in order per category (`EMAIL_PROVIDERS`, `PAYMENT_PROVIDERS`, …). */
   chains: Record<string, string[]>;
@@ -146,6 +150,14 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     callbackUrl: () => `${(config.publicUrl ?? localUrl).replace(/\/+$/, '')}/oauth/callback`,
     redirectAllowed: (url) => URL.canParse(url) && config.authRedirects.includes(new URL(url).origin),
   });
+  const signIn = new SignIn({
+    apps: connections.oauth,
+    oneTime: new OneTimeTokens({ store, vault, clock }),
+    details: new IdentityDetails({ store, vault, clock }),
+    clock,
+    callbackUrl: (provider) => `${(config.publicUrl ?? localUrl).replace(/\/+$/, '')}/auth/${provider}/callback`,
+    redirectAllowed: (url) => URL.canParse(url) && config.authRedirects.includes(new URL(url).origin),
+  });
   const wired = await wireCategories(categories, plan, { store, queue, connections, events, clock, logger, registry });
   for (const sink of wired.sinks) inbox.addSink(sink);
   const scopes = { ...CORE_SCOPES, ...plan.scopes };
@@ -163,6 +175,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     providers: catalog,
     connections,
     oauthConnect,
+    signIn,
     apiKeys,
     chains: plan.chains,
     scopes,

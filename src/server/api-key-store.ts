@@ -16,6 +16,7 @@ export const CORE_SCOPES: Record<string, string> = {
   'connections:read': 'List connections (never secrets)',
   'connections:write': 'Add and remove connections',
   'events:read': 'Read and stream unified events',
+  'identity:exchange': "Exchange a sign-in's one-time code for the user's profile",
   'webhooks:read': 'Read outgoing endpoints, deliveries and inbound sources',
   'webhooks:write': 'Manage outgoing endpoints, inbound sources; replay',
   admin: 'Everything an operator does',

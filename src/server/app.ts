@@ -21,6 +21,7 @@ import type { HubConfig } from '../core/config.js';
 import { API_VERSION } from '../core/version.js';
 import { connectionRoutes, type ConnectionRouteDeps } from './routes/v1/connections.js';
 import { oauthRoutes, type OAuthRouteDeps } from './routes/v1/oauth.js';
+import { signInRoutes, type SignInRouteDeps } from './routes/v1/sign-in.js';
 import { healthRoutes, type HealthDeps } from './routes/v1/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { ApiKeyStore } from './api-key-store.js';
@@ -31,7 +32,7 @@ export { API_VERSION } from '../core/version.js';
  * What the server reaches: the hub satisfies it. The server imports no hub wiring; categories and
  * modules hand it their routes as plugins (`routePlugins`).
  */
-export interface ServerDeps extends HealthDeps, ConnectionRouteDeps, OAuthRouteDeps {
+export interface ServerDeps extends HealthDeps, ConnectionRouteDeps, OAuthRouteDeps, SignInRouteDeps {
   config: Pick<HubConfig, 'bodyLimitBytes'>;
   logger: Logger;
   store: Store;
@@ -110,6 +111,7 @@ export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(hub));
   await app.register(connectionRoutes(hub));
   await app.register(oauthRoutes(hub));
+  await app.register(signInRoutes(hub));
   await app.register(webhookRoutes(hub));
   for (const plugin of hub.routePlugins) await app.register(plugin);
   await app.ready();
