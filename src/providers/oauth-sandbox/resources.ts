@@ -14,6 +14,8 @@ import { discoveryDocument } from './oidc.js';
 import type { TokenRecord } from './state.js';
 import { githubEmails, PIXEL_PNG, rawProfile } from './users.js';
 import { bearer } from './wire.js';
+import { registerApiEcho } from './api-echo.js';
+import { registerLinkedInApi } from './linkedin-api.js';
 
 /** `http://host/google/api/user` → `/google/api/user`; `{name}` placeholders → `:name` route params. */
 export const routePath = (url: string, base: string): string => url.slice(base.length).replace(/\{(\w+)\}/g, ':$1');
@@ -61,6 +63,9 @@ export function registerResources(app: FastifyInstance, ctx: SandboxContext, ent
     }
   }
   registerRevoke(app, ctx, entry);
+  // Stand-ins for the API itself (the proxy's "any endpoint"; LinkedIn's typed subset).
+  registerApiEcho(app, ctx, entry, (reply) => unauthorized(reply, entry));
+  if (entry.id === 'linkedin') registerLinkedInApi(app, ctx);
 }
 
 function registerRevoke(app: FastifyInstance, ctx: SandboxContext, entry: OAuthProviderEntry): void {
