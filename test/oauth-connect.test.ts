@@ -165,6 +165,26 @@ describe('connecting an account over OAuth (sandbox authorization server)', () =
     expect((await api(`/api/v1/connections/${connectionId}/refresh`, { method: 'POST' })).status).toBe(200); // the new grant renews
   });
 
+  it('Gmail over a connected Google account: connect asks for the send scope through Google\'s app, and the email connector sends with the token it got', async () => {
+    const started = await start({ provider: 'gmail', redirectUrl: APP, name: 'sales' });
+    expect(started.status).toBe(200);
+    const authorize = new URL(started.body.authorizeUrl);
+    expect(authorize.pathname).toBe('/google/authorize');
+    expect(authorize.searchParams.get('scope')).toContain('https://www.googleapis.com/auth/gmail.send');
+    const back = await connect({ provider: 'gmail', redirectUrl: APP, name: 'sales' });
+    const gmailId = back.searchParams.get('connectionId')!;
+    const connection = (await hub.connections.byId(gmailId))!;
+    expect(connection.provider).toBe('gmail');
+    // issued by the sandbox authorization server for Google, not Gmail's emulator's own token
+    expect(emulator.accessToken(connection.tokens!.accessToken)?.provider).toBe('google');
+    expect(connection.tokens!.accessToken).not.toBe(hub.connections.emulator('gmail')?.tokens?.accessToken);
+    const email = hub.connections.connectorFor(connection, 'email');
+    const sent = await email.send({ id: 'msg_gmail_over_google', to: [{ email: 'ann@example.com' }], from: { email: 'sales@example.com' }, subject: 'Over Google', text: 'Hello' });
+    expect(sent.providerMessageId).toBeTruthy();
+    const emulatorOfGmail = hub.connections.emulator('gmail') as unknown as { accepted: { id: string; parsed: { subject?: string } }[] };
+    expect(emulatorOfGmail.accepted.find((m) => m.id === sent.providerMessageId)?.parsed.subject).toBe('Over Google');
+  });
+
   it('DELETE revokes the token at the provider, then removes the connection', async () => {
     const { refreshToken } = (await hub.connections.byId(connectionId))!.tokens!;
     expect(await refreshAccepted(refreshToken!)).toBe(true);

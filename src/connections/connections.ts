@@ -380,6 +380,15 @@ export class ConnectionManager {
     return this.view(tenantId, id);
   }
 
+  /**
+   * The OAuth catalog entry whose app connects accounts of `provider`, and the scopes it asks for:
+   * `gmail` connects through Google's app with the Gmail send scope; a catalog provider through its own.
+   */
+  oauthOf(provider: string): { link: string; scopes?: string[] } {
+    const m = this.o.catalog.find(provider)?.manifest;
+    return { link: m?.oauth ?? provider, scopes: m?.oauthScopes };
+  }
+
   /** Drop what this process keeps of a connection (cached resolution, transport, connectors). */
   private forget(id: string): void {
     this.tenantCache.clear();
@@ -432,7 +441,8 @@ export class ConnectionManager {
     if (!connection) return connection;
     // An OAuth connection renews its tokens through its provider's app: resolve that first.
     const link = this.o.catalog.find(connection.provider)?.manifest.oauth;
-    if (link && connection.tenantId !== DEFAULT_TENANT) await this.oauth.prepare(connection, link);
+    // (A sandbox default connection uses its emulator's own token instead.)
+    if (link && !(connection.mode === 'sandbox' && connection.tenantId === DEFAULT_TENANT)) await this.oauth.prepare(connection, link);
     if (connection.mode !== 'sandbox' || connection.baseUrl) return connection;
     const emulator = await this.sandboxes.start(connection.provider, connection);
     const def = this.o.catalog.get(connection.provider);

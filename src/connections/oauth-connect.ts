@@ -26,10 +26,11 @@ const STATE_TTL_MS = 10 * 60_000;
 const KIND = 'oauth.connect';
 
 export interface ConnectStart {
+  /** A catalog provider (`github`) or a vendor provider linked to one (`gmail` connects through `google`). */
   provider: string;
   /** Microsoft: `common`, `organizations`, `consumers` or a tenant id. */
   tenant?: string;
-  /** Default: the catalog's default scopes. */
+  /** Default: what the provider's connectors need (Gmail: send), else the catalog's default scopes. */
   scopes?: string[];
   /** Where the user goes back to; must be allowed by `SWITCHBOARD_AUTH_REDIRECTS`. */
   redirectUrl?: string;
@@ -39,7 +40,10 @@ export interface ConnectStart {
 
 interface ConnectState {
   tenantId: string;
+  /** The connection's provider (`gmail`)… */
   provider: string;
+  /** …and the catalog entry whose app connects it (`google`). */
+  link: string;
   tenant?: string;
   scopes: string[];
   redirectUrl?: string;
@@ -70,13 +74,14 @@ export class OAuthConnect {
     if (input.redirectUrl !== undefined && !this.o.redirectAllowed(input.redirectUrl)) {
       throw new HubError('validation_failed', `redirectUrl: ${input.redirectUrl} is not allowed; add its origin to SWITCHBOARD_AUTH_REDIRECTS`, { errors: [{ field: 'redirectUrl', message: 'not in SWITCHBOARD_AUTH_REDIRECTS' }] });
     }
-    const app = await this.o.connections.oauth.app(input.provider, { tenant: input.tenant });
+    const { link, scopes: wanted } = this.o.connections.oauthOf(input.provider);
+    const app = await this.o.connections.oauth.app(link, { tenant: input.tenant });
     if (!app.entry.grants.includes('authorization_code') || !app.entry.endpoints.authorizeUrl) {
       throw new HubError('validation_failed', `provider: ${input.provider} does not connect user accounts (no authorization code grant)`, { errors: [{ field: 'provider', message: 'no authorization code grant' }] });
     }
-    const scopes = input.scopes ?? app.entry.scopes.default;
+    const scopes = input.scopes ?? wanted ?? app.entry.scopes.default;
     const pkce = pkcePair();
-    const payload: ConnectState = { tenantId, provider: input.provider, scopes, name: input.name ?? 'default', verifier: pkce.verifier, ...(input.tenant && { tenant: input.tenant }), ...(input.redirectUrl && { redirectUrl: input.redirectUrl }) };
+    const payload: ConnectState = { tenantId, provider: input.provider, link, scopes, name: input.name ?? 'default', verifier: pkce.verifier, ...(input.tenant && { tenant: input.tenant }), ...(input.redirectUrl && { redirectUrl: input.redirectUrl }) };
     const { token, expiresAt } = await this.o.oneTime.issue(KIND, payload, STATE_TTL_MS);
     const url = new URL(app.entry.endpoints.authorizeUrl);
     const params: Record<string, string> = { response_type: 'code', client_id: app.endpoint.clientId, redirect_uri: this.o.callbackUrl(), state: token, ...app.entry.authorizeParams };
@@ -97,7 +102,7 @@ export class OAuthConnect {
     const s = taken.payload;
     const fail = (error: string, description: string) => back(s, { error, error_description: description }, 400);
     if (!taken.ok) return fail('expired_state', 'The connect link expired (10 minutes); start connecting again.');
-    const name = (await this.o.connections.oauth.app(s.provider, { tenant: s.tenant })).entry.name;
+    const name = (await this.o.connections.oauth.app(s.link, { tenant: s.tenant })).entry.name;
     if (query.error) {
       const denied = query.error === 'access_denied';
       return fail(query.error, denied ? `Access was denied at ${name}.` : `${name} answered ${query.error}${query.error_description ? `: ${query.error_description}` : ''}`);
@@ -105,7 +110,7 @@ export class OAuthConnect {
     if (!query.code) return fail('invalid_request', `${name} sent no authorization code.`);
     let connection: ConnectionSummary;
     try {
-      const app = await this.o.connections.oauth.app(s.provider, { tenant: s.tenant });
+      const app = await this.o.connections.oauth.app(s.link, { tenant: s.tenant });
       const tokens = await exchangeCode(app.http, app.endpoint, { code: query.code, redirectUri: this.o.callbackUrl(), codeVerifier: s.verifier, scopes: s.scopes }, { now: () => this.o.clock.now() });
       connection = await this.o.connections.connectOAuth(s.tenantId, s.provider, s.name, s.tenant ? { tenantId: s.tenant } : {}, tokens);
     } catch (err) {

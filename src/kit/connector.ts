@@ -69,6 +69,8 @@ export interface ProviderManifest<Creds extends Record<string, unknown> = Record
    * definition of their own (`providers/catalog-providers.ts`) and link to themselves.
    */
   oauth?: string;
+  /** The scopes this provider's connectors need when an account connects (default: the catalog entry's). */
+  oauthScopes?: string[];
   /**
    * `false`: the environment configures an OAuth application, not a connection: no env default
    * connection; tenants connect accounts through `/api/v1/connections/oauth/start`. Absent: the

@@ -18,15 +18,17 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof
 
 /**
  * The credentials of one Gmail connection: the Google OAuth client and the user's refresh token
- * (granted with the `https://www.googleapis.com/auth/gmail.send` scope).
+ * (granted with the `https://www.googleapis.com/auth/gmail.send` scope). The env default
+ * connection needs all three; an account connected through `POST /api/v1/connections/oauth/start`
+ * (`provider: 'gmail'`) holds none: its tokens are stored with it and the hub's Google app renews them.
  *
  * @example
  * gmailCredentials.parse({ clientId: '123.apps.googleusercontent.com', clientSecret: 'GOCSPX-…', refreshToken: '1//0g…' })
  */
 export const gmailCredentials = z.object({
-  clientId: z.string().trim().min(1, 'GOOGLE_CLIENT_ID is empty: create an OAuth client ID (Google Cloud console → APIs & Services → Credentials)'),
-  clientSecret: z.string().trim().min(1, 'GOOGLE_CLIENT_SECRET is empty: it is shown with the OAuth client ID'),
-  refreshToken: z.string().trim().min(1, 'GMAIL_REFRESH_TOKEN is empty: connect the Gmail account with the gmail.send scope and offline access'),
+  clientId: optional(z.string().trim().min(1, 'GOOGLE_CLIENT_ID is empty: create an OAuth client ID (Google Cloud console → APIs & Services → Credentials)')),
+  clientSecret: optional(z.string().trim().min(1, 'GOOGLE_CLIENT_SECRET is empty: it is shown with the OAuth client ID')),
+  refreshToken: optional(z.string().trim().min(1, 'GMAIL_REFRESH_TOKEN is empty: connect the Gmail account with the gmail.send scope and offline access')),
   fromEmail: optional(z.email({ error: 'GMAIL_FROM_EMAIL must be the address of the connected account or one of its verified "Send mail as" aliases' })),
 });
 
@@ -44,6 +46,9 @@ export const gmailManifest: ProviderManifest<GmailCredentials> = {
   categories: ['email'],
   docsUrl: 'https://developers.google.com/gmail/api/reference/rest/v1/users.messages/send',
   auth: { type: 'oauth2' },
+  // Tokens come from Google's authorization server: the hub's Google app renews them.
+  oauth: 'google',
+  oauthScopes: ['openid', 'email', 'https://www.googleapis.com/auth/gmail.send'],
   baseUrl: 'https://gmail.googleapis.com',
   env: {
     clientId: 'GOOGLE_CLIENT_ID',

@@ -62,6 +62,8 @@ export interface OAuthEmulator extends Emulator {
   tokenRequests(): TokenRequestCounts;
   /** Clear chaos and counters. */
   reset(): void;
+  /** What a live access token it issued grants (another emulator, such as Gmail's, accepts the tokens of its provider). */
+  accessToken(token: string): { provider: string; scopes: string[]; subject?: string } | undefined;
 }
 
 /**
@@ -136,6 +138,10 @@ export async function startOAuthEmulator(options: OAuthEmulatorOptions = {}): Pr
     reset() {
       Object.assign(state.chaos, NO_OAUTH_CHAOS);
       for (const key of Object.keys(state.counts)) delete state.counts[key];
+    },
+    accessToken(token) {
+      const t = state.liveAccess(token);
+      return t && { provider: t.provider, scopes: t.scopes, subject: t.user?.subject };
     },
     setWebhookTarget() {},
     close: () => app.close(),

@@ -12,7 +12,12 @@
 import type { EmulatorOptions } from '../../kit/emulator.js';
 import { startOAuthEmulator, type OAuthEmulator } from './index.js';
 
-let shared: { emulator: Promise<OAuthEmulator>; refs: number; autoApprove: boolean } | undefined;
+let shared: { emulator: Promise<OAuthEmulator>; refs: number; autoApprove: boolean; running?: OAuthEmulator } | undefined;
+
+/** The shared server if it runs (Gmail's emulator asks it whether a token is Google's), without starting it. */
+export function runningOAuthEmulator(): OAuthEmulator | undefined {
+  return shared?.running;
+}
 
 export async function sharedOAuthEmulator(options: EmulatorOptions = {}): Promise<{ emulator: OAuthEmulator; release: () => Promise<void> }> {
   const autoApprove = options.autoApprove ?? false;
@@ -30,6 +35,7 @@ export async function sharedOAuthEmulator(options: EmulatorOptions = {}): Promis
   entry.refs++;
   let released = false;
   const emulator = await entry.emulator;
+  entry.running = emulator;
   return {
     emulator,
     release: async () => {

@@ -9,6 +9,7 @@
  * @see https://developers.google.com/gmail/api/reference/rest/v1/users.messages/send
  * @see https://developers.google.com/gmail/api/reference/rest/v1/users.messages/get
  */
+import { runningOAuthEmulator } from '../../oauth-sandbox/shared.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { createEmulatorApp, dropIfChaos, listenLoopback } from '../../emulator-kit.js';
@@ -74,7 +75,14 @@ export async function startGmailEmulator(options: GmailEmulatorOptions = {}): Pr
   const issue = (): TokenSet => ({ accessToken: `ya29.${randomBytes(32).toString('base64url')}`, refreshToken: credentials.refreshToken, tokenType: 'Bearer', obtainedAt: Date.now(), expiresAt: Date.now() + TOKEN_TTL_MS, scopes: ['https://www.googleapis.com/auth/gmail.send'] });
   let tokens = issue();
   let expired = false;
-  const validToken = options.validToken ?? ((token: string) => !expired && token === tokens.accessToken && Date.now() < (tokens.expiresAt ?? Infinity));
+  // Its own token, or one the sandbox authorization server issued for Google with the send scope
+  // (an account connected through the hub's connect flow), as Gmail accepts Google's tokens.
+  const own = (token: string) => !expired && token === tokens.accessToken && Date.now() < (tokens.expiresAt ?? Infinity);
+  const google = (token: string) => {
+    const t = runningOAuthEmulator()?.accessToken(token);
+    return t?.provider === 'google' && t.scopes.some((s) => s.startsWith('https://www.googleapis.com/auth/gmail.') || s === 'https://mail.google.com/');
+  };
+  const validToken = options.validToken ?? ((token: string) => own(token) || google(token));
   const accepted: GmailSentRecord[] = [];
   const quota = { userRateLimitNext: 0, retryAfterSec: 1 };
   const threads = new Map<string, string>(); // Message-ID → threadId
