@@ -176,4 +176,13 @@ describe('sign-in against the sandbox authorization server', () => {
     expect((await hop(`${url}/auth/google/login`)).status).toBe(400);
     expect((await hop(`${url}/auth/myspace/login?redirect=${encodeURIComponent(APP)}`)).status).toBe(404);
   });
+
+  it('the routes are in the OpenAPI document; form bodies are parsed for the callback only', async () => {
+    const doc = (await (await fetch(`${url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { summary?: string }>> };
+    expect(doc.paths['/auth/{provider}/login']?.get?.summary).toMatch(/SWITCHBOARD_AUTH_REDIRECTS/);
+    expect(Object.keys(doc.paths['/auth/{provider}/callback'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(doc.paths['/api/v1/identity/exchange']?.post?.summary).toMatch(/once/);
+    const form = await fetch(`${url}/api/v1/identity/exchange`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=x' });
+    expect(form.status).toBe(415);
+  });
 });
