@@ -4,7 +4,6 @@
  */
 import { HubError } from '../core/errors.js';
 import type { ResolvedConnection, TokenSet } from '../kit/connection.js';
-import type { TokenGrant } from './token-manager.js';
 
 const DEFAULT_MARGIN_MS = 5 * 60_000;
 /** A token this close to expiry is not handed out any more. */
@@ -16,7 +15,7 @@ const SKEW_MS = 10_000;
  * @example
  * fresh({ accessToken: 'a', obtainedAt: 0, expiresAt: 3_600_000 }, {}, 3_400_000) // false: 200 s left
  */
-export function fresh(tokens: TokenSet, grant: Pick<TokenGrant, 'marginMs'>, now: number): boolean {
+export function fresh(tokens: TokenSet, grant: { marginMs?: number }, now: number): boolean {
   if (tokens.expiresAt === undefined) return true;
   const margin = grant.marginMs ?? DEFAULT_MARGIN_MS;
   const lifetime = tokens.obtainedAt !== undefined ? tokens.expiresAt - tokens.obtainedAt : Infinity;
