@@ -6,6 +6,7 @@
  * verified email of `/user/emails`, Apple over form_post keeping the name of the first sign-in,
  * Discord from userinfo; a code exchanged twice, a denial, a reused state, an open redirect.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,6 +156,22 @@ describe('sign-in against the sandbox authorization server', () => {
     const again = await hop(`${url}/auth/github/callback?state=${state}&code=whatever`);
     expect(again.status).toBe(400);
     expect(JSON.parse(again.body)).toMatchObject({ error: 'invalid_state', error_description: expect.stringMatching(/already used/) });
+  });
+
+  it('an expired state comes back as expired_state; an expired code is refused at the exchange', async () => {
+    const expire = (token: string) => hub.store.db.updateTable('one_time_tokens').set({ expires_at: Date.now() - 1 }).where('id', '=', createHash('sha256').update(token).digest('hex')).execute();
+    const login = await hop(`${url}/auth/github/login?redirect=${encodeURIComponent(APP)}`);
+    const callback = (await hop(login.location!)).location!;
+    await expire(new URL(callback).searchParams.get('state')!);
+    const late = new URL((await hop(callback)).location!);
+    expect(late.searchParams.get('error')).toBe('expired_state');
+    expect(late.searchParams.get('code')).toBeNull();
+
+    const code = (await signIn('github')).searchParams.get('code')!;
+    await expire(code);
+    const res = await exchange(code);
+    expect(res.status).toBe(409);
+    expect(String(res.body.detail)).toMatch(/expired/);
   });
 
   it('an authorization code used twice comes back as invalid_grant', async () => {
