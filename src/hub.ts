@@ -19,6 +19,7 @@ import { loadConfig, type HubConfig } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { ConnectionManager } from './connections/connections.js';
 import { OAuthConnect } from './connections/oauth-connect.js';
+import { ConnectionProxy } from './connections/proxy.js';
 import { SignIn } from './connections/sign-in.js';
 import { IdentityDetails } from './connections/sign-in-profile.js';
 import { OneTimeTokens } from './oauth/one-time.js';
@@ -66,6 +67,8 @@ export interface HubCore {
   oauthConnect: OAuthConnect;
   /** Signing an application's users in (`GET /auth/:provider/login`, `/auth/:provider/callback`, `POST /api/v1/identity/exchange`). */
   signIn: SignIn;
+  /** Requests to a connection's provider API with its auth (`ANY /api/v1/proxy/:connectionId/*`). */
+  proxy: ConnectionProxy;
   apiKeys: ApiKeyStore;
   /** Provider ids in order per category (`EMAIL_PROVIDERS`, `PAYMENT_PROVIDERS`, …). */
   chains: Record<string, string[]>;
@@ -176,6 +179,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     connections,
     oauthConnect,
     signIn,
+    proxy: new ConnectionProxy({ connections, catalog }),
     apiKeys,
     chains: plan.chains,
     scopes,

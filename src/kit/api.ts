@@ -22,6 +22,8 @@ declare module 'fastify' {
     public?: boolean;
     /** `service`: the route's service handles `Idempotency-Key` itself (payments). */
     idempotency?: 'service';
+    /** The route reads its body itself, of any type (the proxy): no JSON Content-Type check. */
+    anyBody?: boolean;
   }
 }
 

@@ -15,6 +15,7 @@ import { generateApiKey, hashApiKey } from '../vault/api-keys.js';
 export const CORE_SCOPES: Record<string, string> = {
   'connections:read': 'List connections (never secrets)',
   'connections:write': 'Add and remove connections',
+  'proxy:use': "Call a connection's provider API through the proxy (/api/v1/proxy/:connectionId/*)",
   'events:read': 'Read and stream unified events',
   'identity:exchange': "Exchange a sign-in's one-time code for the user's profile",
   'webhooks:read': 'Read outgoing endpoints, deliveries and inbound sources',

@@ -21,6 +21,7 @@ import type { HubConfig } from '../core/config.js';
 import { API_VERSION } from '../core/version.js';
 import { connectionRoutes, type ConnectionRouteDeps } from './routes/v1/connections.js';
 import { oauthRoutes, type OAuthRouteDeps } from './routes/v1/oauth.js';
+import { proxyRoutes, type ProxyRouteDeps } from './routes/v1/proxy.js';
 import { signInRoutes, type SignInRouteDeps } from './routes/v1/sign-in.js';
 import { healthRoutes, type HealthDeps } from './routes/v1/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -32,7 +33,7 @@ export { API_VERSION } from '../core/version.js';
  * What the server reaches: the hub satisfies it. The server imports no hub wiring; categories and
  * modules hand it their routes as plugins (`routePlugins`).
  */
-export interface ServerDeps extends HealthDeps, ConnectionRouteDeps, OAuthRouteDeps, SignInRouteDeps {
+export interface ServerDeps extends HealthDeps, ConnectionRouteDeps, OAuthRouteDeps, SignInRouteDeps, ProxyRouteDeps {
   config: Pick<HubConfig, 'bodyLimitBytes'>;
   logger: Logger;
   store: Store;
@@ -95,7 +96,7 @@ export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
     // curl send for a string), would reach the route as a string; say which header to send.
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     const type = req.headers['content-type'];
-    if (hasBody && (!type || /^text\/plain\b/i.test(type))) {
+    if (hasBody && !config.anyBody && (!type || /^text\/plain\b/i.test(type))) {
       throw new HubError('unsupported_media_type', `${type ? `Content-Type ${type} is` : 'A body without a Content-Type is'} not accepted here; send \`Content-Type: application/json\` with a JSON body`);
     }
   };
@@ -111,6 +112,7 @@ export async function buildServer(hub: ServerDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(hub));
   await app.register(connectionRoutes(hub));
   await app.register(oauthRoutes(hub));
+  await app.register(proxyRoutes(hub));
   await app.register(signInRoutes(hub));
   await app.register(webhookRoutes(hub));
   for (const plugin of hub.routePlugins) await app.register(plugin);
