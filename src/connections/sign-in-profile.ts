@@ -31,6 +31,7 @@ export async function fetchProfile(http: ProviderHttp, entry: OAuthProviderEntry
     auth: { type: 'none' },
     headers: { accept: 'application/json', ...entry.api.headers, ...(!inPath && { authorization: `Bearer ${accessToken}` }) },
     operation: `${entry.id}.userinfo`,
+    ...(inPath && { secrets: [accessToken] }), // HubSpot: the token is in the path; the audit log must not keep it
   });
   const body = res.json<unknown>();
   // Slack answers HTTP 200 `{ok: false, error}`.

@@ -6,7 +6,7 @@
 import type { HubError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { CallSeries, TransportMetrics } from './metrics.js';
-import { redactUrl } from './redact.js';
+import { redactUrl, redactValues } from './redact.js';
 import type { AuditEntry } from './types.js';
 
 /** The last failure of a provider, for health checks. */
@@ -28,6 +28,8 @@ export interface CallInfo {
   redactedUrl?: string;
   /** Query parameters carrying the call's credentials (auth `query`), redacted whatever their name. */
   secretParams?: readonly string[];
+  /** Secret values anywhere in the URL (a token in the path), raw or percent-encoded. */
+  secretValues?: readonly string[];
   series: CallSeries;
 }
 
@@ -71,7 +73,7 @@ export class AttemptRecorder {
     }
     const debug = this.logger?.isLevelEnabled('debug') === true;
     if (!this.audit && !debug) return;
-    call.redactedUrl ??= redactUrl(call.url, call.secretParams);
+    call.redactedUrl ??= redactValues(redactUrl(call.url, call.secretParams), call.secretValues);
     const entry: AuditEntry = {
       at: outcome.startedAt,
       provider: call.provider,

@@ -43,6 +43,16 @@ describe('audit, logs and metrics', () => {
     return { audit, transport, http: transport.forConnection(acmeManifest(), acmeConnection(base)) };
   }
 
+  it('a secret value in the path (a token, as HubSpot takes it) is redacted in the audit entry, raw or percent-encoded', async () => {
+    const { audit, http } = setup();
+    server.reply({ status: 200 });
+    const token = 'CJS4a/b+c=tok';
+    await http.request({ method: 'GET', path: `/oauth/v1/access-tokens/${encodeURIComponent(token)}`, secrets: [token], operation: 'hubspot.userinfo' });
+    expect(server.hits[0]?.url).toBe(`/oauth/v1/access-tokens/${encodeURIComponent(token)}`);
+    expect(audit[0]!.url).toBe(`${server.url}/oauth/v1/access-tokens/[redacted]`);
+    expect(JSON.stringify(audit)).not.toContain('CJS4');
+  });
+
   it('writes one redacted audit entry per attempt, without headers or bodies', async () => {
     const { audit, http } = setup();
     server.reply({ status: 503, headers: { 'x-request-id': 'req_1' } }, { status: 200, headers: { 'x-request-id': 'req_2' } });

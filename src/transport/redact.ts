@@ -76,3 +76,18 @@ export function redactUrl(raw: string, secretParams: readonly string[] = []): st
   url.hash = '';
   return url.toString() + redactQuery(search, secretParams);
 }
+
+/**
+ * `text` with every one of `secrets` (as given, and percent-encoded) replaced by `[redacted]`.
+ *
+ * @example
+ * redactValues('https://api.hubapi.com/oauth/v1/access-tokens/CJS4', ['CJS4']) // '…/access-tokens/[redacted]'
+ */
+export function redactValues(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const s of secrets) {
+    if (s.length < 4) continue;
+    out = out.split(s).join(REDACTED).split(encodeURIComponent(s)).join(REDACTED);
+  }
+  return out;
+}

@@ -71,6 +71,7 @@ export function httpCall(ctx: HttpCallContext, req: HttpRequest<ResponseType>): 
     method,
     url: url.toString(),
     secretParams: auth.query ? [auth.query.name] : undefined,
+    secretValues: req.secrets,
     series: ctx.series,
     idempotent: keyed || isIdempotentMethod(method),
     timeoutMs: req.timeoutMs ?? ctx.timeoutMs,

@@ -94,6 +94,11 @@ export interface HttpRequest<R extends ResponseType = 'text'> {
   timeoutMs?: number;
   /** Names the call in metrics and the audit log, e.g. `email.send`. */
   operation: string;
+  /**
+   * Values the URL carries that are secrets (an access token in the path, as HubSpot's token
+   * info takes it): the audit log and debug lines show `[redacted]` instead.
+   */
+  secrets?: string[];
   signal?: AbortSignal;
 }
 
