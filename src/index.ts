@@ -92,6 +92,10 @@ export type {
   SubscriptionStatus,
 } from './categories/payments/contract.js';
 
+// ---- Using a connection: the proxy (`hub.proxy`) and LinkedIn's typed subset over it
+export type { ConnectionProxy, ProxyAnswer, ProxyRequest } from './connections/proxy.js';
+export { linkedinApi as linkedin, type LinkedInApi, type LinkedInOrganization, type LinkedInProfile, type SharedPost, type SharePostInput } from './providers/linkedin/index.js';
+
 // ---- Events (`hub.on`, `hub.events`)
 export type { UnifiedEvent } from './events/event-store.js';
 export type { EventHandler, EventFor, HandlerContext, EventType } from './events/index.js';

@@ -76,13 +76,16 @@ export class ConnectionProxy {
   constructor(private readonly o: { connections: ConnectionManager; catalog: ProviderCatalog }) {}
 
   /**
-   * A tenant's active connection and its transport: `not_found` when the connection does not
-   * exist or belongs to another tenant, `connection_inactive` (409) when it is disabled or needs
-   * the user to connect again.
+   * An active connection and its transport: `not_found` when the connection does not exist or
+   * belongs to another tenant than `tenantId` (undefined: the in-process library, any tenant),
+   * `connection_inactive` (409) when it is disabled or needs the user to connect again.
+   *
+   * @example
+   * const { http } = await proxy.open('conn_01…', 'acme');
    */
-  async open(tenantId: string, connectionId: string): Promise<{ connection: ResolvedConnection; http: ProviderHttp }> {
+  async open(connectionId: string, tenantId?: string): Promise<{ connection: ResolvedConnection; http: ProviderHttp }> {
     const connection = await this.o.connections.byId(connectionId);
-    if (!connection || connection.tenantId !== tenantId) throw new HubError('not_found', `No connection ${connectionId}`);
+    if (!connection || (tenantId !== undefined && connection.tenantId !== tenantId)) throw new HubError('not_found', `No connection ${connectionId}`);
     if (connection.status && connection.status !== 'active') {
       throw new HubError('connection_inactive', `Connection ${connection.id} (${connection.provider}) is ${connection.status}${connection.statusReason ? `: ${connection.statusReason}` : ''}`, { provider: connection.provider, details: { connectionId: connection.id, status: connection.status } });
     }
@@ -91,7 +94,7 @@ export class ConnectionProxy {
 
   /** Forward `req` to the API of `connectionId` (a connection of `tenantId`). */
   async request(tenantId: string, connectionId: string, req: ProxyRequest): Promise<ProxyAnswer> {
-    const { connection, http } = await this.open(tenantId, connectionId);
+    const { connection, http } = await this.open(connectionId, tenantId);
     const manifest = this.o.catalog.get(connection.provider).manifest;
     const path = proxyTarget(connection.baseUrl, req.path, allowedHosts(connection, manifest));
     const headers = { ...apiHeaders(manifest.oauth ?? manifest.id), ...forwardable(req.headers ?? {}, CALLER_ONLY) };

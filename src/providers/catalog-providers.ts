@@ -60,8 +60,8 @@ export function catalogProvider(entry: OAuthProviderEntry): ProviderDefinition {
   };
 }
 
-/** This provider's view of the shared sandbox authorization server: its API under `/<id>/api`. */
-async function sandboxView(id: string, options?: EmulatorOptions): Promise<Emulator> {
+/** This provider's view of the shared sandbox authorization server: its API under `/<id>/api` (vendor folders of catalog entries use it too: LinkedIn). */
+export async function sandboxView(id: string, options?: EmulatorOptions): Promise<Emulator> {
   const { emulator, release } = await sharedOAuthEmulator(options);
   return {
     url: `${emulator.url}/${id}/api`,

@@ -3,6 +3,7 @@
  */
 import { ProviderCatalog } from '../kit/catalog.js';
 import { gmail } from './gmail/index.js';
+import { linkedin } from './linkedin/index.js';
 import { mailgun } from './mailgun/index.js';
 import { paypal } from './paypal/index.js';
 import { sendgrid } from './sendgrid/index.js';
@@ -12,7 +13,7 @@ import type { ProviderDefinition } from '../kit/connector.js';
 import { catalogProviders } from './catalog-providers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
-const VENDORS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, gmail, stripe, paypal];
+const VENDORS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, gmail, stripe, paypal, linkedin];
 
 /** The vendor folders, then the OAuth catalog's providers that have none (GitHub, LinkedIn, … for the proxy and sign-in). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
