@@ -18,10 +18,13 @@
  * 6. [startup] Start-up to the first 200 vs a bare Fastify process, median of 5 (`bench/startup.ts`).
  * 7. [memory] RSS of the hub process over a 60-second ingest run (fixed rate) and a 60-second
  *    delivery run (flat out); growth = RSS at the end / RSS after the first 10 s − 1.
+ * 8. [proxy] A proxied GET through the hub (`/api/v1/proxy/:connectionId/user`, a GitHub
+ *    connection made through the connect flow) vs the same GET straight to the emulator
+ *    (`bench/proxy.ts`).
  *
  * Flags: `--only ingest,deliveries` runs only the named figures (default all);
  * `--json FILE` also writes the figures as JSON: `{ingest, ingestPostgres, ingestFixedRate,
- * deliveries, send, payments, sse, startup, memory, meta}`.
+ * deliveries, send, payments, sse, startup, memory, proxy, meta}`.
  * Environment: `BENCH_SECONDS` (5) per run; `BENCH_DATABASE_URL` (default
  * postgres://postgres@127.0.0.1:5432/test, a fresh schema per run; `off` skips PostgreSQL);
  * `BENCH_INGEST_RATE` (2000) the fixed offered ingest rate; `BENCH_LATENCY_RATE` (200) the fixed
@@ -34,12 +37,13 @@ import { benchDeliveries, memoryDeliveries } from './deliveries.js';
 import { FIXED_RATE, MEMORY_SECONDS, benchIngest, ingestBaseline, memoryIngest } from './ingest.js';
 import { CONNECTIONS, SECONDS, killAll, wrkAvailable } from './measure.js';
 import { benchPayments } from './payments.js';
+import { benchProxy } from './proxy.js';
 import { benchSend } from './send.js';
 import { benchPostgres, inFreshSchema } from './server.js';
 import { benchSse } from './sse.js';
 import { benchStartup } from './startup.js';
 
-const FIGURES = ['ingest', 'deliveries', 'send', 'payments', 'sse', 'startup', 'memory'] as const;
+const FIGURES = ['ingest', 'deliveries', 'send', 'payments', 'sse', 'startup', 'memory', 'proxy'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
     out.send = await benchSend();
   }
   if (wants('payments')) out.payments = await benchPayments();
+  if (wants('proxy')) out.proxy = await benchProxy();
   if (wants('sse')) {
     console.log('');
     out.sse = await benchSse({ subscribers: 100 });
