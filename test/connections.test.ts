@@ -236,7 +236,10 @@ describe.each([
     expect(sent.status).toBe(200);
     expect(sent.body).toMatchObject({ provider: 'mailgun', status: 'sent' });
     expect(upstream.accepted.length).toBe(upBefore);
-    const audit = await t.hub.store.db.selectFrom('audit_log').selectAll().where('connection_id', '=', conn.body.id).execute();
+    // The audit entry is written beside the call, not before the answer: wait for it.
+    const auditOf = () => t.hub.store.db.selectFrom('audit_log').selectAll().where('connection_id', '=', conn.body.id).execute();
+    for (let i = 0; i < 50 && (await auditOf()).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const audit = await auditOf();
     expect(audit).toHaveLength(1); // a 401 is not retried
     expect(audit[0]).toMatchObject({ provider: 'sendgrid', status: 401, error_code: 'provider_auth_failed' });
     const msg = await as(key, `/api/v1/integrations/email/${sent.body.id}`);

@@ -11,81 +11,24 @@
  * - `connector(tenant, provider, category)` is the one way to get a connector: cached per
  *   connection, closed on shutdown.
  */
-import type { Clock } from '../core/clock.js';
 import { HubError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { Logger } from '../core/logger.js';
 import { TokenManager, type TokenGrant } from '../oauth/token-manager.js';
-import { revokeToken } from '../oauth/token-client.js';
-import { apiBaseVar, type ProviderCatalog } from '../kit/catalog.js';
-import type { Category, CategoryContracts, ConnectionStatus, ProviderDefinition, ResolvedConnection, TokenSet } from '../kit/connector.js';
-import type { Emulator, EmulatorOptions } from '../kit/emulator.js';
-import type { Store } from '../store/store.js';
-import type { Transport } from '../transport/transport.js';
+import { apiBaseVar } from '../kit/catalog.js';
+import type { Category, CategoryContracts, ConnectionStatus, ResolvedConnection, TokenSet } from '../kit/connector.js';
+import type { Emulator } from '../kit/emulator.js';
 import type { ProviderHttp } from '../transport/types.js';
-import type { Vault } from '../vault/vault.js';
-import { OAuthApps, type OAuthSandbox } from './oauth-apps.js';
+import { DEFAULT_TENANT, resolveDefault } from './defaults.js';
+import { OAuthApps } from './oauth-apps.js';
 import { Sandboxes } from './sandboxes.js';
 import { ConnectionStates } from './state.js';
+import type { ConnectionManagerOptions, ConnectionSummary, ConnectionView } from './types.js';
 
-export const DEFAULT_TENANT = 'default';
+export type { ConnectionManagerOptions, ConnectionSummary, ConnectionView } from './types.js';
+
+export { DEFAULT_TENANT } from './defaults.js';
 /** Other processes see a new or removed connection within this long (this process at once). */
 const TENANT_CACHE_MS = 5_000;
-
-export interface ConnectionSummary {
-  id: string;
-  tenantId: string;
-  provider: string;
-  name: string;
-  mode: 'sandbox' | 'live';
-  status: ConnectionStatus;
-  statusReason?: string;
-  /** Credential field names (never values). */
-  fields: string[];
-  /** The connection holds OAuth tokens (never shown). */
-  hasTokens: boolean;
-  createdAt?: number;
-}
-
-export interface ConnectionManagerOptions {
-  store: Store;
-  vault: Vault;
-  transport: Transport;
-  clock: Clock;
-  logger: Logger;
-  env: Record<string, string | undefined>;
-  forceSandbox: boolean;
-  /** The providers this hub knows. */
-  catalog: ProviderCatalog;
-  /** Only these providers get a default connection (and an emulator). Default: all. */
-  providers?: string[];
-  /** The token manager (default: one on this store and vault). */
-  tokens?: TokenManager;
-  /** The grant an `oauth2` connection renews its tokens with (the hub resolves it from the OAuth catalog). */
-  tokenGrant?: (connection: ResolvedConnection, http: ProviderHttp) => TokenGrant | undefined;
-  /** A connection became `needs_reauth` (the hub emits `connection.needs_reauth`). */
-  onNeedsReauth?: (connection: ResolvedConnection, reason: string) => void | Promise<void>;
-  /** The sandbox authorization server of OAuth providers without a configured client. */
-  oauthSandbox?: () => Promise<OAuthSandbox>;
-  /** What emulators start with (`autoApprove`: `SWITCHBOARD_OAUTH_AUTO_APPROVE`). */
-  emulatorOptions?: EmulatorOptions;
-}
-
-/** What `GET /api/v1/connections/:id` shows: never a token. */
-export interface ConnectionView {
-  id: string;
-  tenantId: string;
-  provider: string;
-  mode: 'sandbox' | 'live';
-  status: ConnectionStatus;
-  scopes: string[];
-  /** When the access token expires (ISO 8601), if known. */
-  expiresAt: string | null;
-  /** When the tokens were last written (a connect or a refresh). */
-  lastRefreshedAt: string | null;
-  /** Why the connection is not active (`needs_reauth`: the provider refused the refresh token). */
-  lastError: string | null;
-}
 
 type ConnectionRow = { id: string; tenant_id: string; provider: string; credentials: string };
 
@@ -127,7 +70,14 @@ export class ConnectionManager {
       const m = p.manifest;
       if (m.defaultConnection === false) {
         if (m.oauth && p.startEmulator && this.oauth.sandboxed(m.oauth)) this.sandboxes.add(p);
-      } else if (!this.o.providers || this.o.providers.includes(m.id)) this.resolveDefault(p);
+      } else if (!this.o.providers || this.o.providers.includes(m.id)) {
+        const found = resolveDefault(p, this.o.env, this.o.forceSandbox);
+        if ('error' in found) this.errors.set(m.id, found.error);
+        else {
+          if (found.connection.mode === 'sandbox') this.sandboxes.add(p);
+          this.defaults.set(m.id, found.connection);
+        }
+      }
     }
     const states = await this.states.load([...this.defaults.values()].map((c) => c.id));
     for (const c of this.defaults.values()) this.states.apply(c, states.get(c.id));
@@ -325,12 +275,8 @@ export class ConnectionManager {
 
   /** An operator enables or disables one of the tenant's connections (or a default one). */
   async setStatusById(tenantId: string, id: string, status: ConnectionStatus, reason?: string): Promise<ConnectionSummary> {
-    const connection = await this.byId(id);
-    if (!connection || (connection.tenantId !== tenantId && !id.startsWith('conn_default_'))) throw new HubError('not_found', `No connection ${id}`);
-    await this.setStatus(connection, status, reason);
-    const found = (await this.list(tenantId)).find((c) => c.id === id);
-    if (!found) throw new HubError('not_found', `No connection ${id}`);
-    return found;
+    await this.setStatus(await this.own(tenantId, id), status, reason);
+    return (await this.list(tenantId)).find((c) => c.id === id)!;
   }
 
   /**
@@ -347,20 +293,16 @@ export class ConnectionManager {
       if (existing) await trx.updateTable('connections').set({ credentials: sealed, key_id: this.o.vault.currentKid, updated_at: now }).where('id', '=', id).execute();
       else await trx.insertInto('connections').values({ id, tenant_id: tenantId, provider, name, credentials: sealed, key_id: this.o.vault.currentKid, created_at: now, updated_at: now }).execute();
     });
-    this.forget(id);
+    await this.forget(id);
     const connection = (await this.byId(id))!;
-    connection.status = 'active';
-    connection.statusReason = undefined;
     await this.saveTokens(connection, tokens);
-    await this.setStatus(connection, 'active');
-    const found = (await this.list(tenantId)).find((c) => c.id === id)!;
-    return found;
+    await this.setStatus(connection, 'active'); // again after needs_reauth
+    return (await this.list(tenantId)).find((c) => c.id === id)!;
   }
 
   /** A connection of the tenant (or a default one) as `GET /api/v1/connections/:id` shows it; never a token. */
   async view(tenantId: string, id: string): Promise<ConnectionView> {
-    const connection = await this.byId(id);
-    if (!connection || (connection.tenantId !== tenantId && !id.startsWith('conn_default_'))) throw new HubError('not_found', `No connection ${id}`);
+    const connection = await this.own(tenantId, id);
     const state = (await this.states.load([id])).get(id);
     const t = connection.tokens;
     const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
@@ -372,8 +314,7 @@ export class ConnectionManager {
 
   /** Refresh a connection's OAuth tokens now (`POST /api/v1/connections/:id/refresh`). */
   async refresh(tenantId: string, id: string): Promise<ConnectionView> {
-    const connection = await this.byId(id);
-    if (!connection || (connection.tenantId !== tenantId && !id.startsWith('conn_default_'))) throw new HubError('not_found', `No connection ${id}`);
+    const connection = await this.own(tenantId, id);
     if (!connection.tokens) throw new HubError('validation_failed', `Connection ${id} holds no OAuth tokens to refresh`, { errors: [{ field: 'id', message: 'not an OAuth connection' }] });
     this.http(connection); // its token source
     await this.tokens.accessToken(connection, { force: true });
@@ -389,36 +330,28 @@ export class ConnectionManager {
     return { link: m?.oauth ?? provider, scopes: m?.oauthScopes };
   }
 
-  /** Drop what this process keeps of a connection (cached resolution, transport, connectors). */
-  private forget(id: string): void {
-    this.tenantCache.clear();
-    this.httpCache.delete(id);
-    void this.closeConnectors((c) => c.connectionId === id);
+  /** A connection of the tenant (or a default one); 404 otherwise. */
+  private async own(tenantId: string, id: string): Promise<ResolvedConnection> {
+    const connection = await this.byId(id);
+    if (!connection || (connection.tenantId !== tenantId && !id.startsWith('conn_default_'))) throw new HubError('not_found', `No connection ${id}`);
+    return connection;
   }
 
-  /** Revoke a connection's OAuth token at its provider where it can (best effort: removal goes on). */
-  private async revoke(connection: ResolvedConnection): Promise<void> {
-    const link = this.o.catalog.find(connection.provider)?.manifest.oauth;
-    const token = connection.tokens?.refreshToken ?? connection.tokens?.accessToken;
-    if (!link || !token) return;
-    try {
-      const app = await this.oauth.app(link, { tenant: (connection.credentials as { tenantId?: string }).tenantId });
-      if (!app.endpoint.revokeUrl) return;
-      await revokeToken(app.http, app.endpoint, { token, tokenTypeHint: connection.tokens?.refreshToken ? 'refresh_token' : 'access_token' });
-    } catch (err) {
-      this.o.logger.warn({ connectionId: connection.id, provider: connection.provider, err: (err as Error).message }, 'connections: revoking the token at the provider failed; the connection is removed anyway');
-    }
+  /** Drop what this process keeps of a connection (cached resolution, transport, connectors). */
+  private forget(id: string): Promise<void> {
+    this.tenantCache.clear();
+    this.httpCache.delete(id);
+    return this.closeConnectors((c) => c.connectionId === id);
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
     const connection = await this.byId(id).catch(() => undefined);
-    if (connection && connection.tenantId === tenantId) await this.revoke(connection);
+    const link = connection && this.o.catalog.find(connection.provider)?.manifest.oauth;
+    if (connection && link && connection.tenantId === tenantId) await this.oauth.revoke(connection, link, this.o.logger);
     const res = await this.o.store.write((trx) => trx.deleteFrom('connections').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst());
     if (Number(res.numDeletedRows) === 0) throw new HubError('not_found', `No connection ${id}`);
     await this.states.remove(id);
-    this.httpCache.delete(id);
-    await this.closeConnectors((c) => c.connectionId === id);
-    this.tenantCache.clear();
+    await this.forget(id);
   }
 
   /** Close every connector (SMTP pools, …), then the emulators. */
@@ -463,35 +396,5 @@ export class ConnectionManager {
     const baseUrl = sandbox ? '' : (this.o.env[apiBaseVar(row.provider)] ?? def.manifest.baseUrlFor?.(credentials) ?? def.manifest.baseUrl);
     const connection: ResolvedConnection = { id: row.id, tenantId: row.tenant_id, provider: row.provider, mode: sandbox ? 'sandbox' : 'live', baseUrl, credentials, status: 'active' };
     return this.states.apply(connection, (await this.states.load([row.id])).get(row.id));
-  }
-
-  private resolveDefault(def: ProviderDefinition): void {
-    const m = def.manifest;
-    const env = m.env as Record<string, string>;
-    const raw: Record<string, string> = {};
-    for (const [field, envVar] of Object.entries(env)) {
-      const v = this.o.env[envVar];
-      if (v !== undefined && v.trim() !== '') raw[field] = v.trim();
-    }
-    const live = !this.o.forceSandbox && m.liveWhen.every((f) => raw[f] !== undefined);
-    const id = `conn_default_${m.id}`;
-    if (live) {
-      const parsed = m.credentials.safeParse(raw);
-      if (!parsed.success) {
-        const names = parsed.error.issues.map((i) => `${env[String(i.path[0])] ?? i.path.join('.')}: ${i.message}`);
-        throw new HubError('config_invalid', `Invalid ${m.name} configuration:\n  ${names.join('\n  ')}`);
-      }
-      const credentials = parsed.data as Record<string, unknown>;
-      const baseUrl = this.o.env[apiBaseVar(m.id)] ?? m.baseUrlFor?.(credentials as never) ?? m.baseUrl;
-      this.defaults.set(m.id, { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'live', baseUrl, credentials, status: 'active' });
-      return;
-    }
-    if (!def.startEmulator) {
-      this.errors.set(m.id, `not configured: set ${m.liveWhen.map((f) => env[f]).join(', ')}`);
-      return;
-    }
-    this.sandboxes.add(def);
-    // Non-secret settings (from addresses, region) come from the env; the emulator supplies the rest when it starts.
-    this.defaults.set(m.id, { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'sandbox', baseUrl: '', credentials: raw, status: 'active' });
   }
 }

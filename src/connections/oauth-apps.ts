@@ -17,7 +17,8 @@ import type { ResolvedConnection } from '../kit/connection.js';
 import { appleClientSecret } from '../oauth/apple.js';
 import { oauthProvider } from '../oauth/catalog.js';
 import { envCredentials, resolveOAuthProvider } from '../oauth/resolve.js';
-import type { TokenEndpoint } from '../oauth/token-client.js';
+import { revokeToken, type TokenEndpoint } from '../oauth/token-client.js';
+import type { Logger } from '../core/logger.js';
 import type { TokenGrant } from '../oauth/token-manager.js';
 import type { CredentialField, OAuthProviderEntry } from '../oauth/types.js';
 import type { Transport } from '../transport/transport.js';
@@ -113,6 +114,19 @@ export class OAuthApps {
     const type = refresh ? 'refresh_token' : app.entry.grants.includes('account_credentials') && (c.accountId ?? app.client.accountId) ? 'account_credentials' : app.entry.grants.includes('client_credentials') ? 'client_credentials' : 'refresh_token';
     const extraParams = type === 'refresh_token' ? app.entry.refreshParams : {};
     return { endpoint: { ...app.endpoint, extraParams }, http, type, scopes: connection.tokens?.scopes, accountId: c.accountId ?? app.client.accountId };
+  }
+
+  /** Revoke a connection's token at its provider where the app can (RFC 7009; best effort: a failure is logged). */
+  async revoke(connection: ResolvedConnection, link: string, logger: Logger): Promise<void> {
+    const token = connection.tokens?.refreshToken ?? connection.tokens?.accessToken;
+    if (!token) return;
+    try {
+      const app = await this.app(link, { tenant: (connection.credentials as OAuthClient).tenantId });
+      if (!app.endpoint.revokeUrl) return;
+      await revokeToken(app.http, app.endpoint, { token, tokenTypeHint: connection.tokens?.refreshToken ? 'refresh_token' : 'access_token' });
+    } catch (err) {
+      logger.warn({ connectionId: connection.id, provider: connection.provider, err: (err as Error).message }, 'connections: revoking the token at the provider failed; the connection is removed anyway');
+    }
   }
 
   /** Resolve the app a connection's grant needs (called while the connection is made ready). */

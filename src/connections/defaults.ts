@@ -1,0 +1,38 @@
+/**
+ * The env default connection of a provider: live when the manifest's `liveWhen` variables are set
+ * (and the hub is not sandboxed), else a sandbox one whose emulator supplies the rest when it
+ * starts; without an emulator, a configuration error for health to show.
+ *
+ * @example
+ * resolveDefault(sendgrid, { SENDGRID_API_KEY: 'SG.x' }, false) // { connection: { id: 'conn_default_sendgrid', mode: 'live', … } }
+ */
+import { HubError } from '../core/errors.js';
+import { apiBaseVar } from '../kit/catalog.js';
+import type { ProviderDefinition, ResolvedConnection } from '../kit/connector.js';
+
+export const DEFAULT_TENANT = 'default';
+
+export function resolveDefault(def: ProviderDefinition, envIn: Record<string, string | undefined>, forceSandbox: boolean): { connection: ResolvedConnection } | { error: string } {
+  const m = def.manifest;
+  const env = m.env as Record<string, string>;
+  const raw: Record<string, string> = {};
+  for (const [field, envVar] of Object.entries(env)) {
+    const v = envIn[envVar];
+    if (v !== undefined && v.trim() !== '') raw[field] = v.trim();
+  }
+  const live = !forceSandbox && m.liveWhen.every((f) => raw[f] !== undefined);
+  const id = `conn_default_${m.id}`;
+  if (live) {
+    const parsed = m.credentials.safeParse(raw);
+    if (!parsed.success) {
+      const names = parsed.error.issues.map((i) => `${env[String(i.path[0])] ?? i.path.join('.')}: ${i.message}`);
+      throw new HubError('config_invalid', `Invalid ${m.name} configuration:\n  ${names.join('\n  ')}`);
+    }
+    const credentials = parsed.data as Record<string, unknown>;
+    const baseUrl = envIn[apiBaseVar(m.id)] ?? m.baseUrlFor?.(credentials as never) ?? m.baseUrl;
+    return { connection: { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'live', baseUrl, credentials, status: 'active' } };
+  }
+  if (!def.startEmulator) return { error: `not configured: set ${m.liveWhen.map((f) => env[f]).join(', ')}` };
+  // Non-secret settings (from addresses, region) come from the env; the emulator supplies the rest when it starts.
+  return { connection: { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'sandbox', baseUrl: '', credentials: raw, status: 'active' } };
+}
