@@ -123,6 +123,23 @@ describe('the proxy', () => {
     expect(json(user).login).toBeTruthy();
   });
 
+  it('HEAD answers the headers only', async () => {
+    const r = await raw('HEAD', proxied(`/_sandbox/bytes/1000`));
+    expect(r.status).toBe(200);
+    expect(r.headers['content-length']).toBe('1000');
+    expect(r.body.length).toBe(0);
+  });
+
+  it("a vendor folder's connection (Stripe's env default, tenant default): a form POST with the caller's Idempotency-Key creates one PaymentIntent", async () => {
+    const own = (await hub.apiKeys.create({ name: 'default', scopes: ['proxy:use'] })).key;
+    const post = () => raw('POST', '/api/v1/proxy/conn_default_stripe/v1/payment_intents', { authorization: `Bearer ${own}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': 'proxy-test-1' }, Buffer.from('amount=1999&currency=usd'));
+    const [a, b] = [await post(), await post()];
+    expect(a.status).toBe(200);
+    expect(json(a)).toMatchObject({ object: 'payment_intent', amount: 1999 });
+    expect(json(b).id).toBe(json(a).id);
+    expect((await raw('GET', '/api/v1/proxy/conn_default_stripe/v1/payment_intents', { authorization: `Bearer ${key}` })).status).toBe(404);
+  });
+
   it('the provider own errors come back with its status and body', async () => {
     const r = await raw('GET', proxied('/no/such/route'));
     expect(r.status).toBe(404);

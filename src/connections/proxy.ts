@@ -100,6 +100,10 @@ export class ConnectionProxy {
     const headers = { ...apiHeaders(manifest.oauth ?? manifest.id), ...forwardable(req.headers ?? {}, CALLER_ONLY) };
     const { body, streamed } = await readBody(req.body, headers);
     if (streamed) delete headers['content-length']; // undici frames a stream itself
+    // The caller's key in the provider's idempotency header makes a POST safe to retry.
+    const keyHeader = manifest.idempotencyHeader?.toLowerCase();
+    const idempotencyKey = keyHeader ? headers[keyHeader] : undefined;
+    if (keyHeader) delete headers[keyHeader];
     try {
       const res = await http.request({
         method: req.method,
@@ -109,6 +113,7 @@ export class ConnectionProxy {
         responseType: 'stream',
         operation: `proxy.${req.method.toLowerCase()}`,
         signal: req.signal,
+        idempotencyKey,
         ...(streamed && { timeoutMs: STREAMED_TIMEOUT_MS }),
         // Keep the provider's own answer on the error, to hand it back as it came.
         mapError: (answer: HttpResponse) => {

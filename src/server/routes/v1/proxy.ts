@@ -52,7 +52,7 @@ export const proxyRoutes =
         });
         reply.code(answer.status).headers(answer.headers);
         if (req.method === 'HEAD') {
-          answer.body.destroy();
+          answer.body.resume(); // a HEAD answer has no body: let it end
           return reply.send();
         }
         return reply.send(answer.body);
