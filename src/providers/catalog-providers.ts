@@ -1,5 +1,5 @@
 /**
- * The OAuth catalog's providers that have no vendor folder (GitHub, LinkedIn, Discord, HubSpot,
+ * The OAuth catalog's providers that have no vendor folder (GitHub, Discord, HubSpot,
  * Salesforce, any OIDC issuer, and the API-key services Mixpanel, Sentry, GA4), as provider
  * definitions made from their catalog entry: a connection to one of them carries its tokens (or
  * key) for the proxy, and the transport applies the entry's `api.auth`. An OAuth entry's

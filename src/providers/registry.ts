@@ -15,7 +15,7 @@ import { catalogProviders } from './catalog-providers.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
 const VENDORS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, gmail, stripe, paypal, linkedin];
 
-/** The vendor folders, then the OAuth catalog's providers that have none (GitHub, LinkedIn, … for the proxy and sign-in). */
+/** The vendor folders, then the OAuth catalog's providers that have none (GitHub, Discord, … for the proxy and sign-in). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
 export const PROVIDERS: readonly ProviderDefinition<any>[] = [...VENDORS, ...catalogProviders(VENDORS.map((p) => p.manifest.id))];
 
