@@ -177,6 +177,25 @@ describe('the proxy', () => {
     expect(createHash('sha256').update(down.body).digest('hex')).toBe(sha);
   });
 
+  it('a caller that goes away mid-upload or mid-download leaves the hub serving', async () => {
+    const { hostname, port } = new URL(url);
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: hostname, port, method: 'PUT', path: proxied('/_sandbox/echo/gone'), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/octet-stream' } });
+      req.on('error', () => resolve());
+      req.write(pattern(512 * 1024));
+      setTimeout(() => (req.destroy(), resolve()), 100);
+    });
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ host: hostname, port, method: 'GET', path: proxied(`/_sandbox/bytes/${4 * MB}?pauseMs=300`), headers: { authorization: `Bearer ${key}` } }, (res) => {
+        res.once('data', () => (req.destroy(), resolve()));
+      });
+      req.on('error', () => resolve());
+      req.end();
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await raw('GET', proxied('/_sandbox/echo/still-here'))).status).toBe(200);
+  });
+
   it('the answer streams: its first bytes arrive before the provider has finished', async () => {
     const r = await raw('GET', proxied(`/_sandbox/bytes/${2 * MB}?pauseMs=600`));
     expect(r.body.length).toBe(2 * MB);
