@@ -92,7 +92,13 @@ export class ConnectionProxy {
     return { connection, http: this.o.connections.http(connection) };
   }
 
-  /** Forward `req` to the API of `connectionId` (a connection of `tenantId`). */
+  /**
+   * Forward `req` to the API of `connectionId` (a connection of `tenantId`): the provider's answer,
+   * errors included; a HubError for the hub's own failures.
+   *
+   * @example
+   * const { status, headers, body } = await proxy.request('acme', 'conn_01…', { method: 'PUT', path: '/upload/x', headers: { 'content-type': 'application/zip' }, body: createReadStream(file) });
+   */
   async request(tenantId: string, connectionId: string, req: ProxyRequest): Promise<ProxyAnswer> {
     const { connection, http } = await this.open(connectionId, tenantId);
     const manifest = this.o.catalog.get(connection.provider).manifest;

@@ -28,7 +28,12 @@ export function linkedinHeaders(version = LINKEDIN_VERSION): Record<string, stri
 /** A connection holds no credential of its own: its tokens come from the connect flow. */
 const credentials = z.object({ clientId: z.string().optional(), clientSecret: z.string().optional() });
 
-/** LinkedIn's error answer → a hub error (the status stays, so a 401 still triggers one refresh). */
+/**
+ * LinkedIn's error answer → a hub error (the status stays, so a 401 still triggers one refresh).
+ *
+ * @example
+ * mapLinkedInError(toResponse({ status: 403, headers: {}, text: '{"status":403,"code":"ACCESS_DENIED","message":"Not enough permissions"}' })).code // 'provider_auth_failed'
+ */
 export function mapLinkedInError(res: HttpResponse): HubError {
   let body: { message?: string; code?: string; errorDetails?: { inputErrors?: { description?: string; input?: { inputPath?: { fieldPath?: string } } }[] } } = {};
   try {

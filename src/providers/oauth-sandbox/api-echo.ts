@@ -35,7 +35,12 @@ function patternChunk(from: number, length: number): Buffer {
   return b;
 }
 
-/** Register the echo and bytes routes of `entry`, in a scope whose bodies reach the handler unread. */
+/**
+ * Register the echo and bytes routes of `entry`, in a scope whose bodies reach the handler unread.
+ *
+ * @example
+ * registerApiEcho(app, ctx, entry, (reply) => unauthorized(reply, entry));
+ */
 export function registerApiEcho(app: FastifyInstance, ctx: SandboxContext, entry: OAuthProviderEntry, unauthorized: (reply: FastifyReply) => FastifyReply): void {
   const base = `/${entry.id}/api/_sandbox`;
   const authorized = (req: FastifyRequest): boolean => {

@@ -46,7 +46,12 @@ function versionProblem(req: FastifyRequest, reply: FastifyReply): FastifyReply 
   return undefined;
 }
 
-/** Register LinkedIn's posts and organizations resources (the kept posts live as long as the server). */
+/**
+ * Register LinkedIn's posts and organizations resources (the kept posts live as long as the server).
+ *
+ * @example
+ * if (entry.id === 'linkedin') registerLinkedInApi(app, ctx);
+ */
 export function registerLinkedInApi(app: FastifyInstance, ctx: SandboxContext): void {
   const posts = new Map<string, Record<string, unknown>>();
   let next = 7_100_000_000_000_000_000n;
