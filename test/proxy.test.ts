@@ -123,6 +123,14 @@ describe('the proxy', () => {
     expect(json(user).login).toBeTruthy();
   });
 
+  it("a 429 with Retry-After is waited for and retried by the connection's transport", async () => {
+    Object.assign(emulator.chaos, { rateLimitNext: 1, retryAfterSec: 1 });
+    const r = await raw('GET', proxied('/_sandbox/echo/limited'));
+    expect(r.status).toBe(200);
+    expect(r.endMs).toBeGreaterThan(900);
+    expect(emulator.chaos.rateLimitNext).toBe(0);
+  });
+
   it('HEAD answers the headers only', async () => {
     const r = await raw('HEAD', proxied(`/_sandbox/bytes/1000`));
     expect(r.status).toBe(200);
