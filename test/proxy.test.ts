@@ -179,6 +179,9 @@ describe('the proxy', () => {
     expect(echo(chunkedUp).body).toMatchObject({ bytes: size, sha256: sha });
     const sized = await raw('POST', proxied('/_sandbox/echo/upload'), { 'content-type': 'application/octet-stream', 'content-length': String(size) }, chunked(bytes));
     expect(echo(sized).body).toMatchObject({ bytes: size, sha256: sha });
+    // A length the caller gave reaches the provider (GitHub's uploads want one); a chunked body stays chunked.
+    expect(echo(sized).headers['content-length']).toBe(String(size));
+    expect(echo(chunkedUp).headers['transfer-encoding']).toBe('chunked');
     const down = await raw('GET', proxied(`/_sandbox/bytes/${size}`));
     expect(down.status).toBe(200);
     expect(down.headers['content-length']).toBe(String(size));

@@ -105,7 +105,6 @@ export class ConnectionProxy {
     const path = proxyTarget(connection.baseUrl, req.path, allowedHosts(connection, manifest));
     const headers = { ...apiHeaders(manifest.oauth ?? manifest.id), ...forwardable(req.headers ?? {}, CALLER_ONLY) };
     const { body, streamed } = await readBody(req.body, headers);
-    if (streamed) delete headers['content-length']; // undici frames a stream itself
     // The caller's key in the provider's idempotency header makes a POST safe to retry.
     const keyHeader = manifest.idempotencyHeader?.toLowerCase();
     const idempotencyKey = keyHeader ? headers[keyHeader] : undefined;
