@@ -248,6 +248,15 @@ describe('the proxy', () => {
     for (const row of rows) expect(row.url).not.toMatch(/evil|google\/token|%00|%0d|%5c|\\/i);
   });
 
+  it('Switchboard-Proxy-Host: only the provider hosts (in sandbox the emulator), and never forwarded', async () => {
+    const other = await raw('GET', proxied('/_sandbox/echo/x'), { 'switchboard-proxy-host': 'uploads.github.com' });
+    expect(other.status).toBe(400);
+    expect(String(json(other).detail)).toContain(new URL(emulator.url).host);
+    const same = await raw('GET', proxied('/_sandbox/echo/x'), { 'switchboard-proxy-host': new URL(emulator.url).host });
+    expect(same.status).toBe(200);
+    expect(echo(same).headers['switchboard-proxy-host']).toBeUndefined();
+  });
+
   it('lets through paths that only look odd: @ inside a path, encoded slashes inside a segment, dots in names', async () => {
     for (const path of ['/_sandbox/echo/users/@me', '/_sandbox/echo/git/refs/heads%2Fmain', '/_sandbox/echo/.well-known/x.json']) {
       const r = await raw('GET', proxied(path));

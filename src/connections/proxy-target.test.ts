@@ -28,6 +28,14 @@ describe('proxyTarget', () => {
     expect(err.message).toContain('api.github.com, uploads.github.com');
   });
 
+  it("Switchboard-Proxy-Host picks another of the provider's hosts, never one outside them", () => {
+    expect(proxyTarget('https://api.github.com', '/repos/a/b/releases/1/assets?name=x.zip', github, 'uploads.github.com')).toBe('https://uploads.github.com/repos/a/b/releases/1/assets?name=x.zip');
+    expect(proxyTarget('https://api.github.com', '/user', github, 'api.github.com')).toBe('/user');
+    expect(refused(() => proxyTarget('https://api.github.com', '/x', github, 'evil.example.com')).message).toContain('api.github.com, uploads.github.com');
+    for (const host of ['uploads.github.com:8443', 'user@uploads.github.com', 'uploads.github.com/x', 'localhost']) expect(refused(() => proxyTarget('https://api.github.com', '/x', github, host)).code, host).toBe('validation_failed');
+    expect(refused(() => proxyTarget('https://api.github.com', '//evil.example.com', github, 'uploads.github.com')).code).toBe('validation_failed');
+  });
+
   it('a base URL outside the catalog hosts (a Salesforce instance elsewhere, plain http) is refused', () => {
     const sf = (base: string) => allowedHosts({ mode: 'live', baseUrl: base }, { id: 'salesforce' });
     expect(proxyTarget('https://acme.my.salesforce.com', '/services/data/v61.0/sobjects', sf('https://acme.my.salesforce.com'))).toBe('/services/data/v61.0/sobjects');

@@ -87,11 +87,21 @@ function escapeOf(path: string): string | undefined {
 
 /**
  * The path (with its query) to send under `baseUrl`, checked; a `validation_failed` (400) naming
- * the allowed hosts when it would leave the API base or its hosts.
+ * the allowed hosts when it would leave the API base or its hosts. With `host` (another of the
+ * provider's hosts, `uploads.github.com`: the `Switchboard-Proxy-Host` header) the answer is the
+ * absolute `https://<host><path>`.
+ *
+ * @example
+ * proxyTarget('https://api.github.com', '/repos/a/b/releases/1/assets?name=x.zip', hosts, 'uploads.github.com') // 'https://uploads.github.com/repos/a/b/releases/1/assets?name=x.zip'
  */
-export function proxyTarget(baseUrl: string, pathAndQuery: string, allowed: AllowedHosts): string {
+export function proxyTarget(baseUrl: string, pathAndQuery: string, allowed: AllowedHosts, host?: string): string {
   const q = pathAndQuery.indexOf('?');
   const path = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q);
+  const other = host !== undefined && host.toLowerCase() !== new URL(baseUrl).host;
+  if (other && !/^[a-z\d]([a-z\d-]*[a-z\d])?(\.[a-z\d]([a-z\d-]*[a-z\d])?)+$/i.test(host)) {
+    throw new HubError('validation_failed', `Switchboard-Proxy-Host: ${JSON.stringify(host.slice(0, 100))} is not a host name; the proxy reaches only ${allowed.names.join(', ')}`, { errors: [{ field: 'Switchboard-Proxy-Host', message: 'not a host name' }], details: { allowedHosts: allowed.names } });
+  }
+  if (other) baseUrl = `https://${host.toLowerCase()}`;
   const base = new URL(baseUrl);
   const refuse = (why: string) =>
     new HubError('validation_failed', `path: ${JSON.stringify(pathAndQuery.slice(0, 200))} is refused: ${why}. This connection's API is ${base.origin}${base.pathname.replace(/\/$/, '')}; the proxy reaches only ${allowed.names.join(', ')}`, {
@@ -109,5 +119,5 @@ export function proxyTarget(baseUrl: string, pathAndQuery: string, allowed: Allo
   const basePath = base.pathname.replace(/\/$/, '');
   if (url.origin !== base.origin || url.username || url.password || !(url.pathname === basePath || url.pathname.startsWith(`${basePath}/`))) throw refuse('it leaves the API base');
   if (!allowed.allows(url)) throw refuse(`${url.host} is not one of the provider's hosts`);
-  return pathAndQuery;
+  return other ? url.toString() : pathAndQuery;
 }

@@ -20,7 +20,7 @@ import { HubError, toHubError } from '../core/errors.js';
 import type { ProviderCatalog } from '../kit/catalog.js';
 import type { ResolvedConnection } from '../kit/connector.js';
 import { rebuild } from '../transport/failures.js';
-import type { BodyStream, HttpResponse, ProviderHttp } from '../transport/types.js';
+import type { AuthSpec, BodyStream, HttpResponse, ProviderHttp } from '../transport/types.js';
 import type { ConnectionManager } from './connections.js';
 import { allowedHosts, catalogEntry, proxyTarget } from './proxy-target.js';
 
@@ -54,6 +54,8 @@ export interface ProxyAnswer {
 }
 
 const ANSWER = Symbol('proxied answer');
+/** Names another of the provider's hosts (`uploads.github.com`) instead of the API base's. */
+export const HOST_HEADER = 'switchboard-proxy-host';
 
 /**
  * Headers without hop-by-hop fields (and those the `Connection` field names) and without `drop`.
@@ -102,8 +104,10 @@ export class ConnectionProxy {
   async request(tenantId: string, connectionId: string, req: ProxyRequest): Promise<ProxyAnswer> {
     const { connection, http } = await this.open(connectionId, tenantId);
     const manifest = this.o.catalog.get(connection.provider).manifest;
-    const path = proxyTarget(connection.baseUrl, req.path, allowedHosts(connection, manifest));
     const headers = { ...apiHeaders(manifest.oauth ?? manifest.id), ...forwardable(req.headers ?? {}, CALLER_ONLY) };
+    const host = headers[HOST_HEADER];
+    delete headers[HOST_HEADER];
+    const path = proxyTarget(connection.baseUrl, req.path, allowedHosts(connection, manifest), host);
     const { body, streamed } = await readBody(req.body, headers);
     // The caller's key in the provider's idempotency header makes a POST safe to retry.
     const keyHeader = manifest.idempotencyHeader?.toLowerCase();
@@ -119,6 +123,8 @@ export class ConnectionProxy {
         operation: `proxy.${req.method.toLowerCase()}`,
         signal: req.signal,
         idempotencyKey,
+        // The transport sends the manifest's credentials to the base URL's origin only: say it for the provider's other hosts.
+        ...(path.startsWith('https://') && { auth: manifest.auth as AuthSpec }),
         ...(streamed && { timeoutMs: STREAMED_TIMEOUT_MS }),
         // Keep the provider's own answer on the error, to hand it back as it came.
         mapError: (answer: HttpResponse) => {
