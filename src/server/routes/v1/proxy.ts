@@ -43,13 +43,13 @@ export const proxyRoutes =
           if (!reply.raw.writableFinished) abort.abort(new Error('the caller went away'));
         });
         const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-        const answer = await hub.proxy.request(tenantOf(req), req.params.connectionId, {
-          method: req.method,
-          path: forwardedPath(req),
-          headers: req.headers,
-          body: hasBody ? req.raw : undefined,
-          signal: abort.signal,
-        });
+        const answer = await hub.proxy
+          .request(tenantOf(req), req.params.connectionId, { method: req.method, path: forwardedPath(req), headers: req.headers, body: hasBody ? req.raw : undefined, signal: abort.signal })
+          .catch((err: unknown) => {
+            if (abort.signal.aborted) return undefined; // the caller went away: nobody to answer, nothing to log as a failure
+            throw err;
+          });
+        if (!answer) return reply;
         reply.code(answer.status).headers(answer.headers);
         if (req.method === 'HEAD') {
           answer.body.resume(); // a HEAD answer has no body: let it end
