@@ -131,6 +131,13 @@ describe('the proxy', () => {
     expect(emulator.chaos.rateLimitNext).toBe(0);
   });
 
+  it('the route is in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const path = Object.keys(doc.paths).find((p) => p.startsWith('/api/v1/proxy/'));
+    expect(path).toBeDefined();
+    expect(Object.keys(doc.paths[path!]!)).toEqual(expect.arrayContaining(['get', 'post', 'put', 'delete']));
+  });
+
   it('HEAD answers the headers only', async () => {
     const r = await raw('HEAD', proxied(`/_sandbox/bytes/1000`));
     expect(r.status).toBe(200);
