@@ -10,7 +10,7 @@ import { emailContractSuite, receivedAddress, type ReceivedMail } from '../src/c
 import { HUB_ID_FIELD, type EmailProvider } from '../src/categories/email/contract.js';
 import { systemClock } from '../src/core/clock.js';
 import { createLogger } from '../src/core/logger.js';
-import { gmail, GMAIL_ID_HEADER, GMAIL_META_PREFIX, GMAIL_TAGS_HEADER, startGmailEmulator, type GmailSentRecord } from '../src/providers/gmail/index.js';
+import { gmail, startGmailEmulator, type GmailSentRecord } from '../src/providers/gmail/index.js';
 import { mailgun, startMailgunEmulator, type MailgunStoredMessage } from '../src/providers/mailgun/index.js';
 import type { AcceptedMail } from '../src/providers/sendgrid/emulator/server.js';
 import { sendgrid, startSendgridEmulator } from '../src/providers/sendgrid/index.js';
@@ -144,8 +144,8 @@ function fromSmtp(parsed: ParsedSmtpMessage, rcptTo: string[]): ReceivedMail {
 /** What the Gmail emulator decoded from `raw` (mailparser): Bcc from the header Gmail strips. */
 function fromGmail({ parsed: p }: GmailSentRecord): ReceivedMail {
   const address = (a: { address: string; name: string }) => receivedAddress(a.address, a.name || undefined);
-  const tags = p.headers[GMAIL_TAGS_HEADER.toLowerCase()];
-  const metaPrefix = GMAIL_META_PREFIX.toLowerCase();
+  const tags = p.headers[SWITCHBOARD_TAGS_HEADER.toLowerCase()];
+  const metaPrefix = SWITCHBOARD_META_PREFIX.toLowerCase();
   return {
     to: p.to.map(address),
     cc: p.cc.map(address),
@@ -157,7 +157,7 @@ function fromGmail({ parsed: p }: GmailSentRecord): ReceivedMail {
     text: p.text,
     attachments: p.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content.toString('base64') })),
     headers: p.headers,
-    hubId: p.headers[GMAIL_ID_HEADER.toLowerCase()],
+    hubId: p.headers[SWITCHBOARD_ID_HEADER.toLowerCase()],
     tags: tags === undefined ? undefined : tags.split(/,\s*/),
     metadata: Object.fromEntries(Object.entries(p.headers).filter(([k]) => k.startsWith(metaPrefix)).map(([k, v]) => [k.slice(metaPrefix.length), v])),
   };

@@ -21,5 +21,5 @@ export const gmail = defineProvider({
 export { createGmailEmail, GMAIL_SEND_PATH, type GmailSentMessage } from './email.js';
 export { googleError, mapGmailError, type GoogleError } from './errors.js';
 export { gmailCredentials, gmailManifest, type GmailCredentials } from './manifest.js';
-export { buildGmailRaw, gmailMessageId, GMAIL_ID_HEADER, GMAIL_META_PREFIX, GMAIL_TAGS_HEADER } from './message.js';
+export { buildGmailRaw } from './message.js';
 export { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions, type GmailSentRecord } from './emulator/server.js';

@@ -13,7 +13,7 @@ import type { EmailCapability, EmailMessage, EmailProvider, EmailSendResult } fr
 import type { ProviderContext } from '../../kit/connector.js';
 import { mapSmtpError } from './errors.js';
 import { smtpManifest, type SmtpCredentials } from './manifest.js';
-import { toMailOptions } from './message.js';
+import { toMailOptions } from '../../categories/email/mime.js';
 
 /** An {@link EmailProvider} that holds sockets: `close()` releases them. */
 export interface SmtpEmailProvider extends EmailProvider {

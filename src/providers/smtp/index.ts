@@ -19,7 +19,7 @@ export { createSmtpEmail, type SmtpEmailOptions, type SmtpEmailProvider } from '
 export { mapSmtpError } from './errors.js';
 export { startEmulator, type SmtpAcceptedMessage, type SmtpEmulator } from './emulator/index.js';
 export { smtpBaseUrl, smtpCredentials, smtpManifest, type SmtpCredentials } from './manifest.js';
-export { SWITCHBOARD_ID_HEADER, SWITCHBOARD_META_PREFIX, SWITCHBOARD_TAGS_HEADER } from './message.js';
+export { SWITCHBOARD_ID_HEADER, SWITCHBOARD_META_PREFIX, SWITCHBOARD_TAGS_HEADER } from '../../categories/email/mime.js';
 
 /**
  * The SMTP connector, as the provider registry lists it.

@@ -1,14 +1,15 @@
 /**
- * Turns the hub's {@link EmailMessage} into nodemailer's mail options: addresses, bodies,
- * base64 attachments (inline ones addressed by `cid:`), custom headers and the `X-Switchboard-*`
- * headers that carry the hub id, tags and metadata through the relay.
+ * Turns the hub's {@link EmailMessage} into nodemailer's mail options, for the connectors that
+ * send a MIME message (SMTP, Gmail's `raw`): addresses, bodies, base64 attachments (inline ones
+ * addressed by `cid:`), custom headers and the `X-Switchboard-*` headers that carry the hub id,
+ * tags and metadata through the relay.
  *
  * @see https://nodemailer.com/message/
  * @see https://www.rfc-editor.org/rfc/rfc5322#section-3.6 (header fields)
  */
 import type { SendMailOptions } from 'nodemailer';
 import { validationError } from '../../core/errors.js';
-import type { EmailAddress, EmailMessage } from '../../categories/email/contract.js';
+import type { EmailAddress, EmailMessage } from './contract.js';
 
 /** Header carrying the hub's message id (read back by bounces and the emulator). */
 export const SWITCHBOARD_ID_HEADER = 'X-Switchboard-Id';
@@ -47,9 +48,9 @@ function buildHeaders(message: EmailMessage): Record<string, string> {
     headers[name] = value;
   }
   headers[SWITCHBOARD_ID_HEADER] = message.id;
-  if (message.tags?.length) headers[SWITCHBOARD_TAGS_HEADER] = message.tags.join(', ');
+  if (message.tags?.length) headers[SWITCHBOARD_TAGS_HEADER] = [...new Set(message.tags)].join(', ');
   for (const [key, value] of Object.entries(message.metadata ?? {})) {
-    if (!FIELD_NAME.test(key)) throw validationError(`metadata.${key}`, 'SMTP carries metadata in headers: a key must be printable ASCII without spaces or ":"');
+    if (!FIELD_NAME.test(key)) throw validationError(`metadata.${key}`, 'metadata travels in message headers: a key must be printable ASCII without spaces or ":"');
     headers[SWITCHBOARD_META_PREFIX + key] = value;
   }
   return headers;
