@@ -7,6 +7,9 @@
  * burst at the start of each second (autocannon's `overallRate` sends each connection's quota for
  * the second back to back, then pauses: its "fixed rate" latencies measured bursts).
  *
+ * The first second (pool connections opening, JIT warming on both sides) is sent but not counted
+ * in the percentiles when the run is longer than 2 s.
+ *
  * Reads `{origin, spec, connections, seconds, rate}`; prints one JSON line: the Result of measure.ts.
  */
 import { Pool } from 'undici';
@@ -67,6 +70,7 @@ const began = performance.now();
 await finished;
 const elapsedS = (performance.now() - began) / 1000;
 await pool.close();
-const ok = [...latencies].filter((l) => !Number.isNaN(l)).sort((a, b) => a - b);
+const warmup = job.seconds > 2 ? Math.min(total, Math.round(job.rate)) : 0;
+const ok = [...latencies.subarray(warmup)].filter((l) => !Number.isNaN(l)).sort((a, b) => a - b);
 const pct = (p: number) => (ok.length === 0 ? NaN : Math.round(ok[Math.min(ok.length - 1, Math.floor((p / 100) * ok.length))]! * 100) / 100);
 process.stdout.write(`${JSON.stringify({ rps: total / elapsedS, p50: pct(50), p99: pct(99), errors, non2xx, requests: total, tool: 'paced' })}\n`);
