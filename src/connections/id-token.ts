@@ -12,7 +12,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
  * @see https://learn.microsoft.com/en-us/entra/identity-platform/id-tokens#validate-tokens
  */
-import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { errors as JoseErrors, JSONWebKeySet, JWTPayload } from 'jose';
 import type { ProviderHttp } from '../transport/types.js';
 
 export type IdTokenFailure = 'malformed' | 'signature' | 'issuer' | 'audience' | 'azp' | 'nonce' | 'expired' | 'claims';
@@ -55,6 +55,7 @@ const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * claims.sub; // the user's stable id at the provider
  */
 export async function verifyIdToken(token: string, jwks: JSONWebKeySet, expected: IdTokenExpectations): Promise<JWTPayload> {
+  const { createLocalJWKSet, decodeJwt, errors, jwtVerify } = await import('jose'); // loaded on the first sign-in, not at start
   let unverified: JWTPayload;
   try {
     unverified = decodeJwt(token);
@@ -78,7 +79,7 @@ export async function verifyIdToken(token: string, jwks: JSONWebKeySet, expected
       ...(expected.now !== undefined && { currentDate: new Date(expected.now) }),
     }));
   } catch (err) {
-    throw refusal(err, issuer, expected.audience);
+    throw refusal(err, errors, issuer, expected.audience);
   }
   const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   if (payload.azp !== undefined ? payload.azp !== expected.audience : aud.length > 1) {
@@ -90,7 +91,7 @@ export async function verifyIdToken(token: string, jwks: JSONWebKeySet, expected
   return payload;
 }
 
-function refusal(err: unknown, issuer: string, audience: string): IdTokenError {
+function refusal(err: unknown, errors: typeof JoseErrors, issuer: string, audience: string): IdTokenError {
   if (err instanceof errors.JWTExpired) return new IdTokenError('expired', 'the id_token has expired');
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'iss') return new IdTokenError('issuer', `the id_token issuer is not ${issuer}`);

@@ -5,7 +5,7 @@
  *
  * @see https://developer.apple.com/documentation/accountorganizationaldatasharing/creating-a-client-secret
  */
-import { importPKCS8, SignJWT } from 'jose';
+import type { KeyObject, webcrypto } from 'node:crypto';
 import { HubError } from '../core/errors.js';
 
 export const APPLE_AUDIENCE = 'https://appleid.apple.com';
@@ -42,7 +42,8 @@ export async function appleClientSecret(options: AppleClientSecretOptions): Prom
   for (const field of ['teamId', 'clientId', 'keyId', 'privateKey'] as const) {
     if (!options[field]?.trim()) throw new HubError('config_invalid', `Apple client secret: ${appleEnvName(field)} is not set`);
   }
-  let key: Awaited<ReturnType<typeof importPKCS8>>;
+  const { importPKCS8, SignJWT } = await import('jose'); // loaded on the first Apple request, not at start
+  let key: webcrypto.CryptoKey | KeyObject;
   try {
     key = await importPKCS8(options.privateKey.replace(/\\n/g, '\n').trim(), 'ES256');
   } catch (cause) {

@@ -10,7 +10,10 @@
  * await release();
  */
 import type { EmulatorOptions } from '../../kit/emulator.js';
-import { startOAuthEmulator, type OAuthEmulator } from './index.js';
+import type { OAuthEmulator } from './index.js';
+
+/** The server's module (routes, jose keys) loads with the first sandboxed OAuth flow, not at start. */
+const startOAuthEmulator = async (options: { autoApprove: boolean }) => (await import('./index.js')).startOAuthEmulator(options);
 
 let shared: { emulator: Promise<OAuthEmulator>; refs: number; autoApprove: boolean; running?: OAuthEmulator } | undefined;
 
