@@ -18,7 +18,7 @@ import { apiBaseVar } from '../kit/catalog.js';
 import type { Category, CategoryContracts, ConnectionStatus, ResolvedConnection, TokenSet } from '../kit/connector.js';
 import type { Emulator } from '../kit/emulator.js';
 import type { ProviderHttp } from '../transport/types.js';
-import { DEFAULT_TENANT, resolveDefault } from './defaults.js';
+import { DEFAULT_TENANT, resolveDefaults } from './defaults.js';
 import { OAuthApps } from './oauth-apps.js';
 import { Sandboxes } from './sandboxes.js';
 import { ConnectionStates } from './state.js';
@@ -42,6 +42,8 @@ export class ConnectionManager {
   private readonly connectors = new Map<string, { connectionId: string; connector: unknown }>();
   /** A tenant's own connection per provider (or none), cached briefly: the send path asks every time. */
   private readonly tenantCache = new Map<string, { connection: ResolvedConnection | undefined; until: number }>();
+  /** Tenant connections by id, cached as briefly (the proxy resolves one per request). */
+  private readonly idCache = new Map<string, { connection: ResolvedConnection | undefined; until: number }>();
 
   /** Access tokens of every grant (refreshed before expiry, one refresh across processes). */
   readonly tokens: TokenManager;
@@ -54,31 +56,19 @@ export class ConnectionManager {
     this.oauth = new OAuthApps({ env: o.env, forceSandbox: o.forceSandbox, transport: o.transport, sandbox: o.oauthSandbox });
     const onNeedsReauth = async (connection: ResolvedConnection, reason: string) => {
       this.tenantCache.clear();
+      this.idCache.delete(connection.id);
       await o.onNeedsReauth?.(connection, reason);
     };
     const grantOf = (connection: ResolvedConnection) => this.grant(connection, this.http(connection));
     this.tokens = o.tokens ?? new TokenManager({ store: o.store, vault: o.vault, clock: o.clock, logger: o.logger, onNeedsReauth, grantOf });
   }
 
-  /**
-   * Resolve every default connection (emulators start later, when first used). Providers whose
-   * environment configures an OAuth app (`defaultConnection: false`) get none; their tenants'
-   * connections are sandboxed when the app is.
-   */
+  /** Resolve every default connection (`defaults.ts`); emulators start later, when first used. */
   async start(): Promise<void> {
-    for (const p of this.o.catalog.all) {
-      const m = p.manifest;
-      if (m.defaultConnection === false) {
-        if (m.oauth && p.startEmulator && this.oauth.sandboxed(m.oauth)) this.sandboxes.add(p);
-      } else if (!this.o.providers || this.o.providers.includes(m.id)) {
-        const found = resolveDefault(p, this.o.env, this.o.forceSandbox);
-        if ('error' in found) this.errors.set(m.id, found.error);
-        else {
-          if (found.connection.mode === 'sandbox') this.sandboxes.add(p);
-          this.defaults.set(m.id, found.connection);
-        }
-      }
-    }
+    const plan = resolveDefaults(this.o.catalog.all, this.o, (link) => this.oauth.sandboxed(link));
+    for (const p of plan.sandboxed) this.sandboxes.add(p);
+    for (const c of plan.defaults) this.defaults.set(c.provider, c);
+    for (const [id, error] of plan.errors) this.errors.set(id, error);
     const states = await this.states.load([...this.defaults.values()].map((c) => c.id));
     for (const c of this.defaults.values()) this.states.apply(c, states.get(c.id));
   }
@@ -120,25 +110,29 @@ export class ConnectionManager {
 
   /** The connection a tenant uses for a provider: its own if it has one, else the default. */
   async forTenant(tenantId: string, provider: string): Promise<ResolvedConnection | undefined> {
-    const key = `${tenantId}\n${provider}`;
-    const now = this.o.clock.now();
-    const hit = this.tenantCache.get(key);
-    let connection: ResolvedConnection | undefined;
-    if (hit && hit.until > now) connection = hit.connection;
-    else {
-      const row = await this.o.store.db.selectFrom('connections').selectAll().where('tenant_id', '=', tenantId).where('provider', '=', provider).orderBy('created_at').executeTakeFirst();
-      connection = row ? await this.fromRow(row) : undefined;
-      if (this.tenantCache.size > 10_000) this.tenantCache.clear();
-      this.tenantCache.set(key, { connection, until: now + TENANT_CACHE_MS });
-    }
-    return this.ready(connection ?? this.defaults.get(provider));
+    const own = await this.cached(this.tenantCache, `${tenantId}\n${provider}`, () =>
+      this.o.store.db.selectFrom('connections').selectAll().where('tenant_id', '=', tenantId).where('provider', '=', provider).orderBy('created_at').executeTakeFirst(),
+    );
+    return this.ready(own ?? this.defaults.get(provider));
   }
 
   /** A connection by id: a default (`conn_default_<provider>`) or a tenant's own; undefined if none. */
   async byId(id: string): Promise<ResolvedConnection | undefined> {
     for (const c of this.defaults.values()) if (c.id === id) return this.ready(c);
-    const row = await this.o.store.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? this.ready(await this.fromRow(row)) : undefined;
+    const own = await this.cached(this.idCache, id, () => this.o.store.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst());
+    return own && this.ready(own);
+  }
+
+  /** A tenant connection from `find()`'s row, kept TENANT_CACHE_MS (the send path and the proxy ask on every call). */
+  private async cached(cache: Map<string, { connection: ResolvedConnection | undefined; until: number }>, key: string, find: () => Promise<ConnectionRow | undefined>): Promise<ResolvedConnection | undefined> {
+    const now = this.o.clock.now();
+    const hit = cache.get(key);
+    if (hit && hit.until > now) return hit.connection;
+    const row = await find();
+    const connection = row ? await this.fromRow(row) : undefined;
+    if (cache.size > 10_000) cache.clear();
+    cache.set(key, { connection, until: now + TENANT_CACHE_MS });
+    return connection;
   }
 
   /**
@@ -271,6 +265,7 @@ export class ConnectionManager {
   async setStatus(connection: ResolvedConnection, status: ConnectionStatus, reason?: string): Promise<void> {
     await this.states.setStatus(connection, status, reason);
     this.tenantCache.clear();
+    this.idCache.delete(connection.id);
   }
 
   /** An operator enables or disables one of the tenant's connections (or a default one). */
@@ -340,6 +335,7 @@ export class ConnectionManager {
   /** Drop what this process keeps of a connection (cached resolution, transport, connectors). */
   private forget(id: string): Promise<void> {
     this.tenantCache.clear();
+    this.idCache.delete(id);
     this.httpCache.delete(id);
     return this.closeConnectors((c) => c.connectionId === id);
   }

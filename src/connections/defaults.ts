@@ -36,3 +36,27 @@ export function resolveDefault(def: ProviderDefinition, envIn: Record<string, st
   // Non-secret settings (from addresses, region) come from the env; the emulator supplies the rest when it starts.
   return { connection: { id, tenantId: DEFAULT_TENANT, provider: m.id, mode: 'sandbox', baseUrl: '', credentials: raw, status: 'active' } };
 }
+
+/**
+ * Every provider's env default (only those of `providers` when given), the providers whose
+ * emulator serves them, and configuration errors. A provider whose environment configures an
+ * OAuth app (`defaultConnection: false`) gets no default; it is sandboxed when its app is.
+ */
+export function resolveDefaults(all: readonly ProviderDefinition[], o: { env: Record<string, string | undefined>; forceSandbox: boolean; providers?: string[] }, oauthSandboxed: (link: string) => boolean) {
+  const out = { defaults: [] as ResolvedConnection[], sandboxed: [] as ProviderDefinition[], errors: new Map<string, string>() };
+  for (const p of all) {
+    const m = p.manifest;
+    if (m.defaultConnection === false) {
+      if (m.oauth && p.startEmulator && oauthSandboxed(m.oauth)) out.sandboxed.push(p);
+      continue;
+    }
+    if (o.providers && !o.providers.includes(m.id)) continue;
+    const found = resolveDefault(p, o.env, o.forceSandbox);
+    if ('error' in found) out.errors.set(m.id, found.error);
+    else {
+      if (found.connection.mode === 'sandbox') out.sandboxed.push(p);
+      out.defaults.push(found.connection);
+    }
+  }
+  return out;
+}
