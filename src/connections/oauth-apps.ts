@@ -16,7 +16,7 @@ import { HubError } from '../core/errors.js';
 import type { ResolvedConnection } from '../kit/connection.js';
 import { appleClientSecret } from '../oauth/apple.js';
 import { oauthProvider } from '../oauth/catalog.js';
-import { envCredentials, resolveOAuthProvider } from '../oauth/resolve.js';
+import { envCredentials, requiredFields, resolveOAuthProvider } from '../oauth/resolve.js';
 import { revokeToken, type TokenEndpoint } from '../oauth/token-client.js';
 import type { Logger } from '../core/logger.js';
 import type { TokenGrant } from '../oauth/token-manager.js';
@@ -53,7 +53,6 @@ export interface OAuthApp {
   sandbox: boolean;
 }
 
-const REQUIRED: CredentialField[] = ['clientId', 'clientSecret', 'teamId', 'keyId', 'privateKey', 'issuer'];
 
 const tokenError = (provider: string) => (res: HttpResponse) => new HubError('provider_error', `${provider} answered ${res.status}`, { provider, providerStatus: res.status });
 
@@ -68,7 +67,7 @@ export class OAuthApps {
     if (this.o.forceSandbox) return !!this.o.sandbox;
     const entry = oauthProvider(provider);
     const client = envCredentials(entry, this.o.env);
-    return !!this.o.sandbox && required(entry).some((f) => !client[f]);
+    return !!this.o.sandbox && requiredFields(entry).some((f) => !client[f]);
   }
 
   /**
@@ -76,7 +75,7 @@ export class OAuthApps {
    * Not configured and no sandbox: `not_configured` naming the variables to set.
    */
   async app(provider: string, options: { tenant?: string; client?: OAuthClient } = {}): Promise<OAuthApp> {
-    const key = `${provider}\n${options.tenant ?? ''}\n${options.client?.clientId ?? ''}`;
+    const key = keyOf(provider, options);
     const hit = this.apps.get(key);
     if (hit) return hit;
     const base = oauthProvider(provider);
@@ -90,7 +89,7 @@ export class OAuthApps {
       entry = resolveOAuthProvider(server.entry(provider), { tenant: options.tenant, issuer: client.issuer });
     } else {
       client = { ...envCredentials(base, this.o.env), ...options.client };
-      const missing = required(base).filter((f) => !client[f]);
+      const missing = requiredFields(base).filter((f) => !client[f]);
       if (missing.length > 0) throw new HubError('not_configured', `${base.name} sign-in is not configured: set ${missing.map((f) => base.env[f]?.[0] ?? f).join(', ')}`, { provider });
       entry = resolveOAuthProvider(base, { tenant: options.tenant ?? client.tenantId, issuer: client.issuer });
     }
@@ -108,7 +107,7 @@ export class OAuthApps {
    */
   tokenGrant(connection: ResolvedConnection, link: string, http: ProviderHttp): TokenGrant | undefined {
     const c = connection.credentials as OAuthClient;
-    const app = this.apps.get(`${link}\n${c.tenantId ?? ''}\n${c.clientId ?? ''}`);
+    const app = this.apps.get(keyOf(link, appOptions(c)));
     if (!app) return undefined;
     const refresh = !!connection.tokens?.refreshToken;
     const type = refresh ? 'refresh_token' : app.entry.grants.includes('account_credentials') && (c.accountId ?? app.client.accountId) ? 'account_credentials' : app.entry.grants.includes('client_credentials') ? 'client_credentials' : 'refresh_token';
@@ -121,7 +120,7 @@ export class OAuthApps {
     const token = connection.tokens?.refreshToken ?? connection.tokens?.accessToken;
     if (!token) return;
     try {
-      const app = await this.app(link, { tenant: (connection.credentials as OAuthClient).tenantId });
+      const app = await this.app(link, appOptions(connection.credentials as OAuthClient));
       if (!app.endpoint.revokeUrl) return;
       await revokeToken(app.http, app.endpoint, { token, tokenTypeHint: connection.tokens?.refreshToken ? 'refresh_token' : 'access_token' });
     } catch (err) {
@@ -131,12 +130,14 @@ export class OAuthApps {
 
   /** Resolve the app a connection's grant needs (called while the connection is made ready). */
   async prepare(connection: ResolvedConnection, link: string): Promise<void> {
-    const c = connection.credentials as OAuthClient;
-    await this.app(link, { tenant: c.tenantId, ...(c.clientId ? { client: c } : {}) });
+    await this.app(link, appOptions(connection.credentials as OAuthClient));
   }
 }
 
-const required = (entry: OAuthProviderEntry) => REQUIRED.filter((f) => entry.env[f] !== undefined && !(f === 'issuer' && !entry.discovery));
+/** The app a connection's credentials name: its Microsoft tenant, and its own client if it has one. */
+const appOptions = (c: OAuthClient) => ({ tenant: c.tenantId, ...(c.clientId ? { client: c } : {}) });
+const keyOf = (provider: string, o: { tenant?: string; client?: OAuthClient }) => `${provider}\n${o.tenant ?? ''}\n${o.client?.clientId ?? ''}`;
+
 
 function endpointOf(entry: OAuthProviderEntry, client: OAuthClient): TokenEndpoint {
   const env = { clientId: entry.env.clientId?.[0], clientSecret: entry.env.clientSecret?.[0] ?? entry.env.privateKey?.[0] };

@@ -16,14 +16,15 @@
  * const result = await connect.callback({ code, state }); // { redirect: 'https://app.example/settings?connectionId=conn_…' }
  */
 import type { Clock } from '../core/clock.js';
-import { HubError, toHubError } from '../core/errors.js';
 import { pkcePair } from '../oauth/pkce.js';
 import type { OneTimeTokens } from '../oauth/one-time.js';
 import { exchangeCode } from '../oauth/token-client.js';
 import type { ConnectionManager, ConnectionSummary } from './connections.js';
+import { assertCodeGrant, assertRedirect, authorizeUrl, exchangeRefusal, providerRefusal, takeState, withParams, type FlowWords } from './oauth-flow.js';
 
 const STATE_TTL_MS = 10 * 60_000;
 const KIND = 'oauth.connect';
+const WORDS: FlowWords = { link: 'connect link', again: 'start connecting again', retry: 'connect again', denied: 'Access was' };
 
 export interface ConnectStart {
   /** A catalog provider (`github`) or a vendor provider linked to one (`gmail` connects through `google`). */
@@ -71,53 +72,34 @@ export class OAuthConnect {
 
   /** The authorize URL for a user of `tenantId` to connect an account. */
   async start(tenantId: string, input: ConnectStart): Promise<{ authorizeUrl: string; state: string; expiresAt: string }> {
-    if (input.redirectUrl !== undefined && !this.o.redirectAllowed(input.redirectUrl)) {
-      throw new HubError('validation_failed', `redirectUrl: ${input.redirectUrl} is not allowed; add its origin to SWITCHBOARD_AUTH_REDIRECTS`, { errors: [{ field: 'redirectUrl', message: 'not in SWITCHBOARD_AUTH_REDIRECTS' }] });
-    }
+    if (input.redirectUrl !== undefined) assertRedirect(this.o.redirectAllowed, input.redirectUrl, 'redirectUrl');
     const { link, scopes: wanted } = this.o.connections.oauthOf(input.provider);
     const app = await this.o.connections.oauth.app(link, { tenant: input.tenant });
-    if (!app.entry.grants.includes('authorization_code') || !app.entry.endpoints.authorizeUrl) {
-      throw new HubError('validation_failed', `provider: ${input.provider} does not connect user accounts (no authorization code grant)`, { errors: [{ field: 'provider', message: 'no authorization code grant' }] });
-    }
+    assertCodeGrant(app, input.provider, 'connect user accounts');
     const scopes = input.scopes ?? wanted ?? app.entry.scopes.default;
     const pkce = pkcePair();
     const payload: ConnectState = { tenantId, provider: input.provider, link, scopes, name: input.name ?? 'default', verifier: pkce.verifier, ...(input.tenant && { tenant: input.tenant }), ...(input.redirectUrl && { redirectUrl: input.redirectUrl }) };
     const { token, expiresAt } = await this.o.oneTime.issue(KIND, payload, STATE_TTL_MS);
-    const url = new URL(app.entry.endpoints.authorizeUrl);
-    const params: Record<string, string> = { response_type: 'code', client_id: app.endpoint.clientId, redirect_uri: this.o.callbackUrl(), state: token, ...app.entry.authorizeParams };
-    if (scopes.length > 0) params.scope = scopes.join(app.entry.scopes.separator);
-    if (app.entry.pkce) Object.assign(params, { code_challenge: pkce.challenge, code_challenge_method: 'S256' });
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return { authorizeUrl: url.toString(), state: token, expiresAt: new Date(expiresAt).toISOString() };
+    const url = authorizeUrl(app, { redirectUri: this.o.callbackUrl(), state: token, scopes, params: app.entry.authorizeParams, ...(app.entry.pkce && { challenge: pkce.challenge }) });
+    return { authorizeUrl: url, state: token, expiresAt: new Date(expiresAt).toISOString() };
   }
 
   /** The provider sent the user back (`GET /oauth/callback`). */
   async callback(query: Record<string, string | undefined>): Promise<CallbackResult> {
-    if (!query.state) return { status: 400, body: { error: 'invalid_request', error_description: 'state: missing; start connecting again from the application' } };
-    const taken = await this.o.oneTime.take<ConnectState>(KIND, query.state);
-    if (!taken.ok && taken.reason !== 'expired') {
-      const why = taken.reason === 'used' ? 'this connect link was already used' : 'this connect link is unknown';
-      return { status: 400, body: { error: 'invalid_state', error_description: `${why}; start connecting again from the application` } };
-    }
+    const taken = await takeState<ConnectState>(this.o.oneTime, KIND, query.state, WORDS);
+    if (!('payload' in taken)) return taken;
     const s = taken.payload;
-    const fail = (error: string, description: string) => back(s, { error, error_description: description }, 400);
-    if (!taken.ok) return fail('expired_state', 'The connect link expired (10 minutes); start connecting again.');
-    const name = (await this.o.connections.oauth.app(s.link, { tenant: s.tenant })).entry.name;
-    if (query.error) {
-      const denied = query.error === 'access_denied';
-      return fail(query.error, denied ? `Access was denied at ${name}.` : `${name} answered ${query.error}${query.error_description ? `: ${query.error_description}` : ''}`);
-    }
-    if (!query.code) return fail('invalid_request', `${name} sent no authorization code.`);
+    const fail = ([error, description]: [string, string]) => back(s, { error, error_description: description }, 400);
+    if (taken.expired) return fail(['expired_state', 'The connect link expired (10 minutes); start connecting again.']);
+    const app = await this.o.connections.oauth.app(s.link, { tenant: s.tenant });
+    const refused = providerRefusal(app.entry.name, query, WORDS);
+    if (refused) return fail(refused);
     let connection: ConnectionSummary;
     try {
-      const app = await this.o.connections.oauth.app(s.link, { tenant: s.tenant });
-      const tokens = await exchangeCode(app.http, app.endpoint, { code: query.code, redirectUri: this.o.callbackUrl(), codeVerifier: s.verifier, scopes: s.scopes }, { now: () => this.o.clock.now() });
+      const tokens = await exchangeCode(app.http, app.endpoint, { code: query.code!, redirectUri: this.o.callbackUrl(), codeVerifier: s.verifier, scopes: s.scopes }, { now: () => this.o.clock.now() });
       connection = await this.o.connections.connectOAuth(s.tenantId, s.provider, s.name, s.tenant ? { tenantId: s.tenant } : {}, tokens);
     } catch (err) {
-      const e = toHubError(err);
-      if (e.code === 'oauth_invalid_grant') return fail('invalid_grant', `${name} refused the authorization code (expired or already used); connect again.`);
-      if (e.code === 'provider_auth_failed' || e.code === 'config_invalid') return fail('invalid_client', e.message);
-      return fail('server_error', e.message);
+      return fail(exchangeRefusal(err, app.entry.name, WORDS));
     }
     return back(s, { connectionId: connection.id, provider: connection.provider, status: connection.status }, 200);
   }
@@ -125,8 +107,5 @@ export class OAuthConnect {
 
 /** Back to the application with `params`, or (no redirect URL) those as the answer. */
 function back(s: ConnectState, params: Record<string, string>, status: number): CallbackResult {
-  if (!s.redirectUrl) return { status, body: params };
-  const url = new URL(s.redirectUrl);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  return { redirect: url.toString() };
+  return s.redirectUrl ? { redirect: withParams(s.redirectUrl, params) } : { status, body: params };
 }

@@ -31,12 +31,14 @@ import type { OAuthProfile } from '../oauth/types.js';
 import { DEFAULT_TENANT } from './connections.js';
 import { IdTokenError, JwksCache } from './id-token.js';
 import type { OAuthApp, OAuthApps } from './oauth-apps.js';
+import { assertCodeGrant, assertRedirect, authorizeUrl, exchangeRefusal, providerRefusal, takeState, withParams, type FlowWords } from './oauth-flow.js';
 import { fetchProfile, userinfoProfile, type IdentityDetails } from './sign-in-profile.js';
 
 const STATE_TTL_MS = 10 * 60_000;
 const CODE_TTL_MS = 5 * 60_000;
 const STATE = 'oauth.signin';
 const CODE = 'identity.code';
+const WORDS: FlowWords = { link: 'sign-in link', again: 'sign in again', retry: 'sign in again', denied: 'Sign-in was' };
 
 /** The signed-in user, as `exchange` answers it. */
 export interface SignInProfile extends OAuthProfile {
@@ -80,58 +82,41 @@ export class SignIn {
 
   /** The provider's authorize URL for one sign-in. `tenantId`: the hub tenant whose API keys may exchange the code. */
   async login(provider: string, input: { redirect: string; tenant?: string; tenantId?: string }): Promise<string> {
-    if (!this.o.redirectAllowed(input.redirect)) {
-      throw new HubError('validation_failed', `redirect: ${input.redirect} is not allowed; add its origin to SWITCHBOARD_AUTH_REDIRECTS`, { errors: [{ field: 'redirect', message: 'not in SWITCHBOARD_AUTH_REDIRECTS' }] });
-    }
+    assertRedirect(this.o.redirectAllowed, input.redirect, 'redirect');
     const app = await this.o.apps.app(provider, { tenant: input.tenant });
     const { entry } = app;
-    if (!entry.grants.includes('authorization_code') || !entry.endpoints.authorizeUrl) {
-      throw new HubError('validation_failed', `provider: ${provider} does not sign users in (no authorization code grant)`, { errors: [{ field: 'provider', message: 'no authorization code grant' }] });
-    }
+    assertCodeGrant(app, provider, 'sign users in');
     const pkce = entry.pkce ? pkcePair() : undefined;
     const nonce = entry.kind === 'oidc' ? randomBytes(16).toString('base64url') : undefined;
     const state: SignInState = { provider, tenantId: input.tenantId ?? DEFAULT_TENANT, redirect: input.redirect, ...(input.tenant && { tenant: input.tenant }), ...(pkce && { verifier: pkce.verifier }), ...(nonce && { nonce }) };
     const { token } = await this.o.oneTime.issue(STATE, state, STATE_TTL_MS);
-    const url = new URL(entry.endpoints.authorizeUrl);
-    const params: Record<string, string> = { response_type: 'code', client_id: app.endpoint.clientId, redirect_uri: this.o.callbackUrl(provider), state: token };
-    for (const [k, v] of Object.entries(entry.authorizeParams)) if (!CONNECT_ONLY_PARAMS.has(k)) params[k] = v;
-    if (entry.scopes.default.length > 0) params.scope = entry.scopes.default.join(entry.scopes.separator);
-    if (nonce) params.nonce = nonce;
-    if (pkce) Object.assign(params, { code_challenge: pkce.challenge, code_challenge_method: 'S256' });
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return url.toString();
+    const params = Object.fromEntries(Object.entries(entry.authorizeParams).filter(([k]) => !CONNECT_ONLY_PARAMS.has(k)));
+    return authorizeUrl(app, { redirectUri: this.o.callbackUrl(provider), state: token, scopes: entry.scopes.default, params, ...(nonce && { nonce }), ...(pkce && { challenge: pkce.challenge }) });
   }
 
   /** The provider sent the user back (`GET` or, for form_post, `POST /auth/:provider/callback`). */
   async callback(provider: string, params: Record<string, string | undefined>): Promise<SignInResult> {
-    if (!params.state) return { status: 400, body: { error: 'invalid_request', error_description: 'state: missing; sign in again from the application' } };
-    const taken = await this.o.oneTime.take<SignInState>(STATE, params.state);
-    if (!taken.ok && taken.reason !== 'expired') {
-      const why = taken.reason === 'used' ? 'this sign-in link was already used' : 'this sign-in link is unknown';
-      return { status: 400, body: { error: 'invalid_state', error_description: `${why}; sign in again from the application` } };
-    }
+    const taken = await takeState<SignInState>(this.o.oneTime, STATE, params.state, WORDS);
+    if (!('payload' in taken)) return taken;
     const s = taken.payload;
-    const fail = (error: string, description: string): SignInResult => ({ redirect: withParams(s.redirect, { error, error_description: description }) });
-    if (!taken.ok) return fail('expired_state', 'The sign-in took too long (10 minutes); sign in again.');
-    if (s.provider !== provider) return fail('invalid_request', `This sign-in was started with ${s.provider}, not ${provider}.`);
+    const fail = ([error, description]: [string, string]): SignInResult => ({ redirect: withParams(s.redirect, { error, error_description: description }) });
+    if (taken.expired) return fail(['expired_state', 'The sign-in took too long (10 minutes); sign in again.']);
+    if (s.provider !== provider) return fail(['invalid_request', `This sign-in was started with ${s.provider}, not ${provider}.`]);
     let app: OAuthApp;
     try {
       app = await this.o.apps.app(provider, { tenant: s.tenant });
     } catch (err) {
-      return fail('server_error', toHubError(err).message);
+      return fail(['server_error', toHubError(err).message]);
     }
     const name = app.entry.name;
-    if (params.error) return fail(params.error, params.error === 'access_denied' ? `Sign-in was denied at ${name}.` : `${name} answered ${params.error}${params.error_description ? `: ${params.error_description}` : ''}`);
-    if (!params.code) return fail('invalid_request', `${name} sent no authorization code.`);
+    const refused = providerRefusal(name, params, WORDS);
+    if (refused) return fail(refused);
     let profile: SignInProfile;
     try {
       profile = await this.profile(app, s, params);
     } catch (err) {
-      if (err instanceof IdTokenError) return fail('invalid_id_token', `${name}'s id_token was refused: ${err.message}.`);
-      const e = toHubError(err);
-      if (e.code === 'oauth_invalid_grant') return fail('invalid_grant', `${name} refused the authorization code (expired or already used); sign in again.`);
-      if (e.code === 'provider_auth_failed' || e.code === 'config_invalid') return fail('invalid_client', e.message);
-      return fail('server_error', e.message);
+      if (err instanceof IdTokenError) return fail(['invalid_id_token', `${name}'s id_token was refused: ${err.message}.`]);
+      return fail(exchangeRefusal(err, name, WORDS));
     }
     const { token } = await this.o.oneTime.issue(CODE, { profile, tenantId: s.tenantId }, CODE_TTL_MS);
     return { redirect: withParams(s.redirect, { code: token }) };
@@ -199,10 +184,4 @@ export class SignIn {
     const kept = await this.o.details.recall(provider, subject);
     return kept ? { ...raw, ...kept } : raw;
   }
-}
-
-function withParams(target: string, params: Record<string, string>): string {
-  const url = new URL(target);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  return url.toString();
 }

@@ -111,6 +111,20 @@ export function envCredentials(entry: OAuthProviderEntry, env: Record<string, st
   return out;
 }
 
+/** Credential fields that make an app (or an API key) usable; a tenant or an account id is optional. */
+const REQUIRED: readonly CredentialField[] = ['clientId', 'clientSecret', 'teamId', 'keyId', 'privateKey', 'issuer', 'apiKey', 'username', 'secret', 'measurementId'];
+
+/**
+ * The fields of `entry` that must be set for it to be configured, in the entry's order (an
+ * issuer only where the endpoints come from discovery).
+ *
+ * @example
+ * requiredFields(oauthProvider('zoom')) // ['clientId', 'clientSecret'] (ZOOM_ACCOUNT_ID is optional)
+ */
+export function requiredFields(entry: OAuthProviderEntry): CredentialField[] {
+  return (Object.keys(entry.env) as CredentialField[]).filter((f) => REQUIRED.includes(f) && (f !== 'issuer' || !!entry.discovery));
+}
+
 /**
  * Every variable name the entry reads, canonical names and aliases.
  *

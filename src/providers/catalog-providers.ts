@@ -15,13 +15,12 @@ import { HubError } from '../core/errors.js';
 import type { ProviderDefinition } from '../kit/connector.js';
 import type { Emulator, EmulatorOptions } from '../kit/emulator.js';
 import { oauthProviders } from '../oauth/catalog.js';
+import { requiredFields } from '../oauth/resolve.js';
 import type { CredentialField, OAuthProviderEntry } from '../oauth/types.js';
 import { authFields } from '../transport/auth-spec.js';
 import type { HttpResponse } from '../transport/types.js';
 import { sharedOAuthEmulator } from './oauth-sandbox/shared.js';
 
-/** Fields of the app's client that must be set for it to be live (the rest are optional: a tenant, an account id). */
-const REQUIRED: CredentialField[] = ['clientId', 'clientSecret', 'teamId', 'keyId', 'privateKey', 'issuer', 'apiKey', 'username', 'secret', 'measurementId'];
 
 /** Status → hub error for APIs reached through the proxy (the proxy answers the provider's own body). */
 function statusError(provider: string) {
@@ -39,7 +38,8 @@ export function catalogProvider(entry: OAuthProviderEntry): ProviderDefinition {
   const fields = Object.keys(entry.env) as CredentialField[];
   const env = Object.fromEntries(fields.map((f) => [f, entry.env[f]![0]!]));
   const apiKey = entry.kind === 'api_key';
-  const shape = Object.fromEntries(fields.map((f) => [f, apiKey && REQUIRED.includes(f) ? z.string().min(1) : z.string().optional()]));
+  const required = requiredFields(entry);
+  const shape = Object.fromEntries(fields.map((f) => [f, apiKey && required.includes(f) ? z.string().min(1) : z.string().optional()]));
   return {
     manifest: {
       id: entry.id,
@@ -50,7 +50,7 @@ export function catalogProvider(entry: OAuthProviderEntry): ProviderDefinition {
       baseUrl: entry.api.baseUrl,
       env,
       credentials: z.object(shape) as unknown as z.ZodType<Record<string, unknown>>,
-      liveWhen: fields.filter((f) => REQUIRED.includes(f)),
+      liveWhen: required,
       // What the auth sends is a secret, whatever its name (a Mixpanel service account's username too).
       secretFields: fields.filter((f) => ['clientSecret', 'privateKey', 'apiKey', 'secret'].includes(f) || authFields(entry.api.auth).includes(f)),
       mapError: statusError(entry.id),
