@@ -1,26 +1,11 @@
 /**
  * Decodes the `raw` of a `users.messages.send` as the Gmail emulator keeps it: plain data (no
- * Maps, no streams) read by tests, with mailparser (a dependency of the project).
+ * Maps, no streams) read by tests, with mailparser (`emulator-mime.ts`, loaded with the first message).
  *
  * @see https://nodemailer.com/extras/mailparser/
  * @see https://www.rfc-editor.org/rfc/rfc5322 (message format)
  */
-import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
-
-export interface GmailParsedAddress {
-  address: string;
-  name: string;
-}
-
-export interface GmailParsedAttachment {
-  filename?: string;
-  contentType: string;
-  /** `attachment` or `inline`. */
-  disposition?: string;
-  /** Content-ID without angle brackets (`cid:` links). */
-  cid?: string;
-  content: Buffer;
-}
+import { addresses, attachmentsOf, headerText, parseMail, type ParsedAddress as GmailParsedAddress, type ParsedAttachment as GmailParsedAttachment } from '../../emulator-mime.js';
 
 /** A sent message, decoded. */
 export interface GmailParsedMessage {
@@ -44,9 +29,6 @@ export interface GmailParsedMessage {
   headerLines: { name: string; value: string }[];
 }
 
-const addresses = (value: AddressObject | AddressObject[] | undefined): GmailParsedAddress[] =>
-  (Array.isArray(value) ? value : value ? [value] : []).flatMap((o) => o.value.map((a) => ({ address: a.address ?? '', name: a.name })));
-
 /** RFC 2047 encoded-words (`=?UTF-8?Q?Zo=C3=AB?=`), which mailparser leaves in headers it does not know. */
 const decodeWords = (value: string): string =>
   value
@@ -55,15 +37,6 @@ const decodeWords = (value: string): string =>
       const qp = () => Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
       return new TextDecoder(charset).decode(encoding.toUpperCase() === 'B' ? Buffer.from(text, 'base64') : qp());
     });
-
-function headerText(value: HeaderValue): string {
-  if (typeof value === 'string') return decodeWords(value);
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((v: HeaderValue) => headerText(v)).join(', ');
-  if ('text' in value && typeof value.text === 'string') return value.text;
-  if ('value' in value && typeof value.value === 'string') return decodeWords(value.value);
-  return JSON.stringify(value);
-}
 
 const ids = (value: string | string[] | undefined): string[] => (Array.isArray(value) ? value : value ? value.split(/\s+/) : []).filter(Boolean);
 
@@ -75,10 +48,10 @@ const ids = (value: string | string[] | undefined): string[] => (Array.isArray(v
  * parsed?.to // [{ address: 'a@example.com', name: '' }]
  */
 export async function parseGmailRaw(source: Buffer): Promise<GmailParsedMessage | undefined> {
-  const mail = await simpleParser(source, { keepCidLinks: true }).catch(() => undefined);
+  const mail = await parseMail(source);
   if (!mail || mail.headerLines.length === 0) return undefined;
   const headers: Record<string, string> = {};
-  for (const [key, value] of mail.headers) if (key !== 'bcc') headers[key] = headerText(value);
+  for (const [key, value] of mail.headers) if (key !== 'bcc') headers[key] = headerText(value, decodeWords);
   return {
     from: addresses(mail.from),
     to: addresses(mail.to),
@@ -90,7 +63,7 @@ export async function parseGmailRaw(source: Buffer): Promise<GmailParsedMessage 
     html: mail.html === false ? undefined : mail.html,
     messageId: mail.messageId,
     references: [...ids(mail.inReplyTo), ...ids(mail.references)],
-    attachments: mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, disposition: a.contentDisposition, cid: a.cid, content: a.content })),
+    attachments: attachmentsOf(mail),
     headers,
     headerLines: mail.headerLines.map(({ line }) => {
       const at = line.indexOf(':');

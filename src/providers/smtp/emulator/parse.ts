@@ -2,28 +2,15 @@
  * Parses what the SMTP emulator received into plain data (no Maps, no streams) with mailparser,
  * so tests and the dashboard read subject, bodies, attachments and headers directly.
  *
- * mailparser is a devDependency: without it (a production install) `parsed` stays undefined and
- * only the envelope and raw source are kept.
+ * mailparser loads with the first message (`emulator-mime.ts`); should it be missing, `parsed`
+ * stays undefined and only the envelope and raw source are kept.
  *
  * @see https://nodemailer.com/extras/mailparser/
  * @see https://www.rfc-editor.org/rfc/rfc5322 (message format)
  */
-import type { AddressObject, HeaderValue, ParsedMail } from 'mailparser';
+import { addresses, attachmentsOf, headerText, parseMail, type ParsedAddress, type ParsedAttachment } from '../../emulator-mime.js';
 
-export interface ParsedAddress {
-  address: string;
-  name: string;
-}
-
-export interface ParsedAttachment {
-  filename?: string;
-  contentType: string;
-  /** `attachment` or `inline`. */
-  disposition?: string;
-  /** Content-ID without angle brackets (`cid:` links). */
-  cid?: string;
-  content: Buffer;
-}
+export type { ParsedAddress, ParsedAttachment } from '../../emulator-mime.js';
 
 /** A received message, decoded. */
 export interface ParsedSmtpMessage {
@@ -41,29 +28,6 @@ export interface ParsedSmtpMessage {
   headers: Record<string, string>;
 }
 
-type SimpleParser = (source: Buffer, options: { keepCidLinks: boolean }) => Promise<ParsedMail>;
-let parser: Promise<SimpleParser | undefined> | undefined;
-
-function loadParser(): Promise<SimpleParser | undefined> {
-  parser ??= import('mailparser').then(
-    (m) => m.simpleParser as SimpleParser,
-    () => undefined,
-  );
-  return parser;
-}
-
-const addresses = (value: AddressObject | AddressObject[] | undefined): ParsedAddress[] =>
-  (Array.isArray(value) ? value : value ? [value] : []).flatMap((o) => o.value.map((a) => ({ address: a.address ?? '', name: a.name })));
-
-function headerText(value: HeaderValue): string {
-  if (typeof value === 'string') return value;
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((v: HeaderValue) => headerText(v)).join(', ');
-  if ('text' in value && typeof value.text === 'string') return value.text;
-  if ('value' in value && typeof value.value === 'string') return value.value;
-  return JSON.stringify(value);
-}
-
 /**
  * Decode a raw RFC 5322 message; undefined when mailparser is not installed or the source
  * cannot be parsed.
@@ -73,14 +37,8 @@ function headerText(value: HeaderValue): string {
  * parsed?.subject // 'Hi'
  */
 export async function parseMessage(source: Buffer): Promise<ParsedSmtpMessage | undefined> {
-  const simpleParser = await loadParser();
-  if (!simpleParser) return undefined;
-  let mail: ParsedMail;
-  try {
-    mail = await simpleParser(source, { keepCidLinks: true });
-  } catch {
-    return undefined;
-  }
+  const mail = await parseMail(source);
+  if (!mail) return undefined;
   const headers: Record<string, string> = {};
   for (const [key, value] of mail.headers) headers[key] = headerText(value);
   return {
@@ -92,13 +50,7 @@ export async function parseMessage(source: Buffer): Promise<ParsedSmtpMessage | 
     text: mail.text,
     html: mail.html === false ? undefined : mail.html,
     messageId: mail.messageId,
-    attachments: mail.attachments.map((a) => ({
-      filename: a.filename,
-      contentType: a.contentType,
-      disposition: a.contentDisposition,
-      cid: a.cid,
-      content: a.content,
-    })),
+    attachments: attachmentsOf(mail),
     headers,
   };
 }
