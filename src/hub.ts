@@ -28,7 +28,7 @@ import { defaultCatalog } from './providers/registry.js';
 import type { ProviderCatalog } from './kit/catalog.js';
 import { Queue } from './queue/queue.js';
 import { ApiKeyStore, CORE_SCOPES } from './server/api-key-store.js';
-import { planCategories } from './categories/plan.js';
+import { categoryMigrations, planCategories } from './categories/plan.js';
 import { openStore, type Store } from './store/store.js';
 import { parseRateLimit } from './transport/rate-limit.js';
 import { Transport } from './transport/transport.js';
@@ -103,7 +103,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const catalog = options.catalog ?? defaultCatalog;
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const categories = options.categories ?? CATEGORIES;
+  const plan = planCategories(categories, catalog, config.env);
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrations: categoryMigrations(categories) });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
   const vault = Vault.fromConfig(config.encryptionKey, { keyFile: join(config.dataDir, 'encryption.key') });
@@ -127,8 +129,6 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     },
   });
   const queue = new Queue(store, { clock, logger, concurrency: config.queueConcurrency, pollMs: config.queuePollMs, leaseMs: config.queueLeaseMs });
-  const categories = options.categories ?? CATEGORIES;
-  const plan = planCategories(categories, catalog, config.env);
   const releases: (() => Promise<void>)[] = [];
   const events = new EventStore(store, clock);
   const connections = new ConnectionManager({

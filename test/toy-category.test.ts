@@ -6,7 +6,8 @@
  * works for it with no generic file edited: its chain variable (`ECHO_PROVIDERS`), its settings,
  * its scope on its REST route, its error code, its event type, connectors over the one transport
  * (auth as manifest data), failover by its policy, verified webhooks through its sink into the
- * unified event stream, health, and its service on the hub.
+ * unified event stream, health, its service on the hub, its own table (a migration it declares)
+ * and its bulk work at the one jobs route.
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -15,6 +16,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCategory, type CategoryContext } from '../src/categories/category.js';
+import type { BatchProgress, BatchRef } from '../src/categories/jobs.js';
 import { CATEGORIES } from '../src/categories/registry.js';
 import { errorCode, HubError, registerErrorCodes } from '../src/core/errors.js';
 import { tenantOf } from '../src/kit/api.js';
@@ -31,6 +33,17 @@ interface EchoProvider {
 declare module '../src/kit/connector.js' {
   interface CategoryContracts {
     echo: EchoProvider;
+  }
+}
+interface EchoSaidTable {
+  id: string;
+  tenant_id: string;
+  batch_id: string | null;
+  text: string;
+}
+declare module '../src/store/schema.js' {
+  interface Database {
+    echo_said: EchoSaidTable;
   }
 }
 declare module '../src/categories/category.js' {
@@ -52,12 +65,31 @@ class EchoService {
     const { provider, value } = await this.ctx.failover(async (p) => (await this.ctx.connections.connector(tenantId, p, 'echo')).say(`${this.ctx.settings.ECHO_PREFIX}${text}`));
     return { provider, ...value };
   }
+  /** Says every text, kept in the category's own table under one batch. */
+  async chorus(tenantId: string, texts: string[]) {
+    const batchId = `chorus_${Date.now()}`;
+    await this.ctx.store.write((trx) => trx.insertInto('batches').values({ id: batchId, tenant_id: tenantId, type: 'echo.chorus', total: texts.length, meta: '{}', created_at: Date.now() }).execute());
+    for (const [i, text] of texts.entries()) {
+      await this.say(tenantId, text);
+      await this.ctx.store.write((trx) => trx.insertInto('echo_said').values({ id: `${batchId}_${i}`, tenant_id: tenantId, batch_id: batchId, text }).execute());
+    }
+    return { id: batchId };
+  }
+  async progress(batch: BatchRef): Promise<BatchProgress> {
+    const rows = await this.ctx.store.db.selectFrom('echo_said').selectAll().where('batch_id', '=', batch.id).orderBy('id').execute();
+    return {
+      id: batch.id, type: batch.type, status: rows.length === batch.total ? 'completed' : 'running', total: batch.total, sent: rows.length, failed: 0, pending: batch.total - rows.length,
+      createdAt: new Date(batch.createdAt).toISOString(), nextOffset: null,
+      results: rows.map((r, index) => ({ index, to: 'parrot', messageId: r.id, status: 'said', provider: 'parrot', error: null })),
+    };
+  }
 }
 
 const echoRoutes =
   (echo: EchoService): FastifyPluginAsync =>
   async (app) => {
     app.post('/api/v1/echo', { config: { scope: 'echo:send' }, schema: { tags: ['echo'], summary: 'Say something' } }, async (req) => echo.say(tenantOf(req), String((req.body as { text?: unknown }).text)));
+    app.post('/api/v1/echo/chorus', { config: { scope: 'echo:send' }, schema: { tags: ['echo'], summary: 'Say several things' } }, async (req) => echo.chorus(tenantOf(req), (req.body as { texts: string[] }).texts));
   };
 
 const echoCategory = defineCategory({
@@ -68,10 +100,18 @@ const echoCategory = defineCategory({
   errorCodes: ECHO_ERRORS,
   eventTypes: { echo: { 'echo.heard': 'The parrot heard something (`data.text`).' } },
   scopes: { 'echo:send': 'Make the parrot talk' },
+  migrations: {
+    'echo-001-said': () => ({
+      async up(db) {
+        await db.schema.createTable('echo_said').addColumn('id', 'text', (c) => c.primaryKey()).addColumn('tenant_id', 'text', (c) => c.notNull()).addColumn('batch_id', 'text').addColumn('text', 'text', (c) => c.notNull()).execute();
+      },
+    }),
+  },
   create(ctx) {
     const service = new EchoService(ctx);
     return {
       service,
+      jobs: { 'echo.chorus': (batch) => service.progress(batch) },
       routes: [echoRoutes(service)],
       sinks: [
         async (provider, inbound, origin) => {
@@ -191,6 +231,22 @@ describe('a toy category and provider, declared in their own folder and one regi
     await expect.poll(async () => (await t.api('/api/v1/events?type=echo.heard')).body.data, { timeout: 5000 }).toEqual([expect.objectContaining({ type: 'echo.heard', provider: 'parrot', data: { text: 'polly' } })]);
     const stored = await t.hub.store.db.selectFrom('webhook_inbox').select('headers').where('provider', '=', 'parrot').executeTakeFirstOrThrow();
     expect(stored.headers).not.toContain('x-parrot-signature');
+  });
+
+  it('keeps its rows in a table its own migration made, and answers its bulk work at the one jobs route', async () => {
+    const started = await t.api('/api/v1/echo/chorus', { body: { texts: ['one', 'two'] } });
+    expect(started.status).toBe(200);
+    const job = await t.api(`/api/v1/jobs/${started.body.id}`);
+    expect(job.status).toBe(200);
+    expect(job.body).toMatchObject({ type: 'echo.chorus', status: 'completed', total: 2, sent: 2, pending: 0 });
+    const applied = await t.hub.store.db.selectFrom('kysely_migration' as never).select('name' as never).execute();
+    expect(applied.map((r) => (r as { name: string }).name)).toContain('echo-001-said');
+    expect((await t.api('/api/v1/jobs/chorus_nope')).status).toBe(404);
+  });
+
+  it('a migration not named after its category is refused at start', async () => {
+    const stray = defineCategory({ ...echoCategory, name: 'echo', migrations: { '010-said': echoCategory.migrations!['echo-001-said']! } });
+    await expect(startTestHub({ ECHO_PROVIDERS: 'parrot' }, { categories: [...CATEGORIES, stray], catalog })).rejects.toThrow(/migration "010-said" must be named "echo-NNN-what"/);
   });
 
   it('shows in health under its category', async () => {

@@ -20,10 +20,12 @@ import type { ErrorCodeInfo } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ConnectionManager } from '../connections/connections.js';
 import type { EventStore } from '../events/event-store.js';
+import type { Migration } from 'kysely';
 import type { Category } from '../kit/connector.js';
 import type { Queue } from '../queue/queue.js';
 import type { ChainOptions, ChainResult, FailoverPolicy } from '../routing/failover.js';
-import type { Store } from '../store/store.js';
+import type { Dialect, Store } from '../store/store.js';
+import type { BatchProgressFn } from './jobs.js';
 import type { EventSink } from '../webhooks/inbound.js';
 
 /**
@@ -57,6 +59,11 @@ export interface CategoryParts<Service> {
   routes?: FastifyPluginAsync[];
   /** Receive the normalized events of verified provider webhooks. */
   sinks?: EventSink[];
+  /**
+   * Batch type (a `batches.type` it writes, e.g. `email.bulk`) → its progress, answered at
+   * `GET /api/v1/jobs/:id` (categories/jobs.ts).
+   */
+  jobs?: Record<string, BatchProgressFn>;
   /** Runs when the hub closes, before the store. */
   close?(): Promise<void>;
 }
@@ -76,6 +83,13 @@ export interface CategoryDefinition<Name extends Category = Category, Service = 
   eventTypes?: Record<string, Record<string, string>>;
   /** Scopes its routes need, each with one line for the docs. */
   scopes: Record<string, string>;
+  /**
+   * The category's own tables: migration name → the migration for a dialect. Names start with the
+   * category's name (`sms-001-messages`); they run after the hub's own, in name order, when the
+   * store opens. Table types join the store's by declaration merging:
+   * `declare module '../../store/schema.js' { interface Database { sms_messages: … } }`.
+   */
+  migrations?: Record<string, (dialect: Dialect) => Migration>;
   create(ctx: CategoryContext<Settings>): CategoryParts<Service> | Promise<CategoryParts<Service>>;
 }
 

@@ -34,8 +34,16 @@ export function planCategories(categories: readonly AnyCategory[], catalog: Prov
     plan.chains[c.name] = chosen;
     plan.settings[c.name] = c.settings ? parseEnvVars(c.settings as never, env) : {};
     Object.assign(plan.scopes, c.scopes);
+    for (const name of Object.keys(c.migrations ?? {})) {
+      if (!name.startsWith(`${c.name}-`)) throw new HubError('config_invalid', `category ${c.name}: migration "${name}" must be named "${c.name}-NNN-what" (its tables live beside every other category's)`);
+    }
   }
   return plan;
+}
+
+/** The categories' own migrations, for `openStore({ migrations })`. */
+export function categoryMigrations(categories: readonly AnyCategory[]): NonNullable<AnyCategory['migrations']> {
+  return Object.assign({}, ...categories.map((c) => c.migrations ?? {})) as NonNullable<AnyCategory['migrations']>;
 }
 
 /** Every variable the categories read: their chain variables and settings (for `.env.example`). */

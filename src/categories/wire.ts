@@ -9,6 +9,7 @@ import { runChain } from '../routing/failover.js';
 import type { EventSink } from '../webhooks/inbound.js';
 import type { AnyCategory, CategoryContext } from './category.js';
 import type { CategoryPlan } from './plan.js';
+import { jobRoutes, type BatchProgressFn } from './jobs.js';
 
 /** The hub's shared parts every category receives. */
 export type CategoryBase = Omit<CategoryContext, 'chain' | 'settings' | 'failover'>;
@@ -30,6 +31,7 @@ export interface WiredCategories {
 export async function wireCategories(categories: readonly AnyCategory[], plan: CategoryPlan, base: CategoryBase): Promise<WiredCategories> {
   const wired: WiredCategories = { services: {}, routes: [], sinks: [], close: async () => {} };
   const closers: (() => Promise<void>)[] = [];
+  const jobs = new Map<string, BatchProgressFn>();
   for (const c of categories) {
     if (c.errorCodes) registerErrorCodes(c.errorCodes);
     if (c.eventTypes) registerEventTypes(c.eventTypes);
@@ -46,7 +48,9 @@ export async function wireCategories(categories: readonly AnyCategory[], plan: C
     wired.routes.push(...(parts.routes ?? []));
     wired.sinks.push(...(parts.sinks ?? []));
     if (parts.close) closers.push(parts.close);
+    for (const [type, progress] of Object.entries(parts.jobs ?? {})) jobs.set(type, progress);
   }
+  wired.routes.push(jobRoutes(base.store, jobs));
   wired.close = async () => {
     for (const close of closers.reverse()) await close();
   };

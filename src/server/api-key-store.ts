@@ -18,6 +18,7 @@ export const CORE_SCOPES: Record<string, string> = {
   'proxy:use': "Call a connection's provider API through the proxy (/api/v1/proxy/:connectionId/*)",
   'events:read': 'Read and stream unified events',
   'identity:exchange': "Exchange a sign-in's one-time code for the user's profile",
+  'jobs:read': 'Read the progress of bulk jobs (any category: GET /api/v1/jobs/:id)',
   'webhooks:read': 'Read outgoing endpoints, deliveries and inbound sources',
   'webhooks:write': 'Manage outgoing endpoints, inbound sources; replay',
   admin: 'Everything an operator does',

@@ -12,7 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { WalSync, durableSqliteDialect, type SyncFn } from './wal-sync.js';
 import pg from 'pg';
@@ -34,6 +34,11 @@ export interface StoreOptions {
   syncWal?: SyncFn;
   /** Most operations one group commit carries (default 256). */
   maxBatch?: number;
+  /**
+   * Migrations beyond the hub's own (each category's tables: `CategoryDefinition.migrations`),
+   * by name; they run after the hub's, in name order, and may be added in any later version.
+   */
+  migrations?: Record<string, (dialect: Dialect) => Migration>;
   /** Group commits in flight at once (PostgreSQL default: half the pool, at least 1; SQLite default 4: one executes while the others sync). */
   maxInFlight?: number;
 }
@@ -68,6 +73,7 @@ export class Store {
   /** Human-readable location (file path or database URL without password). */
   readonly location: string;
   private readonly maxBatch: number;
+  private readonly extraMigrations: NonNullable<StoreOptions['migrations']>;
   private readonly maxInFlight: number;
   private pending: PendingWrite[] = [];
   /** Group commits in flight. */
@@ -82,6 +88,7 @@ export class Store {
   constructor(options: StoreOptions = {}) {
     const url = options.databaseUrl;
     this.maxBatch = options.maxBatch ?? 256;
+    this.extraMigrations = options.migrations ?? {};
     if (url && /^postgres(ql)?:/.test(url)) {
       this.dialect = 'postgres';
       this.location = url.replace(/:[^:@/]*@/, ':***@');
@@ -116,9 +123,15 @@ export class Store {
 
   /** Apply pending migrations (idempotent; safe with several processes, on PostgreSQL and SQLite). */
   async migrate(): Promise<string[]> {
-    const migrations = allMigrations(this.dialect);
+    const migrations = { ...allMigrations(this.dialect) };
+    for (const [name, m] of Object.entries(this.extraMigrations)) {
+      if (name in migrations) throw new Error(`migration "${name}" is declared twice`);
+      migrations[name] = m(this.dialect);
+    }
     const run = async (db: Db, options: { migrationTableSchema?: string; disableTransactions?: boolean }) => {
-      const { error, results } = await new Migrator({ db, ...options, provider: { getMigrations: async () => migrations } }).migrateToLatest();
+      // Unordered: a category's migrations ("sms-001-…") sort after the hub's ("010-…"), and either
+      // side may add one in a later version; each runs once, whatever ran before it.
+      const { error, results } = await new Migrator({ db, ...options, allowUnorderedMigrations: true, provider: { getMigrations: async () => migrations } }).migrateToLatest();
       if (error) throw error;
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     };

@@ -15,24 +15,12 @@ import type { TemplateStore } from './template-store.js';
 import { render, type TemplateSource } from './templates.js';
 import { SEND_JOB, type PendingMessage } from './messages.js';
 import { zodToHubError } from '../../core/validation.js';
+import type { BatchProgress, BatchRef } from '../jobs.js';
 import './errors.js'; // registers the email error codes this file uses
 
 const CHUNK = 200;
 const SENT = ['sent', 'processed', 'deferred', 'delivered', 'opened', 'clicked', 'spam_report', 'unsubscribed'];
 const FAILED = ['failed', 'bounced', 'dropped'];
-
-export interface BatchProgress {
-  id: string;
-  type: string;
-  status: 'running' | 'completed';
-  total: number;
-  sent: number;
-  failed: number;
-  pending: number;
-  createdAt: string;
-  results: { index: number; to: string; messageId: string; status: string; provider: string | null; error: unknown }[];
-  nextOffset: number | null;
-}
 
 export class BulkSender {
   constructor(
@@ -90,9 +78,8 @@ export class BulkSender {
   }
 
   /** Progress and per-recipient results (paged with `offset`/`limit`). */
-  async progress(tenantId: string, id: string, offset = 0, limit = 100): Promise<BatchProgress> {
-    const batch = await this.o.store.db.selectFrom('batches').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
-    if (!batch) throw new HubError('not_found', `No job ${id}`);
+  async progress(batch: BatchRef): Promise<BatchProgress> {
+    const { id, offset, limit } = batch;
     const counts = await this.o.store.db.selectFrom('email_messages').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('batch_id', '=', id).groupBy('status').execute();
     let sent = 0;
     let failed = 0;
@@ -125,7 +112,7 @@ export class BulkSender {
       sent,
       failed,
       pending,
-      createdAt: new Date(batch.created_at).toISOString(),
+      createdAt: new Date(batch.createdAt).toISOString(),
       results,
       nextOffset: offset + rows.length < batch.total ? offset + rows.length : null,
     };

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { defineCategory } from '../category.js';
 import { EMAIL_ERROR_CODES } from './errors.js';
 import { EMAIL_EVENT_DESCRIPTIONS } from './events.js';
-import { jobRoutes } from './job-routes.js';
 import { emailRoutes } from './routes.js';
 import { EmailService } from './service.js';
 import { TemplateStore } from './template-store.js';
@@ -29,7 +28,6 @@ export const emailCategory = defineCategory({
     'email:send': 'Send email (single, flows, bulk)',
     'email:read': 'Read messages and templates',
     'email:admin': 'Manage templates and suppressions',
-    'jobs:read': 'Read the progress of bulk jobs',
   },
   create(ctx) {
     const email = new EmailService({
@@ -38,7 +36,8 @@ export const emailCategory = defineCategory({
     });
     return {
       service: email,
-      routes: [emailRoutes({ email, bulk: email.bulk, templates: email.templates }), jobRoutes(email.bulk)],
+      routes: [emailRoutes({ email, bulk: email.bulk, templates: email.templates })],
+      jobs: { 'email.bulk': (batch) => email.bulk.progress(batch) },
       sinks: [(provider, inbound) => applyEmailEvents(ctx.store, ctx.clock, provider, inbound, ctx.events).then(() => undefined)],
     };
   },
