@@ -1,0 +1,36 @@
+/**
+ * Twilio: the SMS / WhatsApp connector, its webhooks (status callbacks, incoming messages) and
+ * its emulator.
+ *
+ * WHERE VOICE PLUGS IN: add `voice: (ctx) => createTwilioVoice(ctx)` to `defineProvider` below,
+ * the voice webhook parser to the `createTwilioWebhooks([...])` list (the first parser that
+ * recognizes a request wins: messaging's looks for `MessageSid`), `'voice'` to the manifest's
+ * `categories`, and the voice emulator part(s) to `TWILIO_EMULATOR_PARTS` in `emulator/index.ts`.
+ *
+ * @see https://www.twilio.com/docs/usage/api
+ * @example
+ * import { twilio } from './providers/twilio/index.js';
+ * const emulator = await twilio.startEmulator!();
+ */
+import { defineProvider } from '../../kit/connector.js';
+import { startTwilioEmulator } from './emulator/index.js';
+import { twilioManifest } from './manifest.js';
+import { parseTwilioMessagingWebhook } from './messaging-events.js';
+import { createTwilioSms } from './sms.js';
+import { createTwilioWebhooks } from './webhooks.js';
+
+export const twilioWebhooks = createTwilioWebhooks([parseTwilioMessagingWebhook]);
+
+export const twilio = defineProvider({
+  manifest: twilioManifest,
+  sms: (ctx) => createTwilioSms(ctx),
+  webhooks: twilioWebhooks,
+  startEmulator: startTwilioEmulator,
+});
+
+export { createTwilioSms, toTwilioForm } from './sms.js';
+export { mapTwilioError, twilioErrorOf } from './errors.js';
+export { twilioCredentials, twilioManifest, type TwilioCredentials } from './manifest.js';
+export { createTwilioWebhooks, parseTwilioForm, twilioSignature, twilioSignedString, verifyTwilioWebhook, type TwilioParams, type TwilioWebhookParser } from './webhooks.js';
+export { parseTwilioMessagingWebhook } from './messaging-events.js';
+export { startTwilioEmulator, TWILIO_EMULATOR_PARTS, type TwilioEmulator } from './emulator/index.js';
