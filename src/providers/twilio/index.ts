@@ -18,12 +18,15 @@ import { twilioManifest } from './manifest.js';
 import { parseTwilioMessagingWebhook } from './messaging-events.js';
 import { createTwilioSms } from './sms.js';
 import { createTwilioWebhooks } from './webhooks.js';
+import { createTwilioVoice } from './voice.js';
+import { parseTwilioVoiceWebhook } from './voice-webhooks.js';
 
-export const twilioWebhooks = createTwilioWebhooks([parseTwilioMessagingWebhook]);
+export const twilioWebhooks = createTwilioWebhooks([parseTwilioMessagingWebhook, parseTwilioVoiceWebhook]);
 
 export const twilio = defineProvider({
   manifest: twilioManifest,
   sms: (ctx) => createTwilioSms(ctx),
+  voice: (ctx) => createTwilioVoice(ctx),
   webhooks: twilioWebhooks,
   startEmulator: startTwilioEmulator,
 });
@@ -33,4 +36,8 @@ export { mapTwilioError, twilioErrorOf } from './errors.js';
 export { twilioCredentials, twilioManifest, type TwilioCredentials } from './manifest.js';
 export { createTwilioWebhooks, parseTwilioForm, twilioSignature, twilioSignedString, verifyTwilioWebhook, type TwilioParams, type TwilioWebhookParser } from './webhooks.js';
 export { parseTwilioMessagingWebhook } from './messaging-events.js';
+export { createTwilioVoice, mapTwilioVoiceError, toCall, toRecording, TWILIO_CALL_STATUS } from './voice.js';
+export { parseTwilioVoiceWebhook } from './voice-webhooks.js';
+export { renderTwilioIvr, twilioBridgeTwiml } from './ivr.js';
+export { twilioLookup } from './lookup.js';
 export { startTwilioEmulator, TWILIO_EMULATOR_PARTS, type TwilioEmulator } from './emulator/index.js';

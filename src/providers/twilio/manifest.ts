@@ -60,7 +60,7 @@ export type TwilioCredentials = z.infer<typeof twilioCredentials>;
 export const twilioManifest: ProviderManifest<TwilioCredentials> = {
   id: 'twilio',
   name: 'Twilio',
-  categories: ['sms'],
+  categories: ['sms', 'voice'],
   docsUrl: 'https://www.twilio.com/docs/usage/api',
   auth: { type: 'basic', username: '{accountSid}', password: '{authToken}' },
   baseUrl: 'https://api.twilio.com',

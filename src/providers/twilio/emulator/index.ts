@@ -24,14 +24,15 @@ import { parseTwilioForm } from '../webhooks.js';
 import { messagingPart, type TwilioMessagingControls } from './messages.js';
 import { SignedCallbacks, twilioError, type TwilioEmulatorPart, type TwilioEmulatorState } from './state.js';
 import { verifyPart, type TwilioVerifyControls } from './verify.js';
+import { voicePart, type TwilioVoiceControls } from './voice.js';
 
 export { twilioSid, rfc2822, twilioError, SignedCallbacks, type TwilioEmulatorPart, type TwilioEmulatorState } from './state.js';
 
 /** The parts of the emulator, in registration order. Voice: add its part(s) here, one line each. */
-export const TWILIO_EMULATOR_PARTS: TwilioEmulatorPart[] = [messagingPart, verifyPart];
+export const TWILIO_EMULATOR_PARTS: TwilioEmulatorPart[] = [messagingPart, verifyPart, voicePart];
 
 /** The running Twilio emulator. */
-export interface TwilioEmulator extends Emulator, TwilioMessagingControls, TwilioVerifyControls {
+export interface TwilioEmulator extends Emulator, TwilioMessagingControls, TwilioVerifyControls, TwilioVoiceControls {
   readonly credentials: { accountSid: string; authToken: string; phoneNumber: string; whatsappNumber: string };
   /** The Auth Token: it signs every callback, and the hub accepts it in sandbox mode. */
   readonly webhookSecret: string;
