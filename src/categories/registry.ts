@@ -4,5 +4,6 @@
 import type { AnyCategory } from './category.js';
 import { emailCategory } from './email/index.js';
 import { paymentsCategory } from './payments/index.js';
+import { chatCategory } from './chat/index.js';
 
-export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory];
+export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory, chatCategory];
