@@ -5,5 +5,6 @@ import type { AnyCategory } from './category.js';
 import { emailCategory } from './email/index.js';
 import { paymentsCategory } from './payments/index.js';
 import { chatCategory } from './chat/index.js';
+import { voiceCategory } from './voice/index.js';
 
-export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory, chatCategory];
+export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory, chatCategory, voiceCategory];
