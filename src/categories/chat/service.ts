@@ -67,10 +67,9 @@ export class ChatService {
   async send(tenantId: string, input: SendChatInput): Promise<ChatSent> {
     const v = parseInput(sendChatInput, input);
     this.checkProvider(v.provider);
-    const { provider, value, failures } = await this.o.failover(
-      async (id) => (await this.connector(tenantId, id)).send({ channel: v.channel, text: v.text, blocks: v.blocks, threadTs: v.threadTs }),
-      v.provider ? { providers: [v.provider] } : {},
-    );
+    const attempt = async (id: string) => (await this.connector(tenantId, id)).send({ channel: v.channel, text: v.text, blocks: v.blocks, threadTs: v.threadTs });
+    // One provider asked for: its own error, not an aggregate of one.
+    const { provider, value, failures } = v.provider ? { provider: v.provider, value: await attempt(v.provider), failures: [] } : await this.o.failover(attempt);
     if (failures.length > 0) this.o.logger.warn({ provider, failures }, 'chat: failed over');
     return { id: newId('chat', this.o.clock.now()), provider, providerMessageId: value.providerMessageId, channel: value.channel ?? v.channel ?? null, ts: value.ts, failures };
   }
