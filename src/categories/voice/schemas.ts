@@ -5,11 +5,13 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
 
-/** The E.164 form of `value` if it can be read as a phone number (a national number needs `+`). */
+/** The E.164 form of `value` if it can be read as a phone number: with its country code, or as a US number. */
 function suggestion(value: string): string | undefined {
   const digits = value.replace(/[^\d+]/g, '');
-  const parsed = parsePhoneNumberFromString(digits.startsWith('+') ? digits : `+${digits}`) ?? parsePhoneNumberFromString(value, 'US');
-  return parsed?.isValid() ? parsed.number : undefined;
+  for (const candidate of [digits.startsWith('+') ? parsePhoneNumberFromString(digits) : parsePhoneNumberFromString(`+${digits}`), parsePhoneNumberFromString(value, 'US')]) {
+    if (candidate?.isValid()) return candidate.number;
+  }
+  return undefined;
 }
 
 /**
