@@ -15,11 +15,8 @@ import { orderBody, paypalSession, startReceiver, type PaypalSession, type Recei
 let emulator: PaypalEmulator;
 let pp: PaypalSession;
 let hub: Awaited<ReturnType<typeof startReceiver>>;
-let startMs: number;
 beforeAll(async () => {
-  const t0 = Date.now();
   emulator = await startPaypalEmulator({ eventDelayMs: 1 });
-  startMs = Date.now() - t0;
   pp = await paypalSession(emulator);
   hub = await startReceiver();
   emulator.setWebhookTarget(`${hub.url}/webhooks/paypal`);
@@ -61,8 +58,7 @@ const delivered = async (type: string) => {
 };
 
 describe('signed webhooks', () => {
-  it('starts (key and certificate included) well under a second and serves an RSA certificate valid a day ago to a year ahead', async () => {
-    expect(startMs).toBeLessThan(1500);
+  it('serves the RSA certificate it signs with, valid a day ago to a year ahead', async () => {
     const served = await (await fetch(emulator.certUrl)).text();
     expect(served).toBe(emulator.certificatePem);
     const cert = new X509Certificate(served);
