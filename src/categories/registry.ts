@@ -6,5 +6,6 @@ import { emailCategory } from './email/index.js';
 import { paymentsCategory } from './payments/index.js';
 import { chatCategory } from './chat/index.js';
 import { voiceCategory } from './voice/index.js';
+import { smsCategory } from './sms/index.js';
 
-export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory, chatCategory, voiceCategory];
+export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory, chatCategory, voiceCategory, smsCategory];

@@ -27,16 +27,20 @@ export interface SmsMessage {
   sendAt?: string;
 }
 
-/** Statuses as providers report them, normalized. */
-export const SMS_STATUSES = ['accepted', 'scheduled', 'queued', 'sending', 'sent', 'delivered', 'read', 'undelivered', 'failed', 'canceled', 'received'] as const;
+/**
+ * Statuses of a message: `pending` (in the hub's queue) and `sending` (handed to a provider, no
+ * answer yet) are the hub's own; the rest are the provider's, normalized.
+ */
+export const SMS_STATUSES = ['pending', 'sending', 'accepted', 'scheduled', 'queued', 'sent', 'delivered', 'read', 'undelivered', 'failed', 'canceled', 'received'] as const;
 export type SmsStatus = (typeof SMS_STATUSES)[number];
 
 /** Rank of each status: a later event never moves a message to a lower rank. */
 export const SMS_STATUS_RANK: Record<SmsStatus, number> = {
-  accepted: 0,
-  scheduled: 0,
-  queued: 1,
-  sending: 2,
+  pending: 0,
+  sending: 0,
+  accepted: 1,
+  scheduled: 1,
+  queued: 2,
   sent: 3,
   delivered: 4,
   read: 5,
@@ -45,6 +49,9 @@ export const SMS_STATUS_RANK: Record<SmsStatus, number> = {
   canceled: 6,
   received: 0,
 };
+
+/** Statuses after which nothing changes (`delivered` may still become `read` on WhatsApp). */
+export const SMS_FINAL_STATUSES: ReadonlySet<SmsStatus> = new Set(['read', 'undelivered', 'failed', 'canceled', 'received']);
 
 export interface SmsSendResult {
   provider: string;
@@ -81,6 +88,11 @@ export interface SmsProvider {
   send(message: SmsMessage, options?: { signal?: AbortSignal }): Promise<SmsSendResult>;
   /** The provider's current view of a message. */
   fetchStatus?(providerMessageId: string, options?: { signal?: AbortSignal }): Promise<SmsProviderStatus>;
+  /**
+   * The message the provider holds for this send, if any, created since `sinceMs`: after a crash
+   * between the provider's answer and the hub's write, the send job asks instead of sending again.
+   */
+  findSent?(message: SmsMessage, sinceMs: number, options?: { signal?: AbortSignal }): Promise<SmsProviderStatus | undefined>;
   /** Present when the connection has a hosted verification service configured. */
   verification?: SmsVerification;
 }

@@ -66,3 +66,15 @@ function split(sizes: number[], single: number, multi: number, encoding: Segment
   }
   return { encoding, segments, units, perSegment: multi };
 }
+
+/**
+ * Segments of a message as the hub counts them: a WhatsApp message is one, an SMS at least one
+ * (a media-only MMS too).
+ *
+ * @example
+ * segmentsOf({ channel: 'sms', body: 'a'.repeat(161) }) // 2
+ */
+export function segmentsOf(m: { channel: 'sms' | 'whatsapp'; body?: string }): number {
+  if (m.channel === 'whatsapp') return 1;
+  return Math.max(1, countSegments(m.body ?? '').segments);
+}

@@ -107,6 +107,16 @@ export function createTwilioSms(ctx: ProviderContext<TwilioCredentials>): SmsPro
       const segments = Number(body.num_segments);
       return { providerMessageId: body.sid, status: statusOf(body.status), errorCode: body.error_code ?? null, errorMessage: body.error_message ?? null, ...(Number.isFinite(segments) && segments > 0 ? { segments } : {}), raw: body };
     },
+    async findSent(message, sinceMs, options = {}) {
+      const to = message.channel === 'whatsapp' ? `whatsapp:${message.to}` : message.to;
+      const day = new Date(sinceMs).toISOString().slice(0, 10);
+      const res = await ctx.http.request({ method: 'GET', path: `/2010-04-01/Accounts/${account}/Messages.json`, query: { To: to, 'DateSent>': day, PageSize: 50 }, operation: 'sms.reconcile', signal: options.signal });
+      const list = res.json<{ messages?: (TwilioMessageJson & { body?: string; date_created?: string; direction?: string })[] }>().messages ?? [];
+      const hit = list.find((m) => m.direction !== 'inbound' && (m.body ?? '') === (message.body ?? (message.contentSid ? m.body : '')) && Date.parse(m.date_created ?? '') >= Math.floor(sinceMs / 1000) * 1000);
+      if (!hit) return undefined;
+      const segments = Number(hit.num_segments);
+      return { providerMessageId: hit.sid, status: statusOf(hit.status), ...(Number.isFinite(segments) && segments > 0 ? { segments } : {}), raw: hit };
+    },
   };
   if (credentials.verifyServiceSid) provider.verification = verification(ctx, credentials.verifyServiceSid);
   return provider;
