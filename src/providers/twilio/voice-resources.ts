@@ -34,7 +34,8 @@ export interface TwilioCallResource {
   queue_time: string;
   sid: string;
   start_time: string | null;
-  status: Exclude<TwilioCallStatus, 'initiated'> | 'initiated';
+  /** Never `initiated` (a callback's word only). */
+  status: Exclude<TwilioCallStatus, 'initiated'>;
   subresource_uris: Record<string, string>;
   to: string;
   to_formatted: string;

@@ -15,7 +15,7 @@ class EmulatorClient extends twilio.RequestClient {
     super();
   }
   override request<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
-    return super.request<T>({ ...opts, uri: opts.uri.replace(/^https:\/\/(api|lookups)\.twilio\.com/, this.origin) });
+    return super.request<T>({ ...opts, uri: opts.uri.replace(/^https:\/\/(api|lookups)\.twilio\.com/, this.origin) } as never);
   }
 }
 

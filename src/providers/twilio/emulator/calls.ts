@@ -105,7 +105,8 @@ export function callsPart(app: FastifyInstance, state: TwilioEmulatorState, shar
     const now = Date.now();
     const r = c.resource;
     if (TERMINAL.has(r.status)) return;
-    r.status = status;
+    // `initiated` is a callback's word only: the resource stays `queued` until it rings.
+    r.status = status === 'initiated' ? 'queued' : status;
     r.date_updated = rfc2822(now);
     if (status === 'initiated') r.start_time = rfc2822(now);
     if (status === 'in-progress') c.answeredAt = now;
@@ -121,7 +122,7 @@ export function callsPart(app: FastifyInstance, state: TwilioEmulatorState, shar
     if (target && c.events.has(event)) {
       const extra: TwilioParams = { Timestamp: rfc2822(now), SequenceNumber: String(sequence++), CallbackSource: 'call-progress-events' };
       if (TERMINAL.has(status)) Object.assign(extra, { CallDuration: r.duration ?? '0', Duration: String(Math.ceil(Number(r.duration ?? 0) / 60)) });
-      await state.callbacks.post(target, paramsOf(c, extra), { chain: r.sid });
+      await state.callbacks.post(target, paramsOf(c, { CallStatus: status, ...extra }), { chain: r.sid });
     }
   };
 
