@@ -106,7 +106,7 @@ export async function startSlackEmulator(options: EmulatorOptions = {}): Promise
     delete args.token;
     const method = req.params.method;
     const record = (answer: Record<string, unknown>) => {
-      requests.push({ httpMethod: req.method, method, contentType: String(req.headers['content-type'] ?? ''), args, answer });
+      requests.push({ httpMethod: req.method, method, contentType: String(req.headers['content-type'] ?? ''), args, answer: structuredClone(answer) });
       return answer;
     };
     if (method !== 'api.test') {
