@@ -7,7 +7,7 @@
  * emulator answers is one the method lists. Skipped loudly without `../shared`; fails under CI=true.
  */
 import { readFileSync } from 'node:fs';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { systemClock } from '../../../core/clock.js';
