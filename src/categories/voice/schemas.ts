@@ -5,10 +5,12 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
 
-/** The E.164 form of `value` if it can be read as a phone number: with its country code, or as a US number. */
+/** The E.164 form of `value` if it can be read as a phone number: with its country code (after +, 00 or 011), or as a US number. */
 function suggestion(value: string): string | undefined {
   const digits = value.replace(/[^\d+]/g, '');
-  for (const candidate of [digits.startsWith('+') ? parsePhoneNumberFromString(digits) : parsePhoneNumberFromString(`+${digits}`), parsePhoneNumberFromString(value, 'US')]) {
+  // As written with a +, with an international prefix (00, 011) read as +, as a US number.
+  const international = digits.startsWith('+') ? digits : `+${digits.replace(/^(00|011)/, '')}`;
+  for (const candidate of [parsePhoneNumberFromString(international), parsePhoneNumberFromString(value, 'US')]) {
     if (candidate?.isValid()) return candidate.number;
   }
   return undefined;
