@@ -14,6 +14,7 @@ import type { DiscordEmulator } from '../src/providers/discord/index.js';
 import type { UnifiedEvent } from '../src/events/event-store.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
 
+const APP = 'https://app.example.com';
 const CONFIGURED_SECRET = 'configured-signing-secret-0123456789';
 let t: TestHub;
 let slack: SlackEmulator;
@@ -23,7 +24,7 @@ const messages: UnifiedEvent[] = [];
 const commandsSeen: string[] = [];
 
 beforeAll(async () => {
-  t = await startTestHub({ CHAT_PROVIDERS: 'slack,teams-webhook,discord-webhook', SLACK_SIGNING_SECRET: CONFIGURED_SECRET });
+  t = await startTestHub({ CHAT_PROVIDERS: 'slack,teams-webhook,discord-webhook', SLACK_SIGNING_SECRET: CONFIGURED_SECRET, SWITCHBOARD_AUTH_REDIRECTS: APP, SWITCHBOARD_OAUTH_AUTO_APPROVE: 'true' });
   t.hub.on('chat.message', (event) => {
     messages.push(event);
   });
@@ -158,6 +159,21 @@ describe('chat: workspace operations', () => {
     const { key } = await t.hub.apiKeys.create({ name: 'chat-reader', scopes: ['chat:read'] });
     expect((await t.as(key, '/api/v1/chat/channels')).status).toBe(200);
     expect((await t.as(key, '/api/v1/integrations/chat/send', { channel: 'C0GENERAL', text: 'x' })).status).toBe(403);
+  });
+});
+
+describe('chat: the slack vendor folder keeps the OAuth catalog entry', () => {
+  it("a workspace connected through the connect flow (provider slack) is a tenant's chat connection", async () => {
+    const { key } = await t.hub.apiKeys.create({ name: 'acme', tenantId: 'acme' });
+    const started = await t.as(key, '/api/v1/connections/oauth/start', { provider: 'slack', redirectUrl: APP });
+    expect(started.status).toBe(200);
+    const consent = await fetch(started.body.authorizeUrl, { redirect: 'manual' });
+    const back = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
+    const connectionId = new URL(back.headers.get('location')!).searchParams.get('connectionId');
+    expect(connectionId).toMatch(/^conn_/);
+    expect(await t.hub.connections.forTenant('acme', 'slack')).toMatchObject({ id: connectionId, tenantId: 'acme', provider: 'slack' });
+    const sent = await t.as(key, '/api/v1/integrations/chat/send', { channel: 'C0GENERAL', text: 'from acme', provider: 'slack' });
+    expect(sent).toMatchObject({ status: 200, body: { provider: 'slack', channel: 'C0GENERAL' } });
   });
 });
 
