@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createEmulatorApp, listenLoopback } from '../../emulator-kit.js';
 import type { Emulator, EmulatorOptions } from '../../../kit/emulator.js';
-import { parseTwilioForm } from '../webhooks.js';
+import { parseTwilioForm, type TwilioParams } from '../webhooks.js';
 import { messagingPart, type TwilioMessagingControls } from './messages.js';
 import { SignedCallbacks, twilioError, type TwilioEmulatorPart, type TwilioEmulatorState } from './state.js';
 import { verifyPart, type TwilioVerifyControls } from './verify.js';
@@ -105,6 +105,7 @@ export async function startTwilioEmulator(options: EmulatorOptions = {}): Promis
     chaos,
     callbacks: new SignedCallbacks(() => authToken),
     accepted: [],
+    requests: [],
     fail,
     async authenticate(req: FastifyRequest, reply: FastifyReply) {
       const [, b64] = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '') ?? [];
@@ -119,6 +120,14 @@ export async function startTwilioEmulator(options: EmulatorOptions = {}): Promis
       return undefined;
     },
   };
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/__emulator') || !req.routeOptions.url) return payload;
+    const params = (req.method === 'GET' ? req.query : req.body) as TwilioParams | undefined;
+    state.requests.push({ method: req.method, route: req.routeOptions.url, params: { ...(params ?? {}) }, status: reply.statusCode, answer: typeof payload === 'string' ? payload : '' });
+    if (state.requests.length > 1000) state.requests.splice(0, state.requests.length - 1000);
+    return payload;
+  });
 
   const controls: Record<string, unknown> = {};
   for (const part of TWILIO_EMULATOR_PARTS) Object.assign(controls, part(app, state) ?? {});

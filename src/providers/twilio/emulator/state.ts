@@ -114,6 +114,18 @@ export class SignedCallbacks {
   }
 }
 
+/** One API request the emulator answered, as the spec-conformance tests read it. */
+export interface EmulatedExchange {
+  method: string;
+  /** The route's pattern (`/2010-04-01/Accounts/:AccountSid/Messages.json`). */
+  route: string;
+  /** Parsed form parameters (or query for a GET). */
+  params: TwilioParams;
+  status: number;
+  /** The answer's text. */
+  answer: string;
+}
+
 /** The state every route module of the emulator receives. */
 export interface TwilioEmulatorState {
   readonly accountSid: string;
@@ -134,6 +146,8 @@ export interface TwilioEmulatorState {
   readonly callbacks: SignedCallbacks;
   /** Every object accepted (messages, verifications, calls), newest last. */
   readonly accepted: unknown[];
+  /** The last 1,000 API requests and answers (spec-conformance tests), oldest first. */
+  readonly requests: EmulatedExchange[];
   /** `onRequest` hook: HTTP basic auth with the account SID and Auth Token, and the URL's AccountSid; Twilio's 20003 otherwise. */
   authenticate(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
   /** Answer Twilio's error body. */

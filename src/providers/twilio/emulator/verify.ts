@@ -102,8 +102,8 @@ export const verifyPart: TwilioEmulatorPart = (app: FastifyInstance, state: Twil
       v.status = 'approved';
       pending.delete(key(ServiceSid, v.to));
     }
-    const { send_code_attempts: _sends, lookup: _lookup, url: _url, ...check } = resource(v);
-    return check;
+    const { sid, service_sid, account_sid, to: checkedTo, channel, status, valid, amount, payee, date_created, date_updated } = resource(v);
+    return reply.code(201).send({ sid, service_sid, account_sid, to: checkedTo, channel, status, valid, amount, payee, date_created, date_updated, sna_attempts_error_codes: [] });
   });
 
   app.get('/__emulator/verifications', async () => ({ verifications: [...pending.values()].map((v) => ({ sid: v.sid, to: v.to, channel: v.channel, code: v.code, status: v.status })) }));
