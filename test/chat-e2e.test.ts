@@ -167,6 +167,7 @@ describe('chat: the slack vendor folder keeps the OAuth catalog entry', () => {
     const { key } = await t.hub.apiKeys.create({ name: 'acme', tenantId: 'acme' });
     const started = await t.as(key, '/api/v1/connections/oauth/start', { provider: 'slack', redirectUrl: APP });
     expect(started.status).toBe(200);
+    expect(new URL(started.body.authorizeUrl).searchParams.get('scope')!.split(',')).toEqual(expect.arrayContaining(['chat:write', 'users:read.email', 'commands']));
     const consent = await fetch(started.body.authorizeUrl, { redirect: 'manual' });
     const back = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
     const connectionId = new URL(back.headers.get('location')!).searchParams.get('connectionId');

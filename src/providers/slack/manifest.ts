@@ -68,4 +68,6 @@ export const slackManifest: ProviderManifest<SlackCredentials> = {
   rateLimit: { limit: 100, intervalMs: 60_000 },
   mapError: (res) => mapSlackError(res),
   oauth: 'slack',
+  /** Bot scopes a connected workspace grants (Slack's `scope`, comma-separated by the catalog entry). */
+  oauthScopes: ['chat:write', 'channels:read', 'groups:read', 'channels:manage', 'users:read', 'users:read.email', 'commands'],
 };
