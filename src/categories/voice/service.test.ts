@@ -14,23 +14,30 @@ import type { Call, VoiceProvider } from './contract.js';
 import { CallRecords, MenuStore } from './records.js';
 import { VoiceService } from './service.js';
 
+const callbacks: (string | undefined)[] = [];
+
 function fakeProvider(id: string, placed: string[], failure?: HubError): VoiceProvider {
   return {
     id,
     placeCall: async (input) => {
       placed.push(id);
+      callbacks.push(input.statusCallbackUrl);
       if (failure) throw failure;
       return { provider: id, sid: `CA${'0'.repeat(32)}`, from: input.callerId ?? '', to: input.agent, status: 'initiated', providerStatus: 'queued', direction: 'outbound-api', startedAt: null, endedAt: null, durationSec: null, price: null, priceUnit: null, parentCallSid: null, raw: {} } satisfies Call;
     },
   } as VoiceProvider;
 }
 
-function service(providers: Record<string, VoiceProvider>): VoiceService {
-  const connections = { connector: async (_t: string, p: string) => providers[p], forTenant: async () => undefined } as unknown as ConnectionManager;
+function service(providers: Record<string, VoiceProvider>, publicUrl?: string): VoiceService {
+  const connections = {
+    connector: async (_t: string, p: string) => providers[p],
+    // Tenant t2 has a connection of its own; the others use the provider's default one.
+    forTenant: async (tenant: string, p: string) => ({ id: tenant === 't2' ? 'conn_t2' : `conn_default_${p}` }),
+  } as unknown as ConnectionManager;
   const store = { write: async () => undefined } as unknown as Store;
   const chain = Object.keys(providers);
   return new VoiceService({
-    connections, chain, records: new CallRecords(store, systemClock), menus: new MenuStore(store, systemClock),
+    connections, chain, records: new CallRecords(store, systemClock), menus: new MenuStore(store, systemClock), publicUrl,
     failover: (attempt, o = {}) => runChain(o.providers ?? chain, attempt, { policy: 'not-acted', ...o }),
   });
 }
@@ -57,5 +64,14 @@ describe('click-to-call failover (not-acted)', () => {
     const voice = service({ a: fakeProvider('a', placed) });
     await expect(voice.call('t1', { ...input, customer: '0044 20 7946 0958' })).rejects.toMatchObject({ code: 'validation_failed', errors: [{ field: 'customer', message: expect.stringContaining('+442079460958') }] });
     expect(placed).toEqual([]);
+  });
+
+  it('names the hub\'s webhook route as the status callback when a public URL is set: the tenant\'s own connection\'s, or the default', async () => {
+    const voice = service({ a: fakeProvider('a', []) }, 'https://hub.example.com/');
+    callbacks.length = 0;
+    await voice.call('t1', input);
+    await voice.call('t2', input);
+    await service({ a: fakeProvider('a', []) }).call('t1', input);
+    expect(callbacks).toEqual(['https://hub.example.com/webhooks/a', 'https://hub.example.com/webhooks/a/conn_t2', undefined]);
   });
 });
