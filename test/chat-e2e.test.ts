@@ -188,10 +188,12 @@ describe('chat: Slack inbound at /webhooks/slack', () => {
   it('a message event reaches hub.on("chat.message"); its retry is stored once', async () => {
     const posted = await slack.event({ event: { type: 'message', channel: 'C0GENERAL', user: 'U0ADA', text: 'hello bot', ts: '1712345678.000200' } });
     expect(posted.status).toBe(200);
+    expect(JSON.parse(posted.body)).toMatchObject({ received: true, duplicate: false });
     await expect.poll(() => messages.find((m) => m.data.text === 'hello bot')).toBeDefined();
     expect(messages.find((m) => m.data.text === 'hello bot')).toMatchObject({ provider: 'slack', data: { channel: 'C0GENERAL', user: 'U0ADA', ts: '1712345678.000200' } });
     const retry = await slack.event({ retryOf: posted.eventId });
     expect(retry.status).toBe(200);
+    expect(JSON.parse(retry.body)).toMatchObject({ received: true, duplicate: true });
     expect(retry.headers['x-slack-retry-num']).toBe('1');
     expect(await count({ table: 'webhook_inbox', where: ['provider', 'slack'] })).toBeGreaterThan(0);
     expect(await count({ table: 'events', where: ['dedupe_key', posted.eventId] })).toBe(1);
@@ -200,6 +202,7 @@ describe('chat: Slack inbound at /webhooks/slack', () => {
   it('/deal registered with hub.chat.command is answered at its response_url', async () => {
     const res = await slack.slashCommand({ command: '/deal', text: '42' });
     expect(res.status).toBe(200);
+    expect(res.body).toBe(''); // an empty 200 is an acknowledgment; Slack would show any other body to the user
     await expect.poll(() => slack.responses.find((r) => r.responseUrl === res.responseUrl)).toBeDefined();
     expect(slack.responses.find((r) => r.responseUrl === res.responseUrl)!.body).toMatchObject({ text: 'Deal 42: closed won', response_type: 'in_channel' });
     expect(commandsSeen).toContain('42');
@@ -208,6 +211,7 @@ describe('chat: Slack inbound at /webhooks/slack', () => {
   it('an interaction becomes chat.interaction', async () => {
     const res = await slack.interaction({ payload: { type: 'block_actions', user: { id: 'U0ADA' }, channel: { id: 'C0GENERAL' }, actions: [{ action_id: 'approve', value: 'deal-42', block_id: 'b1' }] } });
     expect(res.status).toBe(200);
+    expect(res.body).toBe('');
     await expect.poll(async () => count({ table: 'events', where: ['type', 'chat.interaction'] })).toBe(1);
   });
 

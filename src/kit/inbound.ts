@@ -85,6 +85,12 @@ export interface WebhookHandler {
    * after verification besides the generic ones (`authorization`, `cookie`, …).
    */
   signatureHeaders?: string[];
+  /**
+   * The answer the sender expects once a delivery is verified and stored, when it is not the hub's
+   * default `{received, id, duplicate}` JSON: Slack shows a non-empty answer to a slash command or
+   * an interaction to the user, so those are acknowledged with an empty 200. Undefined: the default.
+   */
+  ack?(rawBody: Buffer, headers: Record<string, string | undefined>): HandshakeReply | undefined;
   /** Turns a verified body into events (a SendGrid delivery carries a batch). */
   parse(rawBody: Buffer, headers: Record<string, string | undefined>): InboundEvent[];
   /**

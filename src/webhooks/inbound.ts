@@ -70,6 +70,8 @@ export interface Accepted {
   /** The inbox row or event id (on a duplicate, the first one's when known). */
   id: string | null;
   duplicate: boolean;
+  /** The answer the sender expects instead of the default JSON (the handler's `ack`). */
+  reply?: HandshakeReply;
 }
 
 /** What a receiving URL resolves to: how to verify, and where a verified request goes. */
@@ -181,7 +183,16 @@ export class WebhookInbox {
       return target;
     }
     const t = await resolveProviderTarget(this.o, address.provider, address.connectionId);
-    return { label: t.provider, verify: (input) => t.handler.verify(input), trust: t.trust, accept: (request, now) => this.store(t, request, now) };
+    return {
+      label: t.provider,
+      verify: (input) => t.handler.verify(input),
+      trust: t.trust,
+      accept: async (request, now) => {
+        const accepted = await this.store(t, request, now);
+        const reply = t.handler.ack?.(request.rawBody, request.headers);
+        return reply ? { ...accepted, reply } : accepted;
+      },
+    };
   }
 
   /** The inbox row and its job in one commit; de-duplicated on the body hash or the replay key. */

@@ -136,6 +136,9 @@ export const slackWebhooks: WebhookHandler = {
     const reply = slackUrlVerification(input.rawBody);
     return reply && { handshake: reply };
   },
+  // A slash command or an interaction is answered with an empty 200: Slack shows any other answer
+  // to the user (commands answer later at their response_url). Events API deliveries keep the default.
+  ack: (rawBody) => (isJson(rawBody) ? undefined : { status: 200, contentType: 'text/plain; charset=utf-8', body: '' }),
   parse: (rawBody) => parseSlackRequest(rawBody),
   replayKey: (rawBody) => slackReplayKey(rawBody),
 };

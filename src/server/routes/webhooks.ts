@@ -33,6 +33,7 @@ export const webhookRoutes =
       const publicUrl = hub.inbox.urlOf(req.url, req.headers, req.protocol === 'https');
       const result = await hub.inbox.receive(address, { rawBody, headers, publicUrl });
       if ('handshake' in result) return reply.code(result.handshake.status).type(result.handshake.contentType).send(result.handshake.body);
+      if (result.reply) return reply.code(result.reply.status).type(result.reply.contentType).send(result.reply.body);
       return { received: true, id: result.id, duplicate: result.duplicate };
     };
     const route = (summary: string) => ({ config: { public: true }, schema: { tags, summary, security: [] } });
