@@ -88,12 +88,21 @@ export class CallRecords {
     private readonly clock: Clock,
   ) {}
 
-  /** Keep a call the hub placed (its tenant answers for its callbacks). */
+  /**
+   * Keep a call the hub placed (its tenant answers for its callbacks). A callback processed before
+   * this write made the row already: it keeps its status, and takes the placing tenant and parties.
+   */
   async placed(tenantId: string, provider: string, callSid: string, parties: { agent: string; customer: string; callerId: string }, status: CallStatus): Promise<CallRecord> {
     const now = this.clock.now();
     const row = { id: newId('call', now), tenant_id: tenantId, provider, call_sid: callSid, agent: parties.agent, customer: parties.customer, caller_id: parties.callerId, status, status_at: now, created_at: now, updated_at: now };
-    await this.store.write((trx) => trx.insertInto('voice_calls').values(row).onConflict((oc) => oc.columns(['provider', 'call_sid']).doNothing()).execute());
-    return toRecord(row);
+    return this.store.write(async (trx) => {
+      await trx
+        .insertInto('voice_calls')
+        .values(row)
+        .onConflict((oc) => oc.columns(['provider', 'call_sid']).doUpdateSet({ tenant_id: tenantId, agent: parties.agent, customer: parties.customer, caller_id: parties.callerId, updated_at: now }))
+        .execute();
+      return (await this.find(provider, callSid, trx))!;
+    });
   }
 
   async find(provider: string, callSid: string, trx?: Trx): Promise<CallRecord | undefined> {

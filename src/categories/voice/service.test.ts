@@ -4,17 +4,28 @@
  * connection, an open breaker) is. Connectors are stand-ins counting their calls; the chain is the
  * hub's own `runChain`.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
 import { HubError } from '../../core/errors.js';
 import type { ConnectionManager } from '../../connections/connections.js';
 import { runChain } from '../../routing/failover.js';
-import type { Store } from '../../store/store.js';
+import { openStore, type Store } from '../../store/store.js';
 import type { Call, VoiceProvider } from './contract.js';
-import { CallRecords, MenuStore } from './records.js';
+import { CallRecords, MenuStore, voiceMigrations } from './records.js';
 import { VoiceService } from './service.js';
 
 const callbacks: (string | undefined)[] = [];
+let store: Store;
+
+beforeAll(async () => {
+  store = await openStore({ databaseUrl: `sqlite:${join(mkdtempSync(join(tmpdir(), 'sb-voice-')), 'voice.db')}`, migrations: voiceMigrations });
+});
+afterAll(async () => {
+  await store?.close();
+});
 
 function fakeProvider(id: string, placed: string[], failure?: HubError): VoiceProvider {
   return {
@@ -34,7 +45,6 @@ function service(providers: Record<string, VoiceProvider>, publicUrl?: string): 
     // Tenant t2 has a connection of its own; the others use the provider's default one.
     forTenant: async (tenant: string, p: string) => ({ id: tenant === 't2' ? 'conn_t2' : `conn_default_${p}` }),
   } as unknown as ConnectionManager;
-  const store = { write: async () => undefined } as unknown as Store;
   const chain = Object.keys(providers);
   return new VoiceService({
     connections, chain, records: new CallRecords(store, systemClock), menus: new MenuStore(store, systemClock), publicUrl,

@@ -4,7 +4,7 @@
  * call status only moves forward, so a late `ringing` after `completed` records nothing.
  */
 import type { EventStore, UnifiedEvent } from '../../events/event-store.js';
-import type { InboundEvent, } from '../../kit/inbound.js';
+import type { InboundEvent } from '../../kit/inbound.js';
 import type { InboundOrigin } from '../../webhooks/inbound.js';
 import type { Store } from '../../store/store.js';
 import { CALL_EVENT_TYPES, type CallStatus } from './contract.js';
