@@ -208,6 +208,13 @@ describe('chat: Slack inbound at /webhooks/slack', () => {
     expect(commandsSeen).toContain('42');
   });
 
+  it("the emulator's HTTP control posts a command as well (sandbox users without the emulator object)", async () => {
+    const res = await fetch(`${slack.origin}/__emulator/slash-command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: '/deal', text: '99' }) });
+    const answer = (await res.json()) as { status: number; responseUrl: string };
+    expect(answer.status).toBe(200);
+    await expect.poll(() => slack.responses.find((r) => r.responseUrl === answer.responseUrl)?.body.text).toBe('Deal 99: closed won');
+  });
+
   it('an interaction becomes chat.interaction', async () => {
     const res = await slack.interaction({ payload: { type: 'block_actions', user: { id: 'U0ADA' }, channel: { id: 'C0GENERAL' }, actions: [{ action_id: 'approve', value: 'deal-42', block_id: 'b1' }] } });
     expect(res.status).toBe(200);

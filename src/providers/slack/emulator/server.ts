@@ -3,14 +3,15 @@
  * token as `Authorization: Bearer` or a `token` argument, `not_authed`/`invalid_auth`, Slack's
  * HTTP 200 `{ok: false}` errors, 429 `ratelimited` with `Retry-After` through chaos) over an
  * in-memory workspace, and Slack's side of inbound traffic: it signs and posts events, slash
- * commands and interactions to the hub (test controls under `/__emulator/`), and serves the
+ * commands and interactions to the hub (methods, and the same as `POST /__emulator/slash-command`,
+ * `/__emulator/event`, `/__emulator/interaction`, `/__emulator/url-verification`), and serves the
  * `response_url`s it hands out, recording what the hub answers there.
  *
  * @see https://api.slack.com/web
  * @see https://api.slack.com/interactivity/handling#message_responses
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createEmulatorApp, listenLoopback, randomId } from '../../emulator-kit.js';
 import type { Emulator, EmulatorOptions } from '../../../kit/emulator.js';
 import { signSlackRequest } from './sign.js';
@@ -129,6 +130,20 @@ export async function startSlackEmulator(options: EmulatorOptions = {}): Promise
   });
   app.get('/__emulator/responses', async () => ({ responses }));
   app.get('/__emulator/requests', async () => ({ requests }));
+
+  // The same as HTTP controls, for sandbox users without the emulator object (curl, another process).
+  const control = <I, O extends PostedToHub>(run: (input: I) => Promise<O>) => async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const { headers: _h, ...answer } = await run((req.body ?? {}) as I);
+      return answer;
+    } catch (err) {
+      return reply.code(400).send({ error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  app.post('/__emulator/slash-command', control((i: Parameters<SlackEmulator['slashCommand']>[0]) => emulator.slashCommand(i)));
+  app.post('/__emulator/event', control((i: Parameters<SlackEmulator['event']>[0]) => emulator.event(i)));
+  app.post('/__emulator/interaction', control((i: Parameters<SlackEmulator['interaction']>[0]) => emulator.interaction(i)));
+  app.post('/__emulator/url-verification', control((i: Parameters<SlackEmulator['urlVerification']>[0]) => emulator.urlVerification(i)));
 
   const origin = await listenLoopback(app, options.port);
 
