@@ -28,6 +28,7 @@ beforeAll(async () => {
   t.hub.on('chat.message', (event) => {
     messages.push(event);
   });
+  t.hub.on('chat.interaction', (event) => t.hub.chat.respond(event, { text: `Approved ${String((event.data.actions as { value: string }[])[0]?.value)}`, replaceOriginal: true }));
   t.hub.chat.command('/deal', (cmd) => {
     commandsSeen.push(cmd.text);
     return { text: `Deal ${cmd.text}: closed won`, responseType: 'in_channel' };
@@ -215,11 +216,12 @@ describe('chat: Slack inbound at /webhooks/slack', () => {
     await expect.poll(() => slack.responses.find((r) => r.responseUrl === answer.responseUrl)?.body.text).toBe('Deal 99: closed won');
   });
 
-  it('an interaction becomes chat.interaction', async () => {
+  it('an interaction becomes chat.interaction, answered with hub.chat.respond at its response_url', async () => {
     const res = await slack.interaction({ payload: { type: 'block_actions', user: { id: 'U0ADA' }, channel: { id: 'C0GENERAL' }, actions: [{ action_id: 'approve', value: 'deal-42', block_id: 'b1' }] } });
     expect(res.status).toBe(200);
     expect(res.body).toBe('');
-    await expect.poll(async () => count({ table: 'events', where: ['type', 'chat.interaction'] })).toBe(1);
+    await expect.poll(() => slack.responses.find((r) => r.responseUrl === res.responseUrl)?.body).toMatchObject({ text: 'Approved deal-42', replace_original: true });
+    expect(await count({ table: 'events', where: ['type', 'chat.interaction'] })).toBe(1);
   });
 
   it('refuses a tampered or stale request, and honours a configured SLACK_SIGNING_SECRET beside the emulator\'s', async () => {

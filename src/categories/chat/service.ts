@@ -15,7 +15,8 @@ import type { Logger } from '../../core/logger.js';
 import type { ConnectionManager } from '../../connections/connections.js';
 import { parseInput } from '../../core/validation.js';
 import type { CategoryContext } from '../category.js';
-import type { ChatChannel, ChatChannelPage, ChatProvider, ChatUser, ChatWorkspace } from './contract.js';
+import type { UnifiedEvent } from '../../events/event-store.js';
+import type { ChatChannel, ChatChannelPage, ChatProvider, ChatReply, ChatUser, ChatWorkspace } from './contract.js';
 import type { ChatCommandHandler, ChatCommands } from './commands.js';
 import {
   createChannelInput,
@@ -122,6 +123,19 @@ export class ChatService {
    */
   command(name: string, handler: ChatCommandHandler): void {
     this.o.commands.register(name, handler);
+  }
+
+  /**
+   * Answer a `chat.command` or `chat.interaction` event at its `response_url` (Slack takes 5 answers
+   * within 30 minutes), through the connection the event came from.
+   *
+   * @example
+   * hub.on('chat.interaction', (event) => hub.chat.respond(event, { text: 'Approved', replaceOriginal: true }));
+   */
+  async respond(event: Pick<UnifiedEvent, 'tenantId' | 'provider' | 'connectionId' | 'data'>, reply: ChatReply | string): Promise<void> {
+    const url = event.data.responseUrl;
+    if (typeof url !== 'string' || url === '') throw validationError('event', 'has no data.responseUrl: only chat.command and chat.interaction events can be answered');
+    await this.o.commands.respond(event, url, reply);
   }
 
   private checkProvider(provider: string | undefined): void {
