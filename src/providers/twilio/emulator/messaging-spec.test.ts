@@ -11,7 +11,7 @@
  * here; `$ref`s to the specs' components stay references.
  */
 import { readFileSync } from 'node:fs';
-import Ajv, { type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
