@@ -139,8 +139,10 @@ describe('WhatsApp', () => {
     const template = await t.api('/api/v1/integrations/whatsapp/send', { body: { phoneNumber: '+14155552680', contentSid, contentVariables: { 1: '12/1', 2: '3pm' } } });
     expect(template.status).toBe(200);
     expect(emu.messages.get(template.body.messageSid)).toMatchObject({ contentSid, contentVariables: { 1: '12/1', 2: '3pm' } });
-    await expect.poll(async () => (await t.api(`/api/v1/integrations/whatsapp/${text.body.id}/status`)).body.status, { timeout: 10_000, interval: 50 }).toBe('delivered');
-    const events = await t.api('/api/v1/events?type=whatsapp.delivered');
+    await expect.poll(async () => (await t.api(`/api/v1/integrations/whatsapp/${text.body.id}/status`)).body.status, { timeout: 10_000, interval: 50 }).toBe('read');
+    const got = await t.api(`/api/v1/integrations/whatsapp/${text.body.id}/status`);
+    expect(got.body.events.map((e: { type: string }) => e.type).sort()).toEqual(['whatsapp.delivered', 'whatsapp.queued', 'whatsapp.read', 'whatsapp.sent']);
+    const events = await t.api('/api/v1/events?type=whatsapp.read');
     expect(JSON.stringify(events.body)).toContain(text.body.id);
   });
 

@@ -2,7 +2,7 @@
  * The Programmable Messaging part of the Twilio emulator (SMS, MMS, WhatsApp) on the 2010-04-01
  * API: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` (form-encoded, Twilio's
  * validation and error codes), `GET …/Messages/{Sid}.json`, `GET …/Messages.json`; status
- * callbacks (queued → sent → delivered, or undelivered for a number marked so) signed as Twilio
+ * callbacks (queued → sent → delivered, then read on WhatsApp, or undelivered for a number marked so) signed as Twilio
  * signs them; incoming messages posted to the hub with Twilio's parameters; Twilio's default
  * opt-out keywords (STOP … → later sends answer 21610; START … lifts it).
  *
@@ -106,6 +106,8 @@ export const messagingPart: TwilioEmulatorPart = (app: FastifyInstance, state: T
     const [, to] = channelOf(m.resource.to);
     const fails = undeliverable.has(to);
     const steps: [string, { code: number; message: string }?][] = [['queued'], ['sent'], fails ? ['undelivered', { code: 30003, message: 'Unreachable destination handset' }] : ['delivered']];
+    // WhatsApp reports when the recipient read the message.
+    if (!fails && channelOf(m.resource.to)[0] === 'whatsapp') steps.push(['read']);
     const target = m.statusCallback ?? state.hubTarget;
     for (const [status, error] of steps) {
       const params: TwilioParams = {
