@@ -149,6 +149,28 @@ describe('voice on a sandbox hub (Twilio emulator)', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('Twilio\'s emulator runs a hub menu: it fetches the TwiML signed, a key press redirects to another menu, then dials', async () => {
+    expect((await t.api('/api/v1/voice/ivr/support', { method: 'PUT', body: { prompt: 'Support: press 1 to talk to us.', options: { '1': { dial: '+14155550188' } } } })).status).toBe(200);
+    const auth = `Basic ${Buffer.from(`${emu.credentials.accountSid}:${emu.credentials.authToken}`).toString('base64')}`;
+    const created = await fetch(`${emu.url}/2010-04-01/Accounts/${emu.credentials.accountSid}/Calls.json`, {
+      method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ To: CUSTOMER, From: emu.credentials.phoneNumber, Url: `${t.url}/voice/ivr/main` }),
+    });
+    const sid = ((await created.json()) as { sid: string }).sid;
+    await emu.settled(sid);
+    const fetched = emu.state.callbacks.log.filter((l) => l.url.startsWith(`${t.url}/voice/ivr/`));
+    expect(fetched.map((l) => [l.url, l.status])).toEqual([[`${t.url}/voice/ivr/main`, 200]]);
+    const support = await emu.pressDigits(sid, '2');
+    expect(support).toContain('Support: press 1 to talk to us.');
+    await emu.pressDigits(sid, '1');
+    await emu.settled(sid);
+    const legs = (await t.api(`/api/v1/voice/calls?to=${encodeURIComponent('+14155550188')}`)).body.data;
+    expect(legs).toEqual([expect.objectContaining({ parentCallSid: sid, direction: 'outbound-dial', status: 'answered' })]);
+    expect(emu.state.callbacks.log.filter((l) => l.url.startsWith(`${t.url}/voice/ivr/`)).map((l) => [l.url.slice(t.url.length), l.params.Digits, l.status])).toEqual([
+      ['/voice/ivr/main', undefined, 200], ['/voice/ivr/main', '2', 200], ['/voice/ivr/support', undefined, 200], ['/voice/ivr/support', '1', 200],
+    ]);
+  });
+
   it('refuses a number not in E.164 with a 400 naming the field and suggesting its E.164 form', async () => {
     const res = await t.api('/api/v1/voice/calls', { body: { agent: '(415) 555-0100', customer: CUSTOMER } });
     expect(res.status).toBe(400);

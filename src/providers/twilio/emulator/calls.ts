@@ -17,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { dropIfChaos } from '../../emulator-kit.js';
 import type { TwilioCallResource, TwilioCallStatus } from '../voice-resources.js';
 import type { TwilioParams } from '../webhooks.js';
+import { twimlStep } from './calls-twiml.js';
 import { rfc2822, twilioSid, type TwilioEmulatorState } from './state.js';
 
 /** Price per started minute of an outbound call, as Twilio's US rate. */
@@ -36,6 +37,8 @@ export interface EmulatedCall {
   record: boolean;
   recordingCallback?: string;
   answeredAt?: number;
+  /** The action URL of the `<Gather>` the call waits at, if any (`pressDigits`). */
+  gather?: string;
   /** Set by a hang-up control: the duration the call is said to have lasted. */
   heldSec?: number;
   /** The call's steps, in order. */
@@ -59,19 +62,12 @@ export interface TwilioCallControls {
   hangUp(sid: string, durationSec?: number): Promise<TwilioCallResource>;
   /** Resolves once the call's steps so far are done (its status settled for now). */
   settled(sid: string): Promise<TwilioCallResource>;
+  /** The caller presses `digits` at the `<Gather>` the call waits at; resolves with the TwiML the application answered. */
+  pressDigits(sid: string, digits: string): Promise<string>;
 }
 
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[v.length - 1] : v);
 const many = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** The first `<Dial>` of a TwiML document: its callerId and the number it dials. */
-function dialOf(twiml: string | undefined): { callerId?: string; number: string } | undefined {
-  const m = /<Dial\b([^>]*)>([\s\S]*?)<\/Dial>/.exec(twiml ?? '');
-  if (!m) return undefined;
-  const callerId = /\bcallerId="([^"]*)"/.exec(m[1]!)?.[1];
-  const number = (/<Number\b[^>]*>([^<]*)<\/Number>/.exec(m[2]!)?.[1] ?? m[2]!).trim();
-  return E164.test(number) ? { callerId, number } : undefined;
-}
 
 export function callsPart(app: FastifyInstance, state: TwilioEmulatorState, shared: CallsState): TwilioCallControls {
   const { calls } = shared;
@@ -132,22 +128,46 @@ export function callsPart(app: FastifyInstance, state: TwilioEmulatorState, shar
     return c.progress;
   };
 
-  /** Run the TwiML of an answered call: a `<Dial>` calls the customer as a child leg. */
-  const runTwiml = async (c: EmulatedCall): Promise<void> => {
-    let twiml = c.twiml;
-    if (!twiml && c.url) twiml = (await state.callbacks.post(c.url, paramsOf(c))).body;
-    const dial = dialOf(twiml);
-    if (!dial) return;
-    const child: EmulatedCall = { resource: newCall({ to: dial.number, from: dial.callerId ?? c.resource.to, direction: 'outbound-dial', parent: c.resource.sid }), events: new Set(), record: false, progress: Promise.resolve() };
+  /** A child leg of `c` to `number` (a `<Dial>`): it rings and answers, or ends so and the parent hangs up. */
+  const dialLeg = async (c: EmulatedCall, number: string, callerId: string | undefined): Promise<void> => {
+    const child: EmulatedCall = { resource: newCall({ to: number, from: callerId ?? c.resource.to, direction: 'outbound-dial', parent: c.resource.sid }), events: new Set(), record: false, progress: Promise.resolve() };
     calls.set(child.resource.sid, child);
     await step(child, 'initiated', 'initiated');
     await step(child, 'ringing', 'ringing');
-    const outcome = outcomes.get(dial.number) ?? 'answer';
+    const outcome = outcomes.get(number) ?? 'answer';
     if (outcome === 'answer') await step(child, 'in-progress', 'answered');
     else {
       await step(child, outcome, 'completed');
       void end(c, 'completed');
     }
+  };
+
+  /**
+   * Run TwiML on an answered call (fetched from `url` when not given): a `<Dial>` starts a child
+   * leg, a `<Gather>` waits for `pressDigits`, a `<Redirect>` fetches the next document (signed, as
+   * every request to the application), `<Hangup/>` or nothing more ends the call. At most 10
+   * documents per run (a menu that redirects to itself waits for no one).
+   */
+  const runTwiml = async (c: EmulatedCall, twiml: string | undefined, url: string | undefined, extra: TwilioParams = {}): Promise<string> => {
+    let doc = twiml;
+    let at = url;
+    let params = extra;
+    for (let i = 0; i < 10; i++) {
+      if (doc === undefined && at) doc = (await state.callbacks.post(at, paramsOf(c, params))).body;
+      params = {};
+      const next = twimlStep(doc);
+      c.gather = undefined;
+      if (next.verb === 'dial') await dialLeg(c, next.number, next.callerId);
+      else if (next.verb === 'gather') c.gather = URL.canParse(next.action ?? at ?? '', at) ? new URL(next.action ?? at ?? '', at).toString() : undefined;
+      else if (next.verb === 'hangup') void end(c, 'completed');
+      else if (next.verb === 'redirect' && at !== undefined) {
+        at = new URL(next.url, at).toString();
+        doc = undefined;
+        continue;
+      }
+      return doc ?? '';
+    }
+    return doc ?? '';
   };
 
   const start = (c: EmulatedCall) => {
@@ -160,7 +180,7 @@ export function callsPart(app: FastifyInstance, state: TwilioEmulatorState, shar
       await step(c, 'in-progress', 'answered');
       if (c.resource.status !== 'in-progress') return;
       for (const f of shared.onAnswered) f(c);
-      await runTwiml(c);
+      await runTwiml(c, c.twiml, c.url);
     });
   };
 
@@ -265,6 +285,16 @@ export function callsPart(app: FastifyInstance, state: TwilioEmulatorState, shar
       await c.progress;
       await end(c, c.resource.status === 'in-progress' ? 'completed' : 'canceled', durationSec);
       return { ...c.resource };
+    },
+    async pressDigits(sid, digits) {
+      const c = calls.get(sid);
+      if (!c) throw new Error(`no call ${sid}`);
+      await c.progress;
+      const action = c.gather;
+      if (!action || c.resource.status !== 'in-progress') throw new Error(`call ${sid} waits at no <Gather> (status ${c.resource.status})`);
+      const run = c.progress.then(() => runTwiml(c, undefined, action, { Digits: digits }));
+      c.progress = run.then(() => undefined);
+      return run;
     },
     async settled(sid) {
       const c = calls.get(sid);
