@@ -70,7 +70,7 @@ export class ChatService {
     this.checkProvider(v.provider);
     const attempt = async (id: string) => (await this.connector(tenantId, id)).send({ channel: v.channel, text: v.text, blocks: v.blocks, threadTs: v.threadTs });
     // One provider asked for: its own error, not an aggregate of one.
-    const { provider, value, failures } = v.provider ? { provider: v.provider, value: await attempt(v.provider), failures: [] } : await this.o.failover(attempt);
+    const { provider, value, failures } = v.provider ? { provider: v.provider, value: await attempt(v.provider), failures: [] } : await this.o.failover(attempt, { providers: await this.chainFor(tenantId) });
     if (failures.length > 0) this.o.logger.warn({ provider, failures }, 'chat: failed over');
     return { id: newId('chat', this.o.clock.now()), provider, providerMessageId: value.providerMessageId, channel: value.channel ?? v.channel ?? null, ts: value.ts, failures };
   }
@@ -136,6 +136,16 @@ export class ChatService {
     const url = event.data.responseUrl;
     if (typeof url !== 'string' || url === '') throw validationError('event', 'has no data.responseUrl: only chat.command and chat.interaction events can be answered');
     await this.o.commands.respond(event, url, reply);
+  }
+
+  /**
+   * The chain of a notification: when some of its providers are live, only those. A live hub never
+   * fails over to a provider that runs on its emulator (the message would reach nobody).
+   */
+  private async chainFor(tenantId: string): Promise<string[]> {
+    const modes = await Promise.all(this.o.chain.map(async (p) => (await this.o.connections.forTenant(tenantId, p).catch(() => undefined))?.mode));
+    const live = this.o.chain.filter((_, i) => modes[i] === 'live');
+    return live.length > 0 ? live : this.o.chain;
   }
 
   private checkProvider(provider: string | undefined): void {

@@ -63,8 +63,9 @@ export const discordManifest: ProviderManifest<DiscordCredentials> = {
   categories: ['chat'],
   docsUrl: 'https://discord.com/developers/docs/resources/webhook#execute-webhook',
   auth: { type: 'none' },
+  // Not where messages go (the webhook URL is): the one origin besides Discord's hosts a webhook URL
+  // may point at (DISCORD_WEBHOOK_API_BASE: a proxy or a test server; the emulator in sandbox).
   baseUrl: 'https://discord.com',
-  baseUrlFor: (c) => new URL(c.webhookUrl).origin,
   env: { webhookUrl: 'DISCORD_WEBHOOK_URL' },
   credentials: discordCredentials,
   liveWhen: ['webhookUrl'],

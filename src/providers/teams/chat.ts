@@ -9,6 +9,10 @@ import { HubError } from '../../core/errors.js';
 import type { ChatCapability, ChatMessage, ChatProvider } from '../../categories/chat/contract.js';
 import type { ProviderContext } from '../../kit/connector.js';
 import { teamsError, type TeamsCredentials } from './manifest.js';
+import { checkWebhookUrl } from '../../categories/chat/webhook-url.js';
+
+/** Incoming webhooks (`<tenant>.webhook.office.com`, the older `outlook.office.com`) and Workflows (Power Automate). */
+const TEAMS_WEBHOOK_HOSTS = /(^|\.)webhook\.office\.com$|^outlook\.office(365)?\.com$|\.logic\.azure\.com$|\.powerplatform\.com$/;
 
 const CAPABILITIES: ReadonlySet<ChatCapability> = new Set<ChatCapability>();
 
@@ -39,6 +43,7 @@ export function createTeamsChat(ctx: ProviderContext<TeamsCredentials>): ChatPro
     capabilities: CAPABILITIES,
     async send(message: ChatMessage) {
       if (message.threadTs) throw new HubError('capability_unsupported', 'threadTs: a Teams incoming webhook cannot reply in a thread; send it through slack', { provider: 'teams-webhook' });
+      checkWebhookUrl(url, ctx.connection.baseUrl, { name: 'Teams', id: 'teams-webhook', env: 'TEAMS_WEBHOOK_URL', hosts: TEAMS_WEBHOOK_HOSTS });
       const res = await ctx.http.request({ method: 'POST', path: url, body: teamsCard(message.text), operation: 'chat.send', secrets: [new URL(url).pathname] });
       // 200 "1" is delivered; any other 2xx text is Teams telling of a failure.
       if (res.text.trim() !== '1') throw teamsError(res.status, res.text);

@@ -47,8 +47,9 @@ export const teamsManifest: ProviderManifest<TeamsCredentials> = {
   docsUrl: 'https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook',
   // The URL carries its own secret; nothing else is sent.
   auth: { type: 'none' },
+  // Not where messages go (the webhook URL is): the one origin besides Microsoft's webhook hosts a
+  // webhook URL may point at (TEAMS_WEBHOOK_API_BASE: a proxy or a test server; the emulator in sandbox).
   baseUrl: 'https://outlook.office.com',
-  baseUrlFor: (c) => new URL(c.webhookUrl).origin,
   env: { webhookUrl: 'TEAMS_WEBHOOK_URL' },
   credentials: teamsCredentials,
   liveWhen: ['webhookUrl'],
