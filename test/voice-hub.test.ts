@@ -104,7 +104,9 @@ describe('voice on a sandbox hub (Twilio emulator)', () => {
     expect(log.body.data.map((c: { sid: string }) => c.sid)).toEqual([callSid]);
     const one = await t.api(`/api/v1/voice/calls/${callSid}`);
     expect(one.body).toMatchObject({ sid: callSid, status: 'completed', direction: 'outbound-api', durationSec: expect.any(Number), priceUnit: 'USD' });
-    expect((await t.api('/api/v1/voice/calls/CA123')).status).toBe(400);
+    const bad = await t.api('/api/v1/voice/calls/CA123');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ field: 'sid', message: 'must be a call sid: CA followed by 32 hex digits' }]);
   });
 
   it('streams a recording\'s media through the hub byte for byte, then deletes it', async () => {
@@ -186,6 +188,9 @@ describe('voice on a sandbox hub (Twilio emulator)', () => {
     expect(found.status).toBe(200);
     expect(found.body).toMatchObject({ valid: true, countryCode: 'US', callerName: expect.any(String), lineType: 'mobile' });
     expect((await t.api('/api/v1/voice/lookup/12345')).status).toBe(400);
+    // The same service for library users.
+    expect(await t.hub.voice.lookup('default', '+14155552671')).toMatchObject({ provider: 'twilio', valid: true, lineType: 'mobile' });
+    await expect(t.hub.voice.lookup('default', '415 555 2671')).rejects.toMatchObject({ code: 'validation_failed', errors: [{ field: 'phoneNumber', message: expect.stringContaining('+14155552671') }] });
     const reader = await t.hub.apiKeys.create({ name: 'voice-reader', scopes: ['voice:read'] });
     expect((await t.as(reader.key, '/api/v1/voice/calls', { agent: AGENT, customer: CUSTOMER })).status).toBe(403);
     expect((await t.as(reader.key, `/api/v1/voice/calls/${callSid}`)).status).toBe(200);

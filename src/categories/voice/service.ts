@@ -6,6 +6,7 @@
  */
 import type { ConnectionManager } from '../../connections/connections.js';
 import { HubError } from '../../core/errors.js';
+import { z } from 'zod';
 import { parseInput } from '../../core/validation.js';
 import type { CategoryContext } from '../category.js';
 import type { Call, CallPage, IvrMenu, NumberLookup, Recording, RecordingMedia, VoiceProvider } from './contract.js';
@@ -38,6 +39,11 @@ export interface IvrRequest {
   /** The form-encoded body (empty for a GET). */
   rawBody: Buffer;
   headers: Record<string, string | undefined>;
+}
+
+/** One value checked by `schema`, a 400 naming it `name` (`sid: must be a call sid …`). */
+function param<S extends z.ZodType>(schema: S, name: string, value: unknown): z.output<S> {
+  return (parseInput(z.object({ [name]: schema }), { [name]: value }) as Record<string, z.output<S>>)[name]!;
 }
 
 export class VoiceService {
@@ -90,51 +96,51 @@ export class VoiceService {
   }
 
   async getCall(tenantId: string, sid: string): Promise<Call> {
-    const id = parseInput(callSid, sid);
+    const id = param(callSid, 'sid', sid);
     return (await this.connector(tenantId, await this.providerOfCall(tenantId, id))).getCall(id);
   }
 
   async endCall(tenantId: string, sid: string): Promise<Call> {
-    const id = parseInput(callSid, sid);
+    const id = param(callSid, 'sid', sid);
     return (await this.connector(tenantId, await this.providerOfCall(tenantId, id))).endCall(id);
   }
 
   async listRecordings(tenantId: string, sid: string): Promise<Recording[]> {
-    const id = parseInput(callSid, sid);
+    const id = param(callSid, 'sid', sid);
     return (await this.connector(tenantId, await this.providerOfCall(tenantId, id))).listRecordings(id);
   }
 
   /** Start recording a call in progress; `call.recording.completed` tells when it is ready. */
   async startRecording(tenantId: string, sid: string): Promise<Recording> {
-    const id = parseInput(callSid, sid);
+    const id = param(callSid, 'sid', sid);
     const provider = await this.providerOfCall(tenantId, id);
     return (await this.connector(tenantId, provider)).startRecording(id, { callbackUrl: await this.callbackUrl(tenantId, provider) });
   }
 
   async getRecording(tenantId: string, sid: string, provider = this.first()): Promise<Recording> {
-    return (await this.connector(tenantId, provider)).getRecording(parseInput(recordingSid, sid));
+    return (await this.connector(tenantId, provider)).getRecording(param(recordingSid, 'sid', sid));
   }
 
   /** The recording's bytes as a stream (`wav` by default), straight from the provider. */
   async recordingMedia(tenantId: string, sid: string, format?: string, provider = this.first()): Promise<RecordingMedia> {
-    const id = parseInput(recordingSid, sid);
-    return (await this.connector(tenantId, provider)).recordingMedia(id, parseInput(recordingFormat, format));
+    const id = param(recordingSid, 'sid', sid);
+    return (await this.connector(tenantId, provider)).recordingMedia(id, param(recordingFormat, 'format', format));
   }
 
   async deleteRecording(tenantId: string, sid: string, provider = this.first()): Promise<void> {
-    await (await this.connector(tenantId, provider)).deleteRecording(parseInput(recordingSid, sid));
+    await (await this.connector(tenantId, provider)).deleteRecording(param(recordingSid, 'sid', sid));
   }
 
   /** Caller ID lookup: the number's owner name and line type. */
   async lookup(tenantId: string, phoneNumber: string): Promise<NumberLookup> {
-    const number = parseInput(e164, phoneNumber);
+    const number = param(e164, 'phoneNumber', phoneNumber);
     const { value } = await this.o.failover(async (p) => (await this.connector(tenantId, p)).lookup(number), { exhausted: 'last' });
     return value;
   }
 
   /** Create or replace an IVR menu. */
   async putMenu(tenantId: string, id: string, definition: unknown): Promise<IvrMenu> {
-    const menuId = parseInput(ivrMenuIdParam, id);
+    const menuId = param(ivrMenuIdParam, 'menuId', id);
     const v = parseInput(ivrMenuInput, definition);
     return this.o.menus.put(tenantId, { id: menuId, ...v });
   }
