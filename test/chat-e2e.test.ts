@@ -119,6 +119,12 @@ describe('chat: send and failover', () => {
 });
 
 describe('chat: workspace operations', () => {
+  it('the routes are in the OpenAPI document with their bodies', async () => {
+    const spec = (await (await fetch(`${t.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    expect(spec.paths['/api/v1/integrations/chat/send']?.post?.requestBody).toBeDefined();
+    for (const path of ['/api/v1/chat/messages/update', '/api/v1/chat/messages/delete', '/api/v1/chat/channels', '/api/v1/chat/channels/{id}/invite', '/api/v1/chat/users/lookup']) expect(spec.paths, path).toHaveProperty([path]);
+  });
+
   it('updates and deletes a message; a second delete is a 404', async () => {
     const { body } = await send({ channel: 'C0GENERAL', text: 'v1' });
     const up = await t.api('/api/v1/chat/messages/update', { body: { channel: 'C0GENERAL', ts: body.ts, text: 'v2' } });
