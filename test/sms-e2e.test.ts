@@ -84,6 +84,20 @@ describe('POST /api/v1/integrations/sms/send', () => {
   });
 });
 
+describe('an answer lost after Twilio took the message', () => {
+  it('a queued send whose connection dropped is looked up at Twilio, not sent twice', async () => {
+    emu.chaos.dropAfterAcceptNext = 1; // Twilio keeps the message, the hub never hears back
+    const res = await t.api('/api/v1/integrations/sms/send', { body: { phoneNumber: '+14155550120', message: 'exactly once', async: true } });
+    expect(res.status).toBe(202);
+    await expect.poll(async () => (await status(res.body.id)).messageSid, { timeout: 10_000, interval: 50 }).toMatch(/^SM/);
+    const sent = [...emu.messages.values()].filter((m) => m.resource.to === '+14155550120');
+    expect(sent).toHaveLength(1);
+    expect((await status(res.body.id)).messageSid).toBe(sent[0]!.resource.sid);
+    const lookups = emu.state.requests.filter((r) => r.method === 'GET' && r.route.endsWith('/Messages.json') && r.params.To === '+14155550120');
+    expect(lookups).toHaveLength(1);
+  });
+});
+
 describe('delivery tracking', () => {
   it('an undeliverable number ends undelivered with its error code', async () => {
     emu.setUndeliverable('+14155550100');

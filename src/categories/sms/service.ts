@@ -10,7 +10,7 @@
  */
 import type { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
-import { HubError, toHubError } from '../../core/errors.js';
+import { HubError, surelyNotSent, toHubError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { zodToHubError } from '../../core/validation.js';
@@ -272,9 +272,11 @@ export class SmsService {
       const e = toHubError(err);
       const last = !e.retryable || job.attempt >= job.maxAttempts;
       await this.o.store.write(async (trx) => {
-        // Only a provider that surely did not act lets the message go back to `pending` for the next attempt.
-        if (!last) await trx.updateTable('sms_messages').set({ status: 'pending', updated_at: this.o.clock.now() }).where('id', '=', messageId).where('status', '=', 'sending').execute();
-        else await markFailed(trx, messageId, e, this.o.clock.now());
+        // A provider that surely did not act: back to `pending`, the next attempt sends. An unknown
+        // outcome (a dropped connection, a timeout, a 5xx): it stays `sending`, and the next attempt
+        // looks the message up at the provider before sending anything.
+        if (last) await markFailed(trx, messageId, e, this.o.clock.now());
+        else if (surelyNotSent(e)) await trx.updateTable('sms_messages').set({ status: 'pending', updated_at: this.o.clock.now() }).where('id', '=', messageId).where('status', '=', 'sending').execute();
         if (e.code === 'recipient_opted_out' && e.provider) await addOptOut(trx, row.tenant_id, message.channel, message.to, 'provider', null, this.o.clock.now());
       });
       if (!last) throw e;
