@@ -72,7 +72,7 @@ export class ChatService {
     // One provider asked for: its own error, not an aggregate of one.
     const { provider, value, failures } = v.provider ? { provider: v.provider, value: await attempt(v.provider), failures: [] } : await this.o.failover(attempt, { providers: await this.chainFor(tenantId) });
     if (failures.length > 0) this.o.logger.warn({ provider, failures }, 'chat: failed over');
-    return { id: newId('chat', this.o.clock.now()), provider, providerMessageId: value.providerMessageId, channel: value.channel ?? v.channel ?? null, ts: value.ts, failures };
+    return { id: newId('chat', this.o.clock.now()), provider, providerMessageId: value.providerMessageId, channel: value.channel, ts: value.ts, failures };
   }
 
   /** Change a message the bot posted (Slack). */
