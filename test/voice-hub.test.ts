@@ -98,6 +98,17 @@ describe('voice on a sandbox hub (Twilio emulator)', () => {
     expect(forged.status).toBe(401);
   });
 
+  it('an agent who is busy: the call ends failed, with Twilio\'s word in the event', async () => {
+    emu.setCallOutcome('+14155550133', 'busy');
+    const res = await t.api('/api/v1/voice/calls', { body: { agent: '+14155550133', customer: CUSTOMER, callerId: emu.credentials.phoneNumber } });
+    expect(res.status).toBe(201);
+    const sid = res.body.sid as string;
+    await emu.settled(sid);
+    await expect.poll(async () => (await events('call.failed')).filter((e) => e.data.callSid === sid).map((e) => e.data.providerStatus), { timeout: 5000 }).toEqual(['busy']);
+    expect((await t.api(`/api/v1/voice/calls/${sid}`)).body).toMatchObject({ status: 'failed', providerStatus: 'busy', durationSec: 0 });
+    expect((await t.api('/api/v1/voice/calls', { body: { agent: AGENT, customer: CUSTOMER, callerId: '+14155550177' } })).body).toMatchObject({ status: 422, code: 'call_refused' });
+  });
+
   it('the call log and one call: status, direction, duration, price', async () => {
     const log = await t.api(`/api/v1/voice/calls?to=${encodeURIComponent(AGENT)}&status=completed`);
     expect(log.status).toBe(200);
