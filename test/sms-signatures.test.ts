@@ -17,7 +17,8 @@ let emu: TwilioEmulator;
 
 beforeAll(async () => {
   // A configured TWILIO_AUTH_TOKEN (no account SID: still sandbox) is accepted beside the emulator's.
-  t = await startTestHub({ SMS_PROVIDERS: 'twilio', TWILIO_AUTH_TOKEN: CONFIGURED_TOKEN });
+  // TWILIO_PHONE_NUMBER is kept in sandbox mode: the emulated account sends from it.
+  t = await startTestHub({ SMS_PROVIDERS: 'twilio', TWILIO_AUTH_TOKEN: CONFIGURED_TOKEN, TWILIO_PHONE_NUMBER: '+14155550000' });
   emu = t.hub.connections.emulator('twilio') as TwilioEmulator;
 });
 afterAll(async () => {
@@ -95,6 +96,7 @@ describe('the emulator signs as Twilio does', () => {
       const callback = `${capture.url}/status?tenant=a`;
       const res = await t.api('/api/v1/integrations/sms/send', { body: { phoneNumber: '+14155552671', message: 'signed?', statusCallback: callback } });
       expect(res.status).toBe(200);
+      expect(emu.messages.get(res.body.messageSid)!.resource.from).toBe('+14155550000');
       await expect.poll(() => capture.captured.length, { timeout: 10_000, interval: 20 }).toBe(3);
       for (const c of capture.captured) {
         const p = Object.fromEntries(new URLSearchParams(c.body.toString()));

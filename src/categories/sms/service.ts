@@ -255,7 +255,10 @@ export class SmsService {
       if (row.status === 'sending') {
         const found = await this.reconcile(row.tenant_id, message, Number(row.updated_at));
         if (found) {
-          await this.o.store.write((trx) => markSent(trx, messageId, found, this.o.clock.now()));
+          await this.o.store.write(async (trx) => {
+            await markSent(trx, messageId, found, this.o.clock.now());
+            await adoptEarlyEvents(trx, messageId, found.provider, found.providerMessageId, this.o.clock.now());
+          });
           return;
         }
       } else {

@@ -147,10 +147,12 @@ export const messagingPart: TwilioEmulatorPart = (app: FastifyInstance, state: T
     if (!E164.test(toNumber) || INVALID_NUMBERS.has(toNumber)) return state.fail(reply, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
     if (NOT_MOBILE.has(toNumber)) return state.fail(reply, 400, 21614, `'To' number ${to} is not a valid mobile number`);
     if (from && toChannel !== fromChannel) return state.fail(reply, 400, 21910, 'Invalid From and To pair. From and To should be of the same channel');
-    if (from && fromChannel === 'whatsapp' && fromNumber !== state.whatsappNumber) {
+    // The emulated account owns every well-formed number (a sandbox hub keeps the TWILIO_PHONE_NUMBER
+    // and TWILIO_WHATSAPP_NUMBER it was given); a malformed sender is refused as Twilio does.
+    if (from && fromChannel === 'whatsapp' && !E164.test(fromNumber)) {
       return state.fail(reply, 400, 63007, `Twilio could not find a Channel with the specified From address: ${from}`);
     }
-    if (from && fromChannel === 'sms' && fromNumber !== state.phoneNumber && !ALPHANUMERIC.test(fromNumber)) {
+    if (from && fromChannel === 'sms' && !E164.test(fromNumber) && !ALPHANUMERIC.test(fromNumber)) {
       return state.fail(reply, 400, 21606, `The From phone number ${from} is not a valid, SMS-capable inbound phone number or short code for your account.`);
     }
     if (service && !/^MG[0-9a-f]{32}$/i.test(service)) return state.fail(reply, 400, 21701, `The Messaging Service Sid ${service} is invalid.`);
