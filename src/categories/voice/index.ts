@@ -10,7 +10,7 @@ import { VOICE_ERROR_CODES } from './errors.js';
 import { VOICE_EVENT_DESCRIPTIONS } from './events.js';
 import { CallRecords, MenuStore, voiceMigrations } from './records.js';
 import { voiceRoutes } from './routes.js';
-import { e164 } from './schemas.js';
+import { configuredMenus, e164 } from './schemas.js';
 import { VoiceService } from './service.js';
 import { applyCallEvents } from './tracking.js';
 
@@ -18,6 +18,7 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof
 
 const settings = z.object({
   VOICE_CALLER_ID: optional(e164),
+  VOICE_IVR_MENUS: optional(configuredMenus),
   // The hub's own variables, read here too: the IVR route checks signatures over the public URL.
   SWITCHBOARD_PUBLIC_URL: optional(z.url('must be an absolute URL such as https://hub.example.com')),
   PUBLIC_URL: optional(z.url('must be an absolute URL such as https://hub.example.com')),
@@ -41,7 +42,7 @@ export const voiceCategory = defineCategory({
     const s = ctx.settings;
     const publicUrl = s.SWITCHBOARD_PUBLIC_URL ?? s.PUBLIC_URL;
     const records = new CallRecords(ctx.store, ctx.clock);
-    const voice = new VoiceService({ connections: ctx.connections, failover: ctx.failover, chain: ctx.chain, records, menus: new MenuStore(ctx.store, ctx.clock), callerId: s.VOICE_CALLER_ID, publicUrl });
+    const voice = new VoiceService({ connections: ctx.connections, failover: ctx.failover, chain: ctx.chain, records, menus: new MenuStore(ctx.store, ctx.clock, s.VOICE_IVR_MENUS ?? {}), callerId: s.VOICE_CALLER_ID, publicUrl });
     return {
       service: voice,
       routes: [voiceRoutes(voice, { publicUrl, trustProxy: s.TRUST_PROXY === 'true' || s.TRUST_PROXY === '1' })],

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allFixtures, type StoreFixture } from '../../../test/helpers/stores.js';
 import { systemClock } from '../../core/clock.js';
 import { openStore, type Store } from '../../store/store.js';
+import { parseEnvVars } from '../../core/config.js';
+import { voiceCategory } from './index.js';
 import { CallRecords, MenuStore, voiceMigrations } from './records.js';
 
 const fixtures = await allFixtures();
@@ -51,5 +53,19 @@ describe.each(fixtures.map((f) => [f.dialect, f] as const))('voice records on %s
     await expect(menus.get('t1', 'main')).rejects.toMatchObject({ code: 'not_found' });
     await expect(menus.remove('t1', 'main')).rejects.toMatchObject({ code: 'not_found' });
     expect(await menus.get('t2', 'main')).toMatchObject({ prompt: 'other' });
+  });
+
+  it('serves menus configured in VOICE_IVR_MENUS to every tenant, a tenant\'s own of the same id first', async () => {
+    const settings = parseEnvVars(voiceCategory.settings as never, { VOICE_IVR_MENUS: JSON.stringify({ hours: { prompt: 'We are open 9 to 5.', options: { '0': { hangup: true } } } }) }) as { VOICE_IVR_MENUS: Record<string, never> };
+    const withConfig = new MenuStore(store, systemClock, settings.VOICE_IVR_MENUS);
+    expect(await withConfig.get('t3', 'hours')).toEqual({ id: 'hours', prompt: 'We are open 9 to 5.', options: { '0': { hangup: true } } });
+    await withConfig.put('t3', { id: 'hours', prompt: 'Closed today.', options: { '0': { hangup: true } } });
+    expect((await withConfig.get('t3', 'hours')).prompt).toBe('Closed today.');
+    expect((await withConfig.get('t4', 'hours')).prompt).toBe('We are open 9 to 5.');
+    expect((await withConfig.list('t4')).map((m) => m.id)).toEqual(['hours']);
+    await withConfig.remove('t3', 'hours');
+    await expect(withConfig.remove('t3', 'hours')).rejects.toThrow(/configured in VOICE_IVR_MENUS/);
+    expect(() => parseEnvVars(voiceCategory.settings as never, { VOICE_IVR_MENUS: '{"main": {"prompt": "x", "options": {"1": {"dial": "555"}}}}' })).toThrow(/VOICE_IVR_MENUS: .*E\.164/);
+    expect(() => parseEnvVars(voiceCategory.settings as never, { VOICE_IVR_MENUS: 'main' })).toThrow(/VOICE_IVR_MENUS: must be JSON/);
   });
 });

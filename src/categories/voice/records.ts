@@ -134,11 +134,12 @@ export class CallRecords {
   }
 }
 
-/** A tenant's IVR menus. */
+/** A tenant's IVR menus, and those configured for every tenant (`VOICE_IVR_MENUS`; a tenant's own of the same id wins). */
 export class MenuStore {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly configured: Record<string, IvrMenu> = {},
   ) {}
 
   async put(tenantId: string, menu: IvrMenu): Promise<IvrMenu> {
@@ -149,17 +150,23 @@ export class MenuStore {
 
   async get(tenantId: string, id: string): Promise<IvrMenu> {
     const row = await this.store.db.selectFrom('voice_ivr_menus').select('definition').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
-    if (!row) throw new HubError('not_found', `No IVR menu "${id}": create it with PUT /api/v1/voice/ivr/${id}`);
-    return JSON.parse(row.definition) as IvrMenu;
+    if (row) return JSON.parse(row.definition) as IvrMenu;
+    const configured = Object.hasOwn(this.configured, id) ? this.configured[id] : undefined;
+    if (configured) return configured;
+    throw new HubError('not_found', `No IVR menu "${id}": create it with PUT /api/v1/voice/ivr/${id} (or in VOICE_IVR_MENUS)`);
   }
 
+  /** The tenant's menus and the configured ones it has not replaced, by id. */
   async list(tenantId: string): Promise<IvrMenu[]> {
     const rows = await this.store.db.selectFrom('voice_ivr_menus').select('definition').where('tenant_id', '=', tenantId).orderBy('id').execute();
-    return rows.map((r) => JSON.parse(r.definition) as IvrMenu);
+    const own = rows.map((r) => JSON.parse(r.definition) as IvrMenu);
+    const ids = new Set(own.map((m) => m.id));
+    return [...own, ...Object.values(this.configured).filter((m) => !ids.has(m.id))].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
     const res = await this.store.write((trx) => trx.deleteFrom('voice_ivr_menus').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst());
-    if (Number(res.numDeletedRows) === 0) throw new HubError('not_found', `No IVR menu "${id}"`);
+    if (Number(res.numDeletedRows) > 0) return;
+    throw new HubError('not_found', Object.hasOwn(this.configured, id) ? `IVR menu "${id}" is configured in VOICE_IVR_MENUS: change it there` : `No IVR menu "${id}"`);
   }
 }

@@ -89,3 +89,22 @@ export const ivrMenuInput = z
 
 export const ivrMenuIdParam = menuId;
 export const recordingFormat = z.enum(['wav', 'mp3'], { error: 'must be wav or mp3' }).default('wav');
+
+/**
+ * `VOICE_IVR_MENUS`: menus for every tenant, as JSON `{ "<menuId>": <menu>, … }`.
+ *
+ * @example
+ * configuredMenus.parse('{"main":{"prompt":"Press 1 for sales","options":{"1":{"dial":"+14155550100"}}}}').main.prompt // 'Press 1 for sales'
+ */
+export const configuredMenus = z
+  .string()
+  .transform((v, ctx): unknown => {
+    try {
+      return JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON: {"main": {"prompt": "Press 1 for sales", "options": {"1": {"dial": "+14155550100"}}}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(menuId, ivrMenuInput))
+  .transform((menus) => Object.fromEntries(Object.entries(menus).map(([id, m]) => [id, { id, ...m }])));
