@@ -199,6 +199,8 @@ describe('voice on a sandbox hub (Twilio emulator)', () => {
     expect(found.status).toBe(200);
     expect(found.body).toMatchObject({ valid: true, countryCode: 'US', callerName: expect.any(String), lineType: 'mobile' });
     expect((await t.api('/api/v1/voice/lookup/12345')).status).toBe(400);
+    const spec = (await (await fetch(`${t.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/voice/calls', '/api/v1/voice/recordings/{sid}/media', '/api/v1/voice/ivr/{menuId}', '/voice/ivr/{menuId}']));
     // The same service for library users.
     expect(await t.hub.voice.lookup('default', '+14155552671')).toMatchObject({ provider: 'twilio', valid: true, lineType: 'mobile' });
     await expect(t.hub.voice.lookup('default', '415 555 2671')).rejects.toMatchObject({ code: 'validation_failed', errors: [{ field: 'phoneNumber', message: expect.stringContaining('+14155552671') }] });
