@@ -64,6 +64,8 @@ export interface SlackEmulator extends Emulator {
 }
 
 const slackError = (error: string) => ({ ok: false, error });
+/** The request log keeps this many (a long-running sandbox must not grow without bound). */
+const MAX_KEPT = 5000;
 
 /**
  * Starts a Slack emulator on a loopback port with a fresh bot token and signing secret.
@@ -108,6 +110,7 @@ export async function startSlackEmulator(options: EmulatorOptions = {}): Promise
     const method = req.params.method;
     const record = (answer: Record<string, unknown>) => {
       requests.push({ httpMethod: req.method, method, contentType: String(req.headers['content-type'] ?? ''), args, answer: structuredClone(answer) });
+      if (requests.length > MAX_KEPT) requests.splice(0, requests.length - MAX_KEPT);
       return answer;
     };
     if (method !== 'api.test') {
