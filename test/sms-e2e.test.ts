@@ -123,6 +123,8 @@ describe('delivery tracking', () => {
   it('STOP puts the number on the opt-out list: later sends are 422 recipient_opted_out; START lifts it', async () => {
     const answer = await emu.receiveMessage({ from: '+14155550111', body: 'Stop' });
     expect(answer.status).toBe(200);
+    // Twilio waits for TwiML after an incoming message: an empty Response sends no reply.
+    expect(answer.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     await expect.poll(async () => (await t.api('/api/v1/integrations/sms/opt-outs')).body.data.map((o: { phoneNumber: string }) => o.phoneNumber), { timeout: 10_000, interval: 50 }).toContain('+14155550111');
     const refused = await t.api('/api/v1/integrations/sms/send', { body: { phoneNumber: '+14155550111', message: 'sale!' } });
     expect(refused.status).toBe(422);

@@ -4,7 +4,8 @@
  *
  * WHERE VOICE PLUGS IN: add `voice: (ctx) => createTwilioVoice(ctx)` to `defineProvider` below,
  * the voice webhook parser to the `createTwilioWebhooks([...])` list (the first parser that
- * recognizes a request wins: messaging's looks for `MessageSid`), `'voice'` to the manifest's
+ * recognizes a request wins: messaging's looks for `MessageSid`; the second list answers TwiML to
+ * the requests that expect it), `'voice'` to the manifest's
  * `categories`, and the voice emulator part(s) to `TWILIO_EMULATOR_PARTS` in `emulator/index.ts`.
  *
  * @see https://www.twilio.com/docs/usage/api
@@ -15,13 +16,13 @@
 import { defineProvider } from '../../kit/connector.js';
 import { startTwilioEmulator } from './emulator/index.js';
 import { twilioManifest } from './manifest.js';
-import { parseTwilioMessagingWebhook } from './messaging-events.js';
+import { parseTwilioMessagingWebhook, twilioMessagingAck } from './messaging-events.js';
 import { createTwilioSms } from './sms.js';
 import { createTwilioWebhooks } from './webhooks.js';
 import { createTwilioVoice } from './voice.js';
 import { parseTwilioVoiceWebhook } from './voice-webhooks.js';
 
-export const twilioWebhooks = createTwilioWebhooks([parseTwilioMessagingWebhook, parseTwilioVoiceWebhook]);
+export const twilioWebhooks = createTwilioWebhooks([parseTwilioMessagingWebhook, parseTwilioVoiceWebhook], [twilioMessagingAck]);
 
 export const twilio = defineProvider({
   manifest: twilioManifest,
@@ -34,8 +35,8 @@ export const twilio = defineProvider({
 export { createTwilioSms, toTwilioForm } from './sms.js';
 export { mapTwilioError, twilioErrorOf } from './errors.js';
 export { twilioCredentials, twilioManifest, type TwilioCredentials } from './manifest.js';
-export { createTwilioWebhooks, parseTwilioForm, twilioSignature, twilioSignedString, verifyTwilioWebhook, type TwilioParams, type TwilioWebhookParser } from './webhooks.js';
-export { parseTwilioMessagingWebhook } from './messaging-events.js';
+export { createTwilioWebhooks, EMPTY_TWIML, parseTwilioForm, twilioSignature, twilioSignedString, verifyTwilioWebhook, type TwilioParams, type TwilioWebhookParser } from './webhooks.js';
+export { parseTwilioMessagingWebhook, twilioMessagingAck } from './messaging-events.js';
 export { createTwilioVoice, mapTwilioVoiceError, toCall, toRecording, TWILIO_CALL_STATUS } from './voice.js';
 export { parseTwilioVoiceWebhook } from './voice-webhooks.js';
 export { renderTwilioIvr, twilioBridgeTwiml } from './ivr.js';

@@ -7,7 +7,7 @@
  */
 import type { SmsEventData, SmsStatus } from '../../categories/sms/contract.js';
 import type { InboundEvent } from '../../kit/inbound.js';
-import type { TwilioParams, TwilioWebhookParser } from './webhooks.js';
+import { EMPTY_TWIML, type TwilioParams, type TwilioWebhookAck, type TwilioWebhookParser } from './webhooks.js';
 
 /** Twilio `MessageStatus` values that become events (others, such as `accepted` or `sending`, are skipped). */
 const STATUS_EVENTS: Partial<Record<string, SmsStatus>> = {
@@ -72,4 +72,16 @@ export const parseTwilioMessagingWebhook: TwilioWebhookParser = (p) => {
   const segments = Number(one(p.NumSegments) ?? one(p.SmsSegments) ?? NaN);
   if (Number.isFinite(segments) && segments > 0) data.segments = segments;
   return [{ providerEventId: `${sid}:${status}`, type: `${recipient.channel}.${status}`, occurredAt: Date.now(), ref: { providerObjectId: sid }, data, raw }];
+};
+
+/**
+ * Twilio waits for TwiML after an incoming message: an empty `<Response>` (no automatic reply).
+ * Status callbacks keep the hub's JSON answer, which Twilio does not read.
+ *
+ * @example
+ * twilioMessagingAck({ MessageSid: 'SM…', SmsStatus: 'received', Body: 'hi' }) // EMPTY_TWIML
+ */
+export const twilioMessagingAck: TwilioWebhookAck = (p) => {
+  const sid = one(p.MessageSid) ?? one(p.SmsMessageSid);
+  return sid && !one(p.MessageStatus) && (one(p.SmsStatus) === 'received' || p.Body !== undefined) ? EMPTY_TWIML : undefined;
 };

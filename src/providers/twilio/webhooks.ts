@@ -14,7 +14,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { HubError } from '../../core/errors.js';
-import type { InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit/inbound.js';
+import type { HandshakeReply, InboundEvent, WebhookHandler, WebhookVerifyInput } from '../../kit/inbound.js';
 import { headerOf, noSecretMatched, noSecrets, safeEqual } from '../../kit/webhook-verify.js';
 
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
@@ -125,17 +125,36 @@ export function verifyTwilioWebhook(input: WebhookVerifyInput): void {
 export type TwilioWebhookParser = (params: TwilioParams, rawBody: Buffer, headers: Record<string, string | undefined>) => InboundEvent[] | undefined;
 
 /**
+ * The answer Twilio expects to a stored request of one kind (TwiML to an incoming message), or
+ * undefined when the request is not of this kind.
+ */
+export type TwilioWebhookAck = (params: TwilioParams) => HandshakeReply | undefined;
+
+/** An empty TwiML document: "nothing to do", the answer to a webhook that expects TwiML. */
+export const EMPTY_TWIML: HandshakeReply = { status: 200, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' };
+
+/**
  * The webhook handler of the Twilio provider: one verification, then the first parser that
- * recognizes the request.
+ * recognizes the request; the first ack that recognizes it answers (TwiML), else the hub's JSON
+ * acknowledgement (status callbacks: Twilio reads no answer).
  *
  * @example
- * const webhooks = createTwilioWebhooks([parseTwilioMessagingWebhook]);
+ * const webhooks = createTwilioWebhooks([parseTwilioMessagingWebhook], [twilioMessagingAck]);
  */
-export function createTwilioWebhooks(parsers: TwilioWebhookParser[]): WebhookHandler {
+export function createTwilioWebhooks(parsers: TwilioWebhookParser[], acks: TwilioWebhookAck[] = []): WebhookHandler {
   return {
     secretFields: ['authToken'],
     signatureHeaders: [TWILIO_SIGNATURE_HEADER],
     verify: verifyTwilioWebhook,
+    ack(rawBody, headers) {
+      if (acks.length === 0 || /json/i.test(headers['content-type'] ?? '')) return undefined;
+      const params = parseTwilioForm(rawBody);
+      for (const ack of acks) {
+        const reply = ack(params);
+        if (reply) return reply;
+      }
+      return undefined;
+    },
     parse(rawBody, headers) {
       const json = /json/i.test(headers['content-type'] ?? '');
       let params: TwilioParams = {};
