@@ -13,6 +13,7 @@ const callback = (event: Record<string, unknown>, eventId = 'Ev0001') => Buffer.
 describe('parseSlackRequest', () => {
   it('a user message is chat.message; edits, joins and bot messages make none', () => {
     const [e] = parseSlackRequest(callback({ type: 'message', channel: 'C1', user: 'U1', text: 'hi', ts: '1712345678.000100', thread_ts: '1712345600.000100' }));
+    expect(parseSlackRequest(Buffer.from(JSON.stringify({ type: 'event_callback', token: 'legacy', event: { type: 'message', text: 'x' } })))[0]!.raw).not.toHaveProperty('token');
     expect(e).toMatchObject({ type: 'chat.message', providerEventId: 'Ev0001', occurredAt: 1712345678000, data: { channel: 'C1', user: 'U1', text: 'hi', threadTs: '1712345600.000100', teamId: 'T1', subtype: null } });
     for (const subtype of ['message_changed', 'channel_join', 'bot_message']) expect(parseSlackRequest(callback({ type: 'message', subtype, channel: 'C1', ts: '1.000001' }))).toEqual([]);
     expect(parseSlackRequest(callback({ type: 'app_home_opened', user: 'U1' }))).toEqual([]);

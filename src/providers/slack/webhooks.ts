@@ -38,6 +38,7 @@ function parseEventCallback(body: Json, rawBody: Buffer): InboundEvent[] {
   const teamId = str(body.team_id);
   const providerEventId = str(body.event_id) ?? `body:${sha(rawBody)}`;
   const occurredAt = typeof body.event_time === 'number' ? body.event_time * 1000 : Date.now();
+  const { token: _token, ...raw } = body; // the legacy verification token is not kept
   if (event.type === 'message' && MESSAGE_SUBTYPES.has(str(event.subtype))) {
     const data: ChatMessageData = {
       channel: str(event.channel) ?? '',
@@ -48,12 +49,12 @@ function parseEventCallback(body: Json, rawBody: Buffer): InboundEvent[] {
       teamId,
       subtype: str(event.subtype),
     };
-    return [{ providerEventId, type: 'chat.message', occurredAt, ref: { providerObjectId: data.ts || undefined }, data: { ...data }, raw: body }];
+    return [{ providerEventId, type: 'chat.message', occurredAt, ref: { providerObjectId: data.ts || undefined }, data: { ...data }, raw }];
   }
   if (event.type === 'reaction_added') {
     const item = obj(event.item);
     const data: ChatReactionData = { reaction: str(event.reaction) ?? '', user: str(event.user), channel: str(item.channel), ts: str(item.ts), teamId };
-    return [{ providerEventId, type: 'chat.reaction_added', occurredAt, ref: { providerObjectId: data.ts ?? undefined }, data: { ...data }, raw: body }];
+    return [{ providerEventId, type: 'chat.reaction_added', occurredAt, ref: { providerObjectId: data.ts ?? undefined }, data: { ...data }, raw }];
   }
   return [];
 }
