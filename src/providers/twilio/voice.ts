@@ -147,8 +147,8 @@ export function createTwilioVoice(ctx: ProviderContext<TwilioCredentials>): Voic
 
     async recordingMedia(sid, format) {
       const res = await ctx.http.request({ method: 'GET', path: `${base}/Recordings/${sid}.${format}`, responseType: 'stream', mapError: mapTwilioVoiceError, operation: 'voice.recordings.media' });
-      const length = Number(res.headers['content-length']);
-      return { contentType: res.headers['content-type'] ?? (format === 'mp3' ? 'audio/mpeg' : 'audio/x-wav'), contentLength: Number.isFinite(length) && length >= 0 && res.headers['content-length'] !== undefined ? length : undefined, body: res.body };
+      const length = res.headers['content-length'] === undefined ? NaN : Number(res.headers['content-length']);
+      return { contentType: res.headers['content-type'] ?? (format === 'mp3' ? 'audio/mpeg' : 'audio/x-wav'), contentLength: Number.isInteger(length) && length >= 0 ? length : undefined, body: res.body };
     },
 
     async deleteRecording(sid) {
