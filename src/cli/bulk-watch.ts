@@ -27,10 +27,12 @@ export interface WatchOptions {
   patienceMs: number;
   /** Where notes about lost contact go (stderr). */
   note: (line: string) => void;
+  /** The command that watches the job again (default `email bulk`). */
+  command?: string;
 }
 
 /** Statuses the hub counts as failed. */
-const NOT_SENT = new Set(['failed', 'bounced', 'dropped']);
+const NOT_SENT = new Set(['failed', 'bounced', 'dropped', 'undelivered']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -58,7 +60,7 @@ export async function getJob(o: WatchOptions, query: string): Promise<{ status: 
       o.note(`lost contact with the hub at ${o.base} while watching job ${o.jobId} (${problem}); still watching the same job, nothing is sent again`);
     }
     if (Date.now() - lostSince >= o.patienceMs) {
-      throw new Error(`job ${o.jobId}: no answer from the hub at ${o.base} for ${Math.round(o.patienceMs / 1000)} s (${problem}); the job goes on in the hub: watch it again with \`switchboard email bulk --csv <file> --job ${o.jobId}\``);
+      throw new Error(`job ${o.jobId}: no answer from the hub at ${o.base} for ${Math.round(o.patienceMs / 1000)} s (${problem}); the job goes on in the hub: watch it again with \`switchboard ${o.command ?? 'email bulk'} --csv <file> --job ${o.jobId}\``);
     }
     await sleep(Math.min(5_000, o.pollMs * 2 ** Math.min(attempt, 6)));
   }

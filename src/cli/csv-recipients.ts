@@ -22,6 +22,18 @@ export interface CsvRecipients {
 
 const NEWLINES = /\r\n|\r|\n/g;
 
+/** Which column names the recipient (first found, any case) and what is wrong with a value, if anything. */
+export interface RecipientColumn {
+  names: string[];
+  check(value: string): string | undefined;
+}
+
+/** The email CLI's: an `email` (or `to`) column holding an address. */
+export const EMAIL_COLUMN: RecipientColumn = {
+  names: ['email', 'to'],
+  check: (v) => (z.email().safeParse(v).success ? undefined : `"${v}" is not an email address`),
+};
+
 const FILE_ERRORS: Record<string, string> = {
   ENOENT: 'no such file',
   EACCES: 'permission denied',
@@ -46,7 +58,7 @@ function unreadable(path: string, err: unknown): Error {
  * // recipients: [{ line: 2, to: 'ann@example.com', variables: { email: 'ann@example.com', name: 'Ann' } }]
  * // bad: [{ line: 3, reason: '"ann@" is not an email address' }]
  */
-export async function readRecipients(path: string): Promise<CsvRecipients> {
+export async function readRecipients(path: string, recipient: RecipientColumn = EMAIL_COLUMN): Promise<CsvRecipients> {
   try {
     if ((await stat(path)).isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
   } catch (err) {
@@ -68,10 +80,12 @@ export async function readRecipients(path: string): Promise<CsvRecipients> {
       // (`raw` also carries skipped empty lines before the row and the row's own line break).
       const inner = raw.replace(/^[\r\n]+/, '').replace(/(\r\n|\r|\n)$/, '');
       const line = info.lines - (inner.match(NEWLINES)?.length ?? 0);
-      const column = Object.keys(record).find((k) => k.toLowerCase() === 'email') ?? Object.keys(record).find((k) => k.toLowerCase() === 'to');
+      const column = recipient.names.map((n) => Object.keys(record).find((k) => k.toLowerCase() === n)).find((k) => k !== undefined);
       const to = column === undefined ? undefined : record[column];
-      if (!to) out.bad.push({ line, reason: column === undefined ? 'no "email" (or "to") column in the header' : `no "${column}" value` });
-      else if (!z.email().safeParse(to).success) out.bad.push({ line, reason: `"${to}" is not an email address` });
+      const problem = to ? recipient.check(to) : undefined;
+      const names = recipient.names.map((n) => `"${n}"`);
+      if (!to) out.bad.push({ line, reason: column === undefined ? `no ${names[0]}${names.length > 1 ? ` (or ${names.slice(1).join(', ')})` : ''} column in the header` : `no "${column}" value` });
+      else if (problem) out.bad.push({ line, reason: problem });
       else out.recipients.push({ line, to, variables: record });
     }
   } catch (err) {

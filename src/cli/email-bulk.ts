@@ -27,31 +27,31 @@ function describeField(field: string, recipients: CsvRecipient[]): string {
 }
 
 /** An error answer as one message, with the key hint for 401/403. */
-function refused(what: string, status: number, answer: Answer<unknown>): Error {
+function refused(what: string, status: number, answer: Answer<unknown>, hint = KEY_HINT): Error {
   const detail = answer.detail ?? `HTTP ${status}`;
-  return new Error(status === 401 || status === 403 ? `${what}: ${detail}; ${KEY_HINT}` : `${what}: ${detail}`);
+  return new Error(status === 401 || status === 403 ? `${what}: ${detail}; ${hint}` : `${what}: ${detail}`);
 }
 
 /** Before sending: the key is known and may read job progress (a 404 for an unknown job says so). */
-async function checkKey(o: WatchOptions): Promise<void> {
+export async function checkKey(o: WatchOptions, hint = KEY_HINT): Promise<void> {
   const res = await hubFetch(o.base, '/api/v1/jobs/bulk_scope_check?limit=1', { headers: o.headers });
-  if (res.status === 401 || res.status === 403) throw refused(`the hub at ${o.base} refused the API key, nothing was sent`, res.status, await readJson(res));
+  if (res.status === 401 || res.status === 403) throw refused(`the hub at ${o.base} refused the API key, nothing was sent`, res.status, await readJson(res), hint);
   await res.body?.cancel();
 }
 
 /** POST the bulk request; a lost answer or a 5xx is retried with the same Idempotency-Key (one job). */
-async function start(o: WatchOptions, body: unknown, recipients: CsvRecipient[]): Promise<string> {
+export async function start(o: WatchOptions, body: unknown, recipients: CsvRecipient[], target: { path: string; hint: string } = { path: '/api/v1/integrations/email/bulk', hint: KEY_HINT }): Promise<string> {
   const headers = { ...o.headers, 'idempotency-key': `cli-bulk-${randomUUID()}` };
   const deadline = Date.now() + o.patienceMs;
   for (let attempt = 0; ; attempt++) {
     let problem: string;
     try {
-      const res = await hubFetch(o.base, '/api/v1/integrations/email/bulk', { method: 'POST', headers, body: JSON.stringify(body) });
+      const res = await hubFetch(o.base, target.path, { method: 'POST', headers, body: JSON.stringify(body) });
       const answer = await readJson<{ id: string }>(res);
       if (res.ok && answer.id) return answer.id;
       if (res.status < 500 && answer.code !== 'idempotency_in_progress') {
         for (const e of answer.errors ?? []) console.error(`  ${describeField(e.field, recipients)}: ${e.message}`);
-        throw refused('the hub refused the bulk request, nothing was sent', res.status, answer);
+        throw refused('the hub refused the bulk request, nothing was sent', res.status, answer, target.hint);
       }
       problem = answer.detail ?? `HTTP ${res.status}`;
     } catch (err) {
