@@ -19,7 +19,7 @@ voiceContractSuite('twilio (emulator)', async () => {
   return {
     provider,
     callerId: emu.credentials.phoneNumber,
-    foreignCallerId: '+14155550177',
+    foreignCallerId: '+15005550007',
     settled: async (sid) => {
       await emu.settled(sid);
     },

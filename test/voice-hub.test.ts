@@ -106,7 +106,7 @@ describe('voice on a sandbox hub (Twilio emulator)', () => {
     await emu.settled(sid);
     await expect.poll(async () => (await events('call.failed')).filter((e) => e.data.callSid === sid).map((e) => e.data.providerStatus), { timeout: 5000 }).toEqual(['busy']);
     expect((await t.api(`/api/v1/voice/calls/${sid}`)).body).toMatchObject({ status: 'failed', providerStatus: 'busy', durationSec: 0 });
-    expect((await t.api('/api/v1/voice/calls', { body: { agent: AGENT, customer: CUSTOMER, callerId: '+14155550177' } })).body).toMatchObject({ status: 422, code: 'call_refused' });
+    expect((await t.api('/api/v1/voice/calls', { body: { agent: AGENT, customer: CUSTOMER, callerId: '+15005550007' } })).body).toMatchObject({ status: 422, code: 'call_refused' });
   });
 
   it('the call log and one call: status, direction, duration, price', async () => {

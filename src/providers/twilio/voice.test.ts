@@ -109,9 +109,14 @@ describe('Twilio emulator: voice, driven by the official client', () => {
     await expect(client.recordings(rec.sid).fetch()).rejects.toMatchObject({ status: 404, code: 20404 });
   });
 
-  it('answers Twilio\'s error shape: unknown caller ID (21210), bad To (21211), bad credentials (20003)', async () => {
-    await expect(client.calls.create({ to: '+14155550100', from: '+14155550177', url: 'https://example.com/twiml' })).rejects.toMatchObject({ status: 400, code: 21210, moreInfo: 'https://www.twilio.com/docs/errors/21210' });
+  it('answers Twilio\'s error shape: caller ID not verified (21210) or malformed (21212), bad To (21211), bad credentials (20003)', async () => {
+    await expect(client.calls.create({ to: '+14155550100', from: '+15005550007', url: 'https://example.com/twiml' })).rejects.toMatchObject({ status: 400, code: 21210, moreInfo: 'https://www.twilio.com/docs/errors/21210' });
     await expect(client.calls.create({ to: '555', from: emu.credentials.phoneNumber, url: 'https://example.com/twiml' })).rejects.toMatchObject({ status: 400, code: 21211 });
+    await expect(client.calls.create({ to: '+14155550100', from: '4155550177', url: 'https://example.com/twiml' })).rejects.toMatchObject({ status: 400, code: 21212 });
+    emu.setCallerIdVerified('+14155550188', false);
+    await expect(client.calls.create({ to: '+14155550100', from: '+14155550188', url: 'https://example.com/twiml' })).rejects.toMatchObject({ code: 21210 });
+    emu.setCallerIdVerified('+14155550188', true);
+    expect((await client.calls.create({ to: '+14155550100', from: '+14155550188', url: 'https://example.com/twiml' })).from).toBe('+14155550188');
     const stranger = twilio(emu.credentials.accountSid, 'wrong-token', { httpClient: new EmulatorClient(emu.url) });
     await expect(stranger.calls.list()).rejects.toMatchObject({ status: 401, code: 20003 });
   });

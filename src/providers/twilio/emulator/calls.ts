@@ -23,6 +23,8 @@ import { rfc2822, twilioSid, type TwilioEmulatorState } from './state.js';
 /** Price per started minute of an outbound call, as Twilio's US rate. */
 const PRICE_PER_MINUTE = 0.014;
 const E164 = /^\+[1-9]\d{6,14}$/;
+/** A caller ID the emulated account does not own (Twilio's test number "not owned by your account"). */
+export const UNVERIFIED_CALLER_ID = '+15005550007';
 const TERMINAL = new Set<TwilioCallStatus>(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 export type CallOutcome = 'answer' | 'busy' | 'no-answer' | 'failed';
@@ -58,6 +60,8 @@ export interface TwilioCallControls {
   readonly calls: Map<string, EmulatedCall>;
   /** Calls to `number` end so (`answer` lifts it). */
   setCallOutcome(number: string, outcome: CallOutcome): void;
+  /** Calls from `number` are refused with 21210 (not verified for the account) unless `verified`. */
+  setCallerIdVerified(number: string, verified: boolean): void;
   /** Hang up an answered call as if it lasted `durationSec`; resolves once its callbacks are posted. */
   hangUp(sid: string, durationSec?: number): Promise<TwilioCallResource>;
   /** Resolves once the call's steps so far are done (its status settled for now). */
@@ -72,6 +76,7 @@ const many = (v: string | string[] | undefined): string[] => (v === undefined ? 
 export function callsPart(app: FastifyInstance, state: TwilioEmulatorState, shared: CallsState): TwilioCallControls {
   const { calls } = shared;
   const outcomes = new Map<string, CallOutcome>();
+  const unverified = new Set<string>([UNVERIFIED_CALLER_ID]);
   const base = `/2010-04-01/Accounts/${state.accountSid}`;
   const delay = () => state.options.eventDelayMs ?? 20;
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -191,7 +196,10 @@ export function callsPart(app: FastifyInstance, state: TwilioEmulatorState, shar
     if (!to) return state.fail(reply, 400, 21201, "No 'To' number is specified");
     if (!from) return state.fail(reply, 400, 21213, "No 'From' number is specified");
     if (!E164.test(to)) return state.fail(reply, 400, 21211, `Invalid 'To' Phone Number: ${to}`);
-    if (from !== state.phoneNumber) return state.fail(reply, 400, 21210, `The source phone number provided, ${from}, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.`);
+    // The emulated account owns every well-formed number (a sandbox hub keeps the TWILIO_PHONE_NUMBER
+    // it was given) but those marked not verified (+15005550007 from the start, as Twilio's test number).
+    if (!E164.test(from)) return state.fail(reply, 400, 21212, `Invalid Caller Id: ${from} is not a valid phone number.`);
+    if (unverified.has(from)) return state.fail(reply, 400, 21210, `The source phone number provided, ${from}, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.`);
     const twiml = one(p.Twiml);
     const url = one(p.Url);
     if (!twiml && !url && !one(p.ApplicationSid)) return state.fail(reply, 400, 21205, 'Url parameter is required.');
@@ -278,6 +286,10 @@ export function callsPart(app: FastifyInstance, state: TwilioEmulatorState, shar
     setCallOutcome(number, outcome) {
       if (outcome === 'answer') outcomes.delete(number);
       else outcomes.set(number, outcome);
+    },
+    setCallerIdVerified(number, verified) {
+      if (verified) unverified.delete(number);
+      else unverified.add(number);
     },
     async hangUp(sid, durationSec) {
       const c = calls.get(sid);

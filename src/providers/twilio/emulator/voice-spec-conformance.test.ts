@@ -197,7 +197,7 @@ async function scenario(client: twilio.Twilio, emu: TwilioEmulator): Promise<voi
   await client.recordings.list({ callSid: bridged.sid });
   await client.recordings(rec.sid).remove();
   await ignore(client.recordings(rec.sid).fetch());
-  await ignore(client.calls.create({ to: '+14155550100', from: '+14155550177', url: 'https://example.com/twiml' }));
+  await ignore(client.calls.create({ to: '+14155550100', from: '+15005550007', url: 'https://example.com/twiml' }));
   await ignore(client.calls.create({ to: '12', from, url: 'https://example.com/twiml' }));
   await ignore(client.calls('CA00000000000000000000000000000000').fetch());
 }
