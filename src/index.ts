@@ -40,57 +40,10 @@ export {
 export { defineCategory, type CategoryServices, type CategoryContext, type CategoryDefinition, type CategoryParts } from './categories/category.js';
 export { CATEGORIES } from './categories/registry.js';
 export type { ChainOptions, ChainResult, FailoverPolicy } from './routing/failover.js';
-export { emailCategory } from './categories/email/index.js';
-export { paymentsCategory } from './categories/payments/index.js';
-
-// Email: what `hub.email` takes and answers, and the connector contract.
-export { EMAIL_ERROR_CODES } from './categories/email/errors.js';
-export type { EmailService, SendResult } from './categories/email/service.js';
-export type { SendEmailInput, BulkInput } from './categories/email/schemas.js';
-export type {
-  EmailAddress,
-  EmailAttachment,
-  EmailCapability,
-  EmailEventData,
-  EmailEventType,
-  EmailMessage,
-  EmailProvider,
-  EmailSendResult,
-  EmailStatus,
-} from './categories/email/contract.js';
-
-// Payments: what `hub.payments` takes and answers, exact money, and the connector contract.
-export { PAYMENT_ERROR_CODES } from './categories/payments/errors.js';
-export type { PaymentsService, PaymentCallOptions } from './categories/payments/service.js';
-export type { CreatePaymentRequest, RefundRequest } from './categories/payments/schemas.js';
-export type { PaymentView, RefundView } from './categories/payments/records.js';
-export type { PaymentEventData, PaymentEventType } from './categories/payments/events.js';
-export { toMinorUnits, formatMinor, currencyExponent, type Money, type AmountInput } from './categories/payments/money.js';
-export type {
-  CallOptions,
-  CaptureInput,
-  ConfirmPaymentInput,
-  CreatePaymentInput,
-  Customer,
-  CustomerInput,
-  Invoice,
-  InvoiceInput,
-  InvoiceItemInput,
-  InvoiceStatus,
-  ListOptions,
-  Page,
-  Payment,
-  PaymentMethod,
-  PaymentStatus,
-  PaymentsCapability,
-  PaymentsProvider,
-  Refund,
-  RefundInput,
-  RefundStatus,
-  Subscription,
-  SubscriptionInput,
-  SubscriptionStatus,
-} from './categories/payments/contract.js';
+// Each category's public types, services and its definition (`categories/<name>/public.ts`): one line each.
+export * from './categories/email/public.js';
+export * from './categories/payments/public.js';
+export * from './categories/chat/public.js';
 
 // ---- Using a connection: the proxy (`hub.proxy`) and LinkedIn's typed subset over it
 export type { ConnectionProxy, ProxyAnswer, ProxyRequest } from './connections/proxy.js';
