@@ -4,7 +4,7 @@
  * emulator's Auth Token, verified by the hub's /webhooks/twilio.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TwilioEmulator } from '../src/providers/twilio/index.js';
+import { twilioSignature, type TwilioEmulator } from '../src/providers/twilio/index.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
 
 let t: TestHub;
@@ -149,6 +149,25 @@ describe('delivery tracking', () => {
     expect(res.body).toMatchObject({ code: 'recipient_opted_out', providerCode: '21610' });
     const list = await t.api('/api/v1/integrations/sms/opt-outs');
     expect(list.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ phoneNumber: '+14155550112', source: 'provider' })]));
+  });
+});
+
+describe("a tenant's own Twilio connection", () => {
+  it('its webhook URL verifies with its Auth Token, and a STOP there opts out in that tenant only', async () => {
+    const token = 'acme0tenant0auth0token0000000001';
+    const conn = await t.hub.connections.create('acme', 'twilio', 'acme account', { accountSid: emu.credentials.accountSid, authToken: token });
+    const { key } = await t.hub.apiKeys.create({ name: 'acme', tenantId: 'acme' });
+    const url = `${t.url}/webhooks/twilio/${conn.id}`;
+    const params = { AccountSid: emu.credentials.accountSid, MessageSid: `SM${'7'.repeat(32)}`, SmsMessageSid: `SM${'7'.repeat(32)}`, SmsStatus: 'received', From: '+14155550130', To: emu.credentials.phoneNumber, Body: 'STOP', NumMedia: '0', ApiVersion: '2010-04-01' };
+    const post = (signedWith: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(signedWith, url, params) }, body: new URLSearchParams(params) });
+    expect((await post('someone-elses-token')).status).toBe(401);
+    const res = await post(token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/xml');
+    await expect.poll(async () => (await t.as(key, '/api/v1/integrations/sms/opt-outs')).body.data.map((o: { phoneNumber: string }) => o.phoneNumber), { timeout: 10_000, interval: 50 }).toEqual(['+14155550130']);
+    const mine = (await t.api('/api/v1/integrations/sms/opt-outs')).body.data.map((o: { phoneNumber: string }) => o.phoneNumber);
+    expect(mine).not.toContain('+14155550130');
   });
 });
 
