@@ -7,5 +7,6 @@ import { paymentsCategory } from './payments/index.js';
 import { chatCategory } from './chat/index.js';
 import { voiceCategory } from './voice/index.js';
 import { smsCategory } from './sms/index.js';
+import { meetingsCategory } from './meetings/index.js';
 
-export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory, chatCategory, voiceCategory, smsCategory];
+export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory, chatCategory, voiceCategory, smsCategory, meetingsCategory];

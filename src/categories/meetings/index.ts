@@ -1,0 +1,38 @@
+/**
+ * The `meetings` category, declared once: meetings (scheduled, instant, recurring), recordings,
+ * participants and webinars at one provider of `MEETINGS_PROVIDERS` (Zoom today; Microsoft Teams
+ * and Google Meet fit the same contract). Failover `none`: a meeting lives at one provider.
+ */
+import { defineCategory } from '../category.js';
+import { MEETINGS_ERROR_CODES } from './errors.js';
+import { MEETING_EVENT_DESCRIPTIONS } from './events.js';
+import { meetingsRoutes } from './routes.js';
+import { MeetingsService } from './service.js';
+import { applyMeetingEvents } from './tracking.js';
+
+export const meetingsCategory = defineCategory({
+  name: 'meetings',
+  title: 'Meetings',
+  failover: 'none',
+  errorCodes: MEETINGS_ERROR_CODES,
+  eventTypes: { meeting: MEETING_EVENT_DESCRIPTIONS },
+  scopes: {
+    'meetings:write': 'Create, reschedule and delete meetings and webinars, delete recordings, control participants',
+    'meetings:read': 'Read meetings, recordings (and their bytes), participants and registrants',
+  },
+  create(ctx) {
+    const meetings = new MeetingsService({ connections: ctx.connections, chain: ctx.chain, logger: ctx.logger });
+    return {
+      service: meetings,
+      routes: [meetingsRoutes(meetings)],
+      sinks: [(provider, inbound, origin) => applyMeetingEvents(ctx.store, ctx.events, provider, inbound, origin).then(() => undefined)],
+    };
+  },
+});
+
+declare module '../category.js' {
+  interface CategoryServices {
+    /** Meetings, recordings, participants and webinars (Zoom). */
+    meetings: MeetingsService;
+  }
+}

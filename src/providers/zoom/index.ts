@@ -1,0 +1,31 @@
+/**
+ * Zoom: the meetings connector (Server-to-Server OAuth through the hub's token manager, or an
+ * account connected through the connect flow), its inbound handler (`x-zm-signature`,
+ * `endpoint.url_validation`) and its emulator. Over the OAuth catalog's `zoom` entry
+ * (`oauth: 'zoom'`): sign-in and the connect flow keep working; see manifest.ts.
+ *
+ * @see https://developers.zoom.us/docs/api/meetings/
+ * @example
+ * import { zoom } from './providers/zoom/index.js';
+ * const emulator = await zoom.startEmulator!();
+ */
+import { defineProvider } from '../../kit/connector.js';
+import { startZoomEmulator } from './emulator/server.js';
+import { zoomManifest } from './manifest.js';
+import { createZoomMeetings } from './meetings.js';
+import { zoomWebhooks } from './webhooks.js';
+
+export const zoom = defineProvider({
+  manifest: zoomManifest,
+  meetings: (ctx) => createZoomMeetings(ctx),
+  webhooks: zoomWebhooks,
+  startEmulator: startZoomEmulator,
+});
+
+export { createZoomMeetings, toMeeting } from './meetings.js';
+export { mapZoomError } from './errors.js';
+export { zoomCredentials, zoomManifest, type ZoomCredentials } from './manifest.js';
+export { zoomGrant, zoomTokenUrl } from './token.js';
+export { parseZoomEvent, zoomWebhooks } from './webhooks.js';
+export { startZoomEmulator, type ZoomEmulator, type ZoomApiRequest } from './emulator/server.js';
+export { signZoomWebhook } from './emulator/sign.js';
