@@ -74,7 +74,7 @@ export const twilioManifest: ProviderManifest<TwilioCredentials> = {
   credentials: twilioCredentials,
   liveWhen: ['accountSid', 'authToken'],
   // The Auth Token also signs Twilio's webhooks (X-Twilio-Signature).
-  secretFields: ['authToken'],
+  secretFields: ['accountSid', 'authToken'], // the SID is half of the Basic header: redacted with it
   /**
    * Twilio accepts API requests faster than it sends: messages beyond a sender's rate (1 segment
    * per second for a US long code, more for toll-free, short codes and Messaging Services) wait
