@@ -24,6 +24,7 @@ import { ProviderCatalog } from '../src/kit/catalog.js';
 import { defineProvider } from '../src/kit/connector.js';
 import { hmacSha256, safeEqual } from '../src/kit/webhook-verify.js';
 import { PROVIDERS } from '../src/providers/registry.js';
+import { openStore } from '../src/store/store.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
 
 // ── categories/echo/ ───────────────────────────────────────────────────────────────────────────
@@ -239,8 +240,12 @@ describe('a toy category and provider, declared in their own folder and one regi
     const job = await t.api(`/api/v1/jobs/${started.body.id}`);
     expect(job.status).toBe(200);
     expect(job.body).toMatchObject({ type: 'echo.chorus', status: 'completed', total: 2, sent: 2, pending: 0 });
-    const applied = await t.hub.store.db.selectFrom('kysely_migration' as never).select('name' as never).execute();
-    expect(applied.map((r) => (r as { name: string }).name)).toContain('echo-001-said');
+    const applied = await t.hub.store.db.selectFrom('kysely_migration_echo' as never).select('name' as never).execute();
+    expect(applied.map((r) => (r as { name: string }).name)).toEqual(['echo-001-said']);
+    // A process that opens the same store without the category (a CLI command) neither runs nor trips over its history.
+    const plain = await openStore({ databaseUrl: `sqlite:${t.hub.store.location}` });
+    expect(await plain.migrate()).toEqual([]);
+    await plain.close();
     expect((await t.api('/api/v1/jobs/chorus_nope')).status).toBe(404);
   });
 

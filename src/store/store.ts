@@ -36,7 +36,8 @@ export interface StoreOptions {
   maxBatch?: number;
   /**
    * Migrations beyond the hub's own (each category's tables: `CategoryDefinition.migrations`),
-   * by name; they run after the hub's, in name order, and may be added in any later version.
+   * named `<category>-NNN-what`; each category's run after the hub's, in name order, with a
+   * history table of their own (`kysely_migration_<category>`).
    */
   migrations?: Record<string, (dialect: Dialect) => Migration>;
   /** Group commits in flight at once (PostgreSQL default: half the pool, at least 1; SQLite default 4: one executes while the others sync). */
@@ -123,17 +124,24 @@ export class Store {
 
   /** Apply pending migrations (idempotent; safe with several processes, on PostgreSQL and SQLite). */
   async migrate(): Promise<string[]> {
-    const migrations = { ...allMigrations(this.dialect) };
+    // The hub's own history in `kysely_migration`; each category's in a table of its own
+    // (`kysely_migration_sms`), so a process that opens the store without a category (a CLI
+    // command, an older build) neither runs nor trips over its migrations.
+    const histories = new Map<string, Record<string, Migration>>([['', allMigrations(this.dialect)]]);
     for (const [name, m] of Object.entries(this.extraMigrations)) {
-      if (name in migrations) throw new Error(`migration "${name}" is declared twice`);
-      migrations[name] = m(this.dialect);
+      const owner = name.split('-')[0]!;
+      if (!/^[a-z][a-z0-9_]*$/.test(owner)) throw new Error(`migration "${name}": name it "<category>-NNN-what"`);
+      histories.set(owner, { ...histories.get(owner), [name]: m(this.dialect) });
     }
     const run = async (db: Db, options: { migrationTableSchema?: string; disableTransactions?: boolean }) => {
-      // Unordered: a category's migrations ("sms-001-…") sort after the hub's ("010-…"), and either
-      // side may add one in a later version; each runs once, whatever ran before it.
-      const { error, results } = await new Migrator({ db, ...options, allowUnorderedMigrations: true, provider: { getMigrations: async () => migrations } }).migrateToLatest();
-      if (error) throw error;
-      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      const applied: string[] = [];
+      for (const [owner, migrations] of histories) {
+        const table = owner ? { migrationTableName: `kysely_migration_${owner}`, migrationLockTableName: `kysely_migration_lock_${owner}` } : {};
+        const { error, results } = await new Migrator({ db, ...options, ...table, provider: { getMigrations: async () => migrations } }).migrateToLatest();
+        if (error) throw error;
+        applied.push(...(results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
+      }
+      return applied;
     };
     if (this.dialect === 'sqlite') {
       // Kysely's SQLite migration lock is a no-op and its transaction a deferred BEGIN: two
