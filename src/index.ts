@@ -44,6 +44,8 @@ export type { ChainOptions, ChainResult, FailoverPolicy } from './routing/failov
 export * from './categories/email/public.js';
 export * from './categories/payments/public.js';
 export * from './categories/chat/public.js';
+export * from './categories/sms/public.js';
+export * from './categories/voice/public.js';
 
 // ---- Using a connection: the proxy (`hub.proxy`) and LinkedIn's typed subset over it
 export type { ConnectionProxy, ProxyAnswer, ProxyRequest } from './connections/proxy.js';
