@@ -198,7 +198,7 @@ describe('meetings: the Server-to-Server token', () => {
     zoom.rotateClientSecret();
     zoom.expireTokens();
     const res = await t.api('/api/v1/meetings');
-    expect(res.body.code).toBe('provider_auth_failed');
+    expect([res.status, res.body.code]).toEqual([502, 'provider_auth_failed']); // the registry's status for refused credentials
     expect(res.body.detail).toContain('ZOOM_CLIENT_SECRET');
     expect(zoom.tokenRequests.refused).toBeGreaterThanOrEqual(1);
   });
