@@ -27,6 +27,7 @@ export interface ZoomApiRequest {
   method: string;
   /** The route as Zoom's reference names it: `/users/{userId}/meetings`. */
   route: string;
+  query: Record<string, unknown>;
   body: unknown;
   status: number;
   answer: unknown;
@@ -145,7 +146,7 @@ export async function startZoomEmulator(options: ZoomEmulatorOptions = {}): Prom
       } catch {
         answer = payload;
       }
-      requests.push({ method: req.method, route: (req.routeOptions.url ?? req.url).replace(/^\/v2/, '').replace(/:(\w+)/g, '{$1}'), body: req.body, status: reply.statusCode, answer });
+      requests.push({ method: req.method, route: (req.routeOptions.url ?? req.url).replace(/^\/v2/, '').replace(/:(\w+)/g, '{$1}'), query: { ...(req.query as Record<string, unknown>) }, body: req.body, status: reply.statusCode, answer });
     }
     return payload;
   });
@@ -242,7 +243,7 @@ export async function startZoomEmulator(options: ZoomEmulatorOptions = {}): Prom
     if (typeof b.email !== 'string' || !b.email.includes('@') || typeof b.first_name !== 'string' || b.first_name === '') return fail(reply, zoomError(400, 300, 'Validation Failed.'));
     const registrant = { id: randomId(12), registrant_id: randomId(12), email: b.email, first_name: b.first_name, last_name: typeof b.last_name === 'string' ? b.last_name : '', status: 'approved', create_time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), join_url: `${w.body.join_url as string}?tk=${randomId(16)}` };
     w.registrants.push(registrant);
-    return reply.code(201).send({ id: w.body.id, registrant_id: registrant.registrant_id, topic: w.body.topic, start_time: w.body.start_time, join_url: registrant.join_url, occurrences: [] });
+    return reply.code(201).send({ id: String(w.body.id), registrant_id: registrant.registrant_id, topic: w.body.topic, start_time: w.body.start_time, join_url: registrant.join_url, occurrences: [] });
   });
   app.get<P>('/v2/webinars/:webinarId/registrants', async (req, reply) => {
     const w = account.webinars.get(Number(req.params.webinarId));

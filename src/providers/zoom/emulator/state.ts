@@ -144,17 +144,18 @@ export class ZoomAccount {
 
   recordingsOf(m: EmulatedMeeting, downloadBase: string): Json {
     const files = m.recordings.filter((f) => !f.deleted);
+    // The reference types these as strings here (unlike the meeting object's numbers).
     return {
       uuid: m.uuid,
-      id: m.id,
+      id: String(m.id),
       account_id: this.accountId,
       host_id: HOST_ID,
       topic: m.body.topic,
-      type: m.body.type,
+      type: String(m.body.type),
       start_time: m.body.start_time,
       duration: m.body.duration,
-      total_size: files.reduce((n, f) => n + f.bytes.length, 0),
-      recording_count: files.length,
+      total_size: String(files.reduce((n, f) => n + f.bytes.length, 0)),
+      recording_count: String(files.length),
       share_url: `${this.origin()}/rec/share/${m.id}`,
       recording_files: files.map((f) => ({
         id: f.id,
