@@ -188,7 +188,7 @@ describe('voice on a sandbox hub (Twilio emulator)', () => {
     const res = await t.api('/api/v1/voice/calls', { body: { agent: '(415) 555-0100', customer: CUSTOMER } });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
-    expect(res.body.errors).toEqual([{ field: 'agent', message: expect.stringContaining('did you mean +14155550100?') }]);
+    expect(res.body.errors).toEqual([{ field: 'agent', message: expect.stringContaining('use E.164, e.g. +14155550100') }]);
     const menu = await t.api('/api/v1/voice/ivr/bad', { method: 'PUT', body: { prompt: 'x', options: { '12': { say: 'x' }, '3': { dial: '555' } } } });
     expect(menu.status).toBe(400);
     expect(menu.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['options.12', 'options.3.dial']);

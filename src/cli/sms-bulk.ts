@@ -19,7 +19,7 @@ const KEY_HINT = `\`sms bulk\` needs an API key with the scopes ${SMS_BULK_SCOPE
  * libphonenumber-js loads with the command, not with every CLI start.
  */
 export async function phoneColumn(): Promise<RecipientColumn> {
-  const { checkE164 } = await import('../categories/sms/phone.js');
+  const { checkE164 } = await import('../kit/phone.js');
   return {
     names: ['phonenumber', 'phone', 'to'],
     check: (v) => {

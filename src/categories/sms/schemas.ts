@@ -4,7 +4,7 @@
  * schemas are built per hub because `SMS_DEFAULT_COUNTRY` changes what a national number means.
  */
 import { z } from 'zod';
-import { checkE164 } from './phone.js';
+import { checkE164 } from '../../kit/phone.js';
 
 /** Report content errors beside field errors (zod skips refinements once a field failed). */
 const allIssues = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };

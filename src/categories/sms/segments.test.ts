@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countSegments, segmentsOf } from './segments.js';
-import { checkE164 } from './phone.js';
+import { checkE164 } from '../../kit/phone.js';
 
 describe('countSegments', () => {
   it('GSM-7: 160 in one segment, 153 per segment when split', () => {

@@ -2,33 +2,21 @@
  * Input schemas of the voice API (REST and library share them). Phone numbers are E.164; a number
  * written another way is refused with its E.164 form suggested when `libphonenumber-js` can tell.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
-
-/** The E.164 form of `value` if it can be read as a phone number: with its country code (after +, 00 or 011), or as a US number. */
-function suggestion(value: string): string | undefined {
-  const digits = value.replace(/[^\d+]/g, '');
-  // As written with a +, with an international prefix (00, 011) read as +, as a US number.
-  const international = digits.startsWith('+') ? digits : `+${digits.replace(/^(00|011)/, '')}`;
-  for (const candidate of [parsePhoneNumberFromString(international), parsePhoneNumberFromString(value, 'US')]) {
-    if (candidate?.isValid()) return candidate.number;
-  }
-  return undefined;
-}
+import { checkE164 } from '../../kit/phone.js';
 
 /**
- * An E.164 phone number (`+14155550100`): a `+`, the country code and the number, no spaces.
+ * An E.164 phone number (`+14155550100`): a `+`, the country code and the number, no spaces; the
+ * message of a number written another way says the E.164 form to send (`kit/phone.ts`).
  *
  * @example
  * e164.parse('+14155550100') // '+14155550100'
- * e164.safeParse('(415) 555-0100').error?.issues[0]?.message // 'must be an E.164 number such as +14155550100 (did you mean +14155550100?)'
+ * e164.safeParse('(415) 555-0100').error?.issues[0]?.message // 'use E.164, e.g. +14155550100'
  */
 export const e164 = z.string({ error: 'must be an E.164 phone number such as +14155550100' }).transform((v, ctx) => {
-  const value = v.trim();
-  const parsed = /^\+[1-9]\d{6,14}$/.test(value) ? parsePhoneNumberFromString(value) : undefined;
-  if (parsed?.isValid()) return parsed.number;
-  const hint = suggestion(value);
-  ctx.addIssue({ code: 'custom', message: `must be an E.164 number such as +14155550100${hint && hint !== value ? ` (did you mean ${hint}?)` : ': + then the country code and the number, no spaces'}` });
+  const checked = checkE164(v);
+  if (checked.ok) return checked.e164;
+  ctx.addIssue({ code: 'custom', message: checked.message });
   return z.NEVER;
 });
 

@@ -1,7 +1,7 @@
 /**
- * Phone numbers: every number the hub sends to is E.164 (`+14155552671`), checked with
+ * Phone numbers, for every category that dials or texts (sms, voice): every number the hub sends to is E.164 (`+14155552671`), checked with
  * libphonenumber-js. A number in another form is refused with the E.164 form to use when it can
- * be worked out (from `SMS_DEFAULT_COUNTRY`, else as a North American number), so a caller sees
+ * be worked out (from a default country such as `SMS_DEFAULT_COUNTRY`, else as a North American number), so a caller sees
  * "to: use E.164, e.g. +14155552671" rather than a provider's error code.
  *
  * @see https://www.twilio.com/docs/glossary/what-e164
@@ -17,6 +17,7 @@ const PLUS_DIGITS = /^\+\d{1,20}$/;
  * @example
  * checkE164('+14155552671') // { ok: true, e164: '+14155552671' }
  * checkE164('(415) 555-2671') // { ok: false, message: 'use E.164, e.g. +14155552671' }
+ * checkE164('0044 20 7946 0958') // { ok: false, message: 'use E.164, e.g. +442079460958' }
  * checkE164('+1415') // { ok: false, message: '"+1415" is too short for a phone number; use E.164, …' }
  */
 export function checkE164(value: string, defaultCountry?: string): { ok: true; e164: string } | { ok: false; message: string } {
@@ -28,6 +29,10 @@ export function checkE164(value: string, defaultCountry?: string): { ok: true; e
     const why = length === 'TOO_SHORT' ? 'is too short' : length === 'TOO_LONG' ? 'is too long' : length === 'INVALID_COUNTRY' ? 'has no valid country code' : 'is not a valid number';
     return { ok: false, message: `"${text}" ${why} for a phone number; use E.164: "+", the country code and the number, e.g. +14155552671` };
   }
+  // An international prefix (00, 011) where E.164 has its "+".
+  const international = /^(?:00|011)(\d{6,15})$/.exec(text.replace(/[\s().-]/g, ''));
+  const abroad = international ? parsePhoneNumberFromString(`+${international[1]}`) : undefined;
+  if (abroad?.isValid()) return { ok: false, message: `use E.164, e.g. ${abroad.number}` };
   const country = (defaultCountry ?? 'US').toUpperCase() as CountryCode;
   const guess = text.startsWith('+') ? undefined : parsePhoneNumberFromString(text, country);
   if (guess?.isValid()) {
