@@ -149,9 +149,9 @@ describe('meetings: a meeting\'s life through Zoom\'s webhooks', () => {
     expect((await postHook(zoomSign('not-the-secret', now, body), body)).status).toBe(401);
     expect((await postHook(zoomSign(CONFIGURED_SECRET, now, body), body.replace('Signed', 'Forged'))).status).toBe(401);
     const stale = await postHook(zoomSign(CONFIGURED_SECRET, now - 6 * 60, body), body);
-    expect([stale.status, (await stale.json()).code]).toEqual([401, 'webhook_timestamp_stale']);
+    expect([stale.status, ((await stale.json()) as { code: string }).code]).toEqual([401, 'webhook_timestamp_stale']);
     const unsigned = await postHook({ 'content-type': 'application/json' }, body);
-    expect([unsigned.status, (await unsigned.json()).code]).toEqual([401, 'webhook_signature_missing']);
+    expect([unsigned.status, ((await unsigned.json()) as { code: string }).code]).toEqual([401, 'webhook_signature_missing']);
     // A forged url_validation gets no answer computed with our secret.
     const check = JSON.stringify({ event: 'endpoint.url_validation', payload: { plainToken: 'x' } });
     expect((await postHook(zoomSign('attacker', now, check), check)).status).toBe(401);
