@@ -7,8 +7,11 @@
  * renewed at once when the API refuses it (401, code 124). A refused client (`invalid_client`)
  * fails with `provider_auth_failed` naming ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET.
  *
- * A connection that already has a token source (an account connected through the connect flow, or
- * a live S2S connection whose grant the hub's Zoom app resolved) keeps it.
+ * A connection that already has a token source keeps it: an account connected through the connect
+ * flow (a user token the hub's Zoom app refreshes), and a live default connection, whose same
+ * `account_credentials` grant the hub's Zoom app (the catalog entry, `https://zoom.us/oauth/token`)
+ * resolves first. This grant serves the rest: the sandbox connection (the emulator's token
+ * endpoint) and a connector built outside a hub.
  *
  * @see https://developers.zoom.us/docs/internal-apps/s2s-oauth/
  */
@@ -18,7 +21,7 @@ import { zoomManifest, type ZoomCredentials } from './manifest.js';
 
 /**
  * Where the connection's S2S tokens come from: Zoom's `https://zoom.us/oauth/token` for its API,
- * else the token endpoint at the origin of the API base (the emulator, or a stand-in at `ZOOM_API_BASE`).
+ * else the token endpoint at the origin of the API base (the emulator).
  *
  * @example
  * zoomTokenUrl('https://api.zoom.us/v2') // 'https://zoom.us/oauth/token'
