@@ -158,6 +158,43 @@ describe('meetings: a meeting\'s life through Zoom\'s webhooks', () => {
   });
 });
 
+describe('meetings: more of Zoom\'s webhooks', () => {
+  it('a redelivered event is one event; the emulator\'s HTTP control triggers signed webhooks too', async () => {
+    const m = await create({ topic: 'Redelivered', startTime: at(8), duration: 30 });
+    const body = JSON.stringify({ event: 'meeting.ended', event_ts: 1767000000000, payload: { account_id: 'acc', object: { id: m.body.meetingId, uuid: 'redelivered==', topic: 'Redelivered' } } });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await postHook(zoomSign(CONFIGURED_SECRET, now, body), body)).status).toBe(200);
+    expect((await postHook(zoomSign(CONFIGURED_SECRET, now + 1, body), body)).status).toBe(200);
+    await expect.poll(async () => (await eventsOf('meeting.ended')).filter((e) => e.data.uuid === 'redelivered==').length).toBe(1);
+
+    const origin = new URL(zoom.url).origin;
+    expect((await fetch(`${origin}/__emulator/meetings/${m.body.meetingId}/start`, { method: 'POST' })).status).toBe(200);
+    await zoom.drainWebhooks!();
+    await expect.poll(async () => (await eventsOf('meeting.started')).some((e) => e.data.meetingId === m.body.meetingId)).toBe(true);
+  });
+
+  it('a tenant\'s own Zoom connection verifies /webhooks/zoom/<connection> with its own secret token, for its tenant', async () => {
+    const { key } = await t.hub.apiKeys.create({ name: 'globex', tenantId: 'globex' });
+    const made = await t.as(key, '/api/v1/connections', { provider: 'zoom', name: 'main', credentials: { clientId: 'cid', clientSecret: 'csecret', accountId: 'acc', webhookSecretToken: 'globex-secret-token' } });
+    expect(made.status).toBe(201);
+    const body = JSON.stringify({ event: 'meeting.started', event_ts: Date.now(), payload: { account_id: 'acc', object: { id: '55555555555', uuid: 'globex==', topic: 'Globex' } } });
+    const now = Math.floor(Date.now() / 1000);
+    const url = `${t.url}/webhooks/zoom/${made.body.id}`;
+    expect((await fetch(url, { method: 'POST', headers: zoomSign(CONFIGURED_SECRET, now, body), body })).status).toBe(401);
+    expect((await fetch(url, { method: 'POST', headers: zoomSign('globex-secret-token', now, body), body })).status).toBe(200);
+    await expect.poll(async () => ((await t.as(key, '/api/v1/events?type=meeting.started')).body.data as { data: { uuid: string } }[]).some((e) => e.data.uuid === 'globex==')).toBe(true);
+    expect((await eventsOf('meeting.started')).some((e) => e.data.uuid === 'globex==')).toBe(false); // not the default tenant's
+  });
+
+  it('Zoom\'s 429 with Retry-After is waited out and the call answers', async () => {
+    zoom.chaos.retryAfterSec = 0;
+    zoom.chaos.rateLimitNext = 1;
+    const res = await create({ topic: 'After a 429', startTime: at(9), duration: 15 });
+    expect(res.status).toBe(201);
+    expect(zoom.chaos.rateLimitNext).toBe(0);
+  });
+});
+
 describe('meetings: webinars and capabilities', () => {
   it('creates a webinar with registration and registers attendees', async () => {
     const w = await t.api('/api/v1/meetings/webinars', { body: { topic: 'Launch', startTime: at(30), duration: 60, registration: true } });
