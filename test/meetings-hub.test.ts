@@ -86,6 +86,14 @@ describe('meetings: the guide\'s Zoom routes on a fresh sandbox hub', () => {
     expect([gone.status, gone.body.code, gone.body.providerCode]).toEqual([404, 'meeting_not_found', '3001']);
   });
 
+  it('the routes are in the OpenAPI document, with their bodies', async () => {
+    const spec = (await (await fetch(`${t.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    expect(spec.paths['/api/v1/integrations/zoom/create']?.post?.requestBody).toBeDefined();
+    expect(spec.paths['/api/v1/meetings']?.post?.requestBody).toBeDefined();
+    expect(spec.paths['/api/v1/meetings/{id}']?.patch?.requestBody).toBeDefined();
+    for (const path of ['/api/v1/integrations/zoom/{meetingId}', '/api/v1/integrations/zoom/{meetingId}/recordings', '/api/v1/meetings/{id}/recordings/{fileId}/download', '/api/v1/meetings/{id}/participants', '/api/v1/meetings/webinars/{id}/registrants']) expect(spec.paths, path).toHaveProperty([path]);
+  });
+
   it('scopes: a meetings:read key reads but cannot create', async () => {
     const { key } = await t.hub.apiKeys.create({ name: 'meetings-reader', scopes: ['meetings:read'] });
     expect((await t.as(key, '/api/v1/integrations/zoom/create', { topic: 'x', startTime: at(5), duration: 10 })).status).toBe(403);
