@@ -94,6 +94,15 @@ describe('meetings: the guide\'s Zoom routes on a fresh sandbox hub', () => {
     for (const path of ['/api/v1/integrations/zoom/{meetingId}', '/api/v1/integrations/zoom/{meetingId}/recordings', '/api/v1/meetings/{id}/recordings/{fileId}/download', '/api/v1/meetings/{id}/participants', '/api/v1/meetings/webinars/{id}/registrants']) expect(spec.paths, path).toHaveProperty([path]);
   });
 
+  it('hub.meetings does the same for library users', async () => {
+    const m = await t.hub.meetings.create('default', { topic: 'From the library', startTime: at(10), duration: 20, settings: { muteUponEntry: true } });
+    expect(m).toMatchObject({ id: `zoom:${m.meetingId}`, provider: 'zoom', settings: { muteUponEntry: true } });
+    const moved = await t.hub.meetings.update('default', m.id, { startTime: at(11) });
+    expect([moved.joinUrl, moved.startTime]).toEqual([m.joinUrl, at(11)]);
+    await t.hub.meetings.delete('default', m.meetingId, 'zoom');
+    await expect(t.hub.meetings.get('default', m.id)).rejects.toMatchObject({ code: 'meeting_not_found' });
+  });
+
   it('scopes: a meetings:read key reads but cannot create', async () => {
     const { key } = await t.hub.apiKeys.create({ name: 'meetings-reader', scopes: ['meetings:read'] });
     expect((await t.as(key, '/api/v1/integrations/zoom/create', { topic: 'x', startTime: at(5), duration: 10 })).status).toBe(403);
