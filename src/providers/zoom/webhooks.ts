@@ -44,8 +44,10 @@ export function parseZoomEvent(rawBody: Buffer): InboundEvent[] {
   const meetingId = str(object.id) ?? '';
   const uuid = str(object.uuid);
   const occurredAt = typeof body.event_ts === 'number' ? body.event_ts : Date.now();
-  const { download_token: _token, ...keptPayload } = payload; // a credential for the recording files
-  const raw = { ...body, payload: keptPayload };
+  // `download_token` (beside `payload`, as Zoom sends it; inside it too, to be safe) is a credential for the files.
+  const { download_token: _token, ...keptBody } = body;
+  const { download_token: _inner, ...keptPayload } = payload;
+  const raw = { ...keptBody, payload: keptPayload };
   const sha = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);
   let data: MeetingLifecycleData | MeetingParticipantData | MeetingRecordingData;
   let key: string;

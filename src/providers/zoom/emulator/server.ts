@@ -254,7 +254,7 @@ export async function startZoomEmulator(options: ZoomEmulatorOptions = {}): Prom
   // Zoom's side of webhooks.
   const envelope = (event: string, object: Json) => JSON.stringify({ event, event_ts: Date.now(), payload: { account_id: account.accountId, object } });
   const send = (event: string, object: Json, extra: Json = {}) => {
-    const body = JSON.stringify({ event, event_ts: Date.now(), payload: { account_id: account.accountId, object, ...extra } });
+    const body = JSON.stringify({ event, event_ts: Date.now(), payload: { account_id: account.accountId, object }, ...extra });
     poster.post(body, signZoomWebhook(body, credentials.webhookSecretToken));
   };
   async function postNow(body: string, headers: Record<string, string>, target = poster.target): Promise<PostedToHub> {
