@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HubError } from '../../core/errors.js';
+import type { HubError } from '../../core/errors.js';
 import { zoomWebhooks, parseZoomEvent } from './webhooks.js';
 
 const SECRET = 'zoom-secret-token';
