@@ -31,6 +31,8 @@ import { ApiKeyStore, CORE_SCOPES } from './server/api-key-store.js';
 import { categoryMigrations, planCategories } from './categories/plan.js';
 import { openStore, type Store } from './store/store.js';
 import { parseRateLimit } from './transport/rate-limit.js';
+import type { RateLimit } from './transport/types.js';
+import { HubError } from './core/errors.js';
 import { Transport } from './transport/transport.js';
 import { Vault } from './vault/vault.js';
 import { WebhookInbox } from './webhooks/inbound.js';
@@ -103,6 +105,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const catalog = options.catalog ?? defaultCatalog;
+  const rateLimits = paceOverrides(catalog, config); // a bad pace fails before anything opens
   const categories = options.categories ?? CATEGORIES;
   const plan = planCategories(categories, catalog, config.env);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrations: categoryMigrations(categories) });
@@ -111,7 +114,6 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const vault = Vault.fromConfig(config.encryptionKey, { keyFile: join(config.dataDir, 'encryption.key') });
   if (vault.generated) logger.warn(`No SWITCHBOARD_ENCRYPTION_KEY: generated ${vault.keyFile}. Back it up (secrets are unreadable without it) or set SWITCHBOARD_ENCRYPTION_KEY.`);
 
-  const rateLimits = Object.fromEntries(Object.entries(config.rateLimits).map(([k, v]) => [k, parseRateLimit(v)]));
   const transport = new Transport({
     clock,
     logger,
@@ -233,4 +235,23 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   installOutgoing(hub);
   if (options.startWorkers !== false) queue.start();
   return hub;
+}
+
+/**
+ * Each provider's pace from the environment, by provider id: `RATE_LIMIT_<ID>` (`-` written `_`:
+ * `RATE_LIMIT_TEAMS_WEBHOOK`), else the vendor's own variable (`TWILIO_RATE_LIMIT`).
+ */
+function paceOverrides(catalog: ProviderCatalog, config: HubConfig): Record<string, RateLimit> {
+  const out: Record<string, RateLimit> = {};
+  for (const { manifest } of catalog.all) {
+    const own = manifest.rateLimitVar;
+    const value = config.rateLimits[manifest.id.replace(/-/g, '_')] ?? (own ? config.env[own]?.trim() || undefined : undefined);
+    if (!value) continue;
+    try {
+      out[manifest.id] = parseRateLimit(value);
+    } catch (err) {
+      throw new HubError('config_invalid', `Invalid configuration:\n  ${own}: ${(err as Error).message}`); // RATE_LIMIT_* were checked by loadConfig
+    }
+  }
+  return out;
 }

@@ -55,6 +55,11 @@ export interface ProviderManifest<Creds extends Record<string, unknown> = Record
   secretFields: (keyof Creds & string)[];
   /** Published rate limit, per credential: `{ limit: 600, intervalMs: 60_000 }`. */
   rateLimit?: { limit: number; intervalMs: number };
+  /**
+   * The vendor's own name for the pace variable (`TWILIO_RATE_LIMIT`), read like
+   * `RATE_LIMIT_<ID>` (which wins when both are set).
+   */
+  rateLimitVar?: string;
   /** Per-attempt timeout (default 10 s). */
   timeoutMs?: number;
   /** Retry policy (defaults: 3 attempts, 200 ms base, 10 s cap). */

@@ -79,10 +79,12 @@ export const twilioManifest: ProviderManifest<TwilioCredentials> = {
    * Twilio accepts API requests faster than it sends: messages beyond a sender's rate (1 segment
    * per second for a US long code, more for toll-free, short codes and Messaging Services) wait
    * in Twilio's queue for up to 4 hours. The hub paces every request of one account at this rate
-   * (bulk sends included); set `RATE_LIMIT_TWILIO=1/s` to match a single long code exactly.
+   * (bulk sends included); set `TWILIO_RATE_LIMIT=1/s` (or `RATE_LIMIT_TWILIO`) to match a single
+   * long code exactly.
    * @see https://help.twilio.com/articles/115002943027-Understanding-Twilio-Rate-Limits-and-Message-Queues
    */
   rateLimit: { limit: 10, intervalMs: 1_000 },
+  rateLimitVar: 'TWILIO_RATE_LIMIT',
   // No idempotency key on the 2010-04-01 API: a send is retried only when it surely never reached Twilio.
   mapError: (res) => mapTwilioError(res),
 };
