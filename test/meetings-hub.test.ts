@@ -1,7 +1,8 @@
 /**
  * The meetings category on a sandbox hub against the Zoom emulator: the guide's routes right
  * after start (no set-up), the provider-agnostic routes (reschedule keeps the join link, instant
- * and recurring meetings, recordings streamed through the hub, participants, webinars), the S2S
+ * and recurring meetings, recordings streamed through the hub, participants, webinars), an account
+ * connected through the catalog entry's connect flow, the S2S
  * token fetched once, renewed when Zoom refuses it, and a revoked client named, and Zoom's signed
  * webhooks becoming `meeting.*` events. Signatures and the url_validation answer are computed here
  * with node:crypto exactly as Zoom's documentation states, not with the hub's code.
@@ -12,11 +13,12 @@ import type { ZoomEmulator } from '../src/providers/zoom/index.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
 
 const CONFIGURED_SECRET = 'configured-zoom-secret-token';
+const APP = 'https://app.example.com';
 let t: TestHub;
 let zoom: ZoomEmulator;
 
 beforeAll(async () => {
-  t = await startTestHub({ ZOOM_WEBHOOK_SECRET_TOKEN: CONFIGURED_SECRET });
+  t = await startTestHub({ ZOOM_WEBHOOK_SECRET_TOKEN: CONFIGURED_SECRET, SWITCHBOARD_AUTH_REDIRECTS: APP, SWITCHBOARD_OAUTH_AUTO_APPROVE: 'true' });
   zoom = t.hub.connections.emulator('zoom') as ZoomEmulator;
   zoom.setWebhookTarget(`${t.url}/webhooks/zoom`);
 });
@@ -234,6 +236,25 @@ describe('meetings: webinars and capabilities', () => {
   it('a meeting id of another provider than the chain\'s is a 400, never a fallback', async () => {
     const res = await t.api('/api/v1/meetings/teams:123');
     expect([res.status, res.body.code, res.body.errors[0].field]).toEqual([400, 'validation_failed', 'provider']);
+  });
+});
+
+describe('meetings: Zoom over the catalog entry', () => {
+  it('a Zoom account connected over OAuth creates meetings for its tenant with its own user token', async () => {
+    const { key } = await t.hub.apiKeys.create({ name: 'acme', tenantId: 'acme' });
+    const started = await t.as(key, '/api/v1/connections/oauth/start', { provider: 'zoom', redirectUrl: APP });
+    expect(started.status).toBe(200);
+    const consent = await fetch(started.body.authorizeUrl, { redirect: 'manual' });
+    const back = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
+    const connectionId = new URL(back.headers.get('location')!).searchParams.get('connectionId')!;
+    expect(connectionId).toMatch(/^conn_/);
+    const before = zoom.tokenRequests.issued;
+    const created = await t.as(key, '/api/v1/meetings', { topic: 'Connected account', startTime: at(12), duration: 30 });
+    expect(created.status).toBe(201);
+    expect(zoom.account.find(created.body.meetingId)).toBeDefined();
+    // The tenant's own user token (issued by the sandbox authorization server), no Server-to-Server one.
+    expect(zoom.tokenRequests.issued).toBe(before);
+    expect((await t.hub.connections.byId(connectionId))!.tokens?.refreshToken).toBeTruthy();
   });
 });
 
