@@ -9,6 +9,7 @@ import type { InboundEvent } from '../../kit/inbound.js';
 import type { EventStore, RecordInput, UnifiedEvent } from '../../events/event-store.js';
 import type { Store, Trx } from '../../store/store.js';
 import { DEFAULT_TENANT } from '../../connections/connections.js';
+import { statusRank } from '../../store/status-rank.js';
 import { EMAIL_EVENT_TYPES, EMAIL_STATUS_RANK, type EmailEventData, type EmailEventType, type EmailStatus } from './contract.js';
 import { addSuppression, type SuppressionReason } from './suppressions.js';
 
@@ -121,7 +122,8 @@ async function applyAll(trx: Trx, clock: Clock, provider: string, events: Inboun
   // The unified events of the new ones, in order, in one multi-row insert (duplicates answer null).
   if (stream) for (const e of await stream.recordMany(trx, unified)) if (e) recorded.push(e);
   for (const { message, status } of moved.values()) {
-    await trx.updateTable('email_messages').set({ status, updated_at: now }).where('id', '=', message.id).execute();
+    // Forward only, decided by the UPDATE (a delivery processed at the same moment in another transaction cannot undo it).
+    await trx.updateTable('email_messages').set({ status, updated_at: now }).where('id', '=', message.id).where(statusRank(EMAIL_STATUS_RANK), '<', EMAIL_STATUS_RANK[status]).execute();
   }
   return n;
 }

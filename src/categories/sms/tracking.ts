@@ -11,6 +11,7 @@ import type { EventStore, RecordInput, UnifiedEvent } from '../../events/event-s
 import type { InboundEvent } from '../../kit/inbound.js';
 import type { Store, Trx } from '../../store/store.js';
 import type { InboundOrigin } from '../../webhooks/inbound.js';
+import { statusRank } from '../../store/status-rank.js';
 import { SMS_STATUS_RANK, type SmsChannel, type SmsEventData, type SmsStatus } from './contract.js';
 import { addOptOut, optOutKeyword, removeOptOut } from './opt-outs.js';
 
@@ -64,6 +65,7 @@ async function applyOne(trx: Trx, now: number, provider: string, event: InboundE
         .updateTable('sms_messages')
         .set({ status, updated_at: now, ...(data.errorCode ? { error_code: String(data.errorCode), error: JSON.stringify({ code: data.errorCode, message: data.errorMessage ?? null }) } : {}) })
         .where('id', '=', message.id)
+        .where(statusRank(SMS_STATUS_RANK), '<', SMS_STATUS_RANK[status]) // decided by the UPDATE: no concurrent callback undoes it
         .execute();
     }
   }

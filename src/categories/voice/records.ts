@@ -4,6 +4,7 @@
  * (`migrations` in `index.ts`); their types join the store's by declaration merging.
  */
 import type { Migration } from 'kysely';
+import { statusRank } from '../../store/status-rank.js';
 import type { Clock } from '../../core/clock.js';
 import { HubError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -121,16 +122,21 @@ export class CallRecords {
    * did not know it. Answers false (nothing written) for a status at or below the current one.
    */
   async advance(trx: Trx, tenantId: string, provider: string, callSid: string, status: CallStatus, at: number): Promise<{ moved: boolean; record: CallRecord }> {
-    const known = await this.find(provider, callSid, trx);
     const now = this.clock.now();
-    if (!known) {
-      const row = { id: newId('call', now), tenant_id: tenantId, provider, call_sid: callSid, agent: null, customer: null, caller_id: null, status, status_at: at, created_at: now, updated_at: now };
-      await trx.insertInto('voice_calls').values(row).execute();
-      return { moved: true, record: toRecord(row) };
-    }
-    if (CALL_STATUS_RANK[status] <= CALL_STATUS_RANK[known.status]) return { moved: false, record: known };
-    await trx.updateTable('voice_calls').set({ status, status_at: at, updated_at: now }).where('id', '=', known.id).execute();
-    return { moved: true, record: { ...known, status } };
+    const row = { id: newId('call', now), tenant_id: tenantId, provider, call_sid: callSid, agent: null, customer: null, caller_id: null, status, status_at: at, created_at: now, updated_at: now };
+    const inserted = await trx.insertInto('voice_calls').values(row).onConflict((oc) => oc.columns(['provider', 'call_sid']).doNothing()).executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { moved: true, record: toRecord(row) };
+    // Forward only, decided by the UPDATE itself (a callback processed at the same moment in another transaction cannot undo it).
+    const moved = await trx
+      .updateTable('voice_calls')
+      .set({ status, status_at: at, updated_at: now })
+      .where('provider', '=', provider)
+      .where('call_sid', '=', callSid)
+      .where(statusRank(CALL_STATUS_RANK), '<', CALL_STATUS_RANK[status])
+      .returning(['id', 'tenant_id', 'provider', 'call_sid', 'status'])
+      .executeTakeFirst();
+    if (moved) return { moved: true, record: toRecord(moved) };
+    return { moved: false, record: (await this.find(provider, callSid, trx))! };
   }
 }
 

@@ -32,7 +32,10 @@ export async function applyCallEvents(store: Store, records: CallRecords, provid
       let hubCallId: string | null = null;
       if (status) {
         const { moved, record } = await records.advance(trx, origin.tenantId, provider, callSid, status, event.occurredAt);
-        if (!moved) continue; // a late or repeated callback: the call is already there or beyond
+        // A late callback (the call is beyond it) is no event. One for the status the call has
+        // already is: the hub's own placement writes `initiated` before Twilio's callback says so
+        // (a repeat is one event all the same: its key is the call and the status).
+        if (!moved && record.status !== status) continue;
         ({ tenantId, id: hubCallId } = record);
       } else {
         const record = await records.find(provider, callSid, trx);
