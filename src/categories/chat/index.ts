@@ -10,7 +10,8 @@ import { CHAT_ERROR_CODES } from './errors.js';
 import { CHAT_EVENT_DESCRIPTIONS } from './events.js';
 import { chatRoutes } from './routes.js';
 import { ChatService } from './service.js';
-import { applyChatEvents } from './tracking.js';
+import { recordEventsSink } from '../event-sink.js';
+import { CHAT_EVENT_TYPES } from './contract.js';
 
 export const chatCategory = defineCategory({
   name: 'chat',
@@ -29,7 +30,7 @@ export const chatCategory = defineCategory({
     return {
       service: chat,
       routes: [chatRoutes(chat)],
-      sinks: [(provider, inbound, origin) => applyChatEvents(ctx.store, ctx.events, provider, inbound, origin).then(() => undefined)],
+      sinks: [recordEventsSink(ctx.store, ctx.events, CHAT_EVENT_TYPES)],
     };
   },
 });

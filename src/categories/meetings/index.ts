@@ -8,7 +8,8 @@ import { MEETINGS_ERROR_CODES } from './errors.js';
 import { MEETING_EVENT_DESCRIPTIONS } from './events.js';
 import { meetingsRoutes } from './routes.js';
 import { MeetingsService } from './service.js';
-import { applyMeetingEvents } from './tracking.js';
+import { recordEventsSink } from '../event-sink.js';
+import { MEETING_EVENT_TYPES } from './contract.js';
 
 export const meetingsCategory = defineCategory({
   name: 'meetings',
@@ -25,7 +26,7 @@ export const meetingsCategory = defineCategory({
     return {
       service: meetings,
       routes: [meetingsRoutes(meetings)],
-      sinks: [(provider, inbound, origin) => applyMeetingEvents(ctx.store, ctx.events, provider, inbound, origin).then(() => undefined)],
+      sinks: [recordEventsSink(ctx.store, ctx.events, MEETING_EVENT_TYPES)],
     };
   },
 });
