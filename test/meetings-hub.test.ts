@@ -127,6 +127,11 @@ describe('meetings: a meeting\'s life through Zoom\'s webhooks', () => {
     );
     const completed = (await eventsOf('meeting.recording.completed')).find((e) => e.data.meetingId === id)!;
     expect(JSON.stringify(completed.raw)).not.toContain('download_token');
+    // Nor does the inbox keep it: the stored delivery is the body without the token.
+    const stored = await t.hub.store.db.selectFrom('webhook_inbox').select('body').where('provider', '=', 'zoom').execute();
+    const recordingBody = stored.map((r) => r.body).find((b) => b.includes('"recording.completed"'));
+    expect(recordingBody).toBeDefined();
+    expect(recordingBody).not.toContain('download_token');
     expect((completed.data.files as unknown[]).length).toBe(2);
 
     const recordings = await t.api(`/api/v1/integrations/zoom/${id}/recordings`);

@@ -91,6 +91,12 @@ export interface WebhookHandler {
    * an interaction to the user, so those are acknowledged with an empty 200. Undefined: the default.
    */
   ack?(rawBody: Buffer, headers: Record<string, string | undefined>): HandshakeReply | undefined;
+  /**
+   * The body as the inbox keeps it, when the sender puts a credential in it that the hub must not
+   * store (Zoom's `download_token`, a bearer token for a recording's files). Called on verified
+   * bodies; `parse` then reads this one. Undefined: kept as received.
+   */
+  storedBody?(rawBody: Buffer): Buffer;
   /** Turns a verified body into events (a SendGrid delivery carries a batch). */
   parse(rawBody: Buffer, headers: Record<string, string | undefined>): InboundEvent[];
   /**

@@ -202,14 +202,15 @@ export class WebhookInbox {
     const dedupeKey = createHash('sha256').update(replayKey === undefined ? rawBody : `replay:${replayKey}`).digest('hex');
     const id = newId('whk', now);
     const kept = JSON.stringify(storableHeaders(headers, t.handler.signatureHeaders));
-    const row = { id, provider: t.provider, connection_id: t.connectionId, tenant_id: t.tenantId, dedupe_key: dedupeKey, headers: kept, body: rawBody.toString('utf8'), received_at: now, status: 'received', error: null };
+    const body = (t.handler.storedBody?.(rawBody) ?? rawBody).toString('utf8');
+    const row = { id, provider: t.provider, connection_id: t.connectionId, tenant_id: t.tenantId, dedupe_key: dedupeKey, headers: kept, body, received_at: now, status: 'received', error: null };
     const stored = await this.insertInbox(row);
     if (stored) {
       this.o.queue.wake();
       return { id, duplicate: false };
     }
     const seen = await this.o.store.db.selectFrom('webhook_inbox').select(['id', 'body']).where('provider', '=', t.provider).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
-    if (replayKey !== undefined && seen && seen.body !== rawBody.toString('utf8')) await this.refuseReplay(t, now);
+    if (replayKey !== undefined && seen && seen.body !== body) await this.refuseReplay(t, now);
     return { id: seen?.id ?? null, duplicate: true };
   }
 

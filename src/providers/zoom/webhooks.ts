@@ -7,7 +7,7 @@
  * `meeting.participant_left`, and `recording.completed` as `meeting.recording.completed`.
  *
  * `recording.completed` carries a `download_token` (a bearer credential for the files for 24 h):
- * it is not kept in the stored event.
+ * the inbox keeps the body without it (`storedBody`), and the event has none.
  *
  * @see https://developers.zoom.us/docs/api/webhooks/
  */
@@ -74,5 +74,15 @@ export const zoomWebhooks: WebhookHandler = {
     const reply = zoomUrlValidation(input.rawBody, secret);
     return reply && { handshake: reply };
   },
+  storedBody: (rawBody) => withoutDownloadToken(rawBody),
   parse: (rawBody) => parseZoomEvent(rawBody),
 };
+
+/** The body without `download_token` (beside `payload`, and inside it to be safe); unchanged when there is none. */
+function withoutDownloadToken(rawBody: Buffer): Buffer {
+  const text = rawBody.toString('utf8');
+  if (!text.includes('"download_token"')) return rawBody;
+  const { download_token: _token, payload, ...rest } = JSON.parse(text) as Record<string, unknown> & { payload?: Record<string, unknown> };
+  const { download_token: _inner, ...keptPayload } = payload ?? {};
+  return Buffer.from(JSON.stringify({ ...rest, ...(payload ? { payload: keptPayload } : {}) }));
+}
