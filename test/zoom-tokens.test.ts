@@ -54,6 +54,6 @@ it('a wrong client secret names ZOOM_CLIENT_SECRET; a wrong account is refused a
   const wrongAccount = connector({ ...emulator.credentials, accountId: 'another-account' }).meetings;
   const err2 = (await wrongAccount.list({}).catch((e: unknown) => e)) as HubError;
   expect(err2).toBeInstanceOf(HubError);
-  expect(err2.message).toContain('Zoom refused the token request (invalid_request)');
+  expect(err2.message).toContain('Zoom refused the token request (invalid_request: Invalid account_id)'); // Zoom says why in `reason`
   expect(emulator.tokenRequests.refused - refused).toBe(2);
 });

@@ -76,7 +76,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export function tokenError(owner: AnswerOwner, status: number, fields: Fields): HubError {
   const raw = str(fields.error) ?? (status === 401 ? 'invalid_client' : undefined);
   const kind = raw === undefined ? undefined : (owner.answer?.errorAliases?.[raw] ?? KNOWN_ALIASES[raw] ?? raw);
-  const description = str(fields.error_description);
+  const description = str(fields.error_description) ?? str(fields.reason); // Zoom says why in `reason`
   const said = `${raw ?? `HTTP ${status}`}${description ? `: ${description}` : ''}`;
   const base = { provider: owner.provider, providerCode: raw, ...(status ? { providerStatus: status } : {}) };
   if (status >= 500) return new HubError('provider_unavailable', `${owner.name}'s token endpoint failed (${said}); the hub retries with backoff.`, base);
