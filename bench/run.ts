@@ -21,10 +21,12 @@
  * 8. [proxy] A proxied GET through the hub (`/api/v1/proxy/:connectionId/user`, a GitHub
  *    connection made through the connect flow) vs the same GET straight to the emulator
  *    (`bench/proxy.ts`).
+ * 9. [sms] `sms.send` through the hub vs a direct POST of the same message to the Twilio emulator
+ *    (`bench/sms.ts`).
  *
  * Flags: `--only ingest,deliveries` runs only the named figures (default all);
  * `--json FILE` also writes the figures as JSON: `{ingest, ingestPostgres, ingestFixedRate,
- * deliveries, send, payments, sse, startup, memory, proxy, meta}`.
+ * deliveries, send, payments, sms, sse, startup, memory, proxy, meta}`.
  * Environment: `BENCH_SECONDS` (5) per run; `BENCH_DATABASE_URL` (default
  * postgres://postgres@127.0.0.1:5432/test, a fresh schema per run; `off` skips PostgreSQL);
  * `BENCH_INGEST_RATE` (2000) the fixed offered ingest rate; `BENCH_LATENCY_RATE` (200) the fixed
@@ -39,11 +41,12 @@ import { CONNECTIONS, SECONDS, killAll, wrkAvailable } from './measure.js';
 import { benchPayments } from './payments.js';
 import { benchProxy } from './proxy.js';
 import { benchSend } from './send.js';
+import { benchSms } from './sms.js';
 import { benchPostgres, inFreshSchema } from './server.js';
 import { benchSse } from './sse.js';
 import { benchStartup } from './startup.js';
 
-const FIGURES = ['ingest', 'deliveries', 'send', 'payments', 'sse', 'startup', 'memory', 'proxy'] as const;
+const FIGURES = ['ingest', 'deliveries', 'send', 'payments', 'sms', 'sse', 'startup', 'memory', 'proxy'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     out.send = await benchSend();
   }
   if (wants('payments')) out.payments = await benchPayments();
+  if (wants('sms')) out.sms = await benchSms();
   if (wants('proxy')) out.proxy = await benchProxy();
   if (wants('sse')) {
     console.log('');
