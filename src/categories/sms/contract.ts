@@ -118,3 +118,15 @@ declare module '../../kit/connector.js' {
     sms: SmsProvider;
   }
 }
+
+/** What a send answers (the guide's shape). */
+export interface SmsSendAnswer {
+  /** The hub's message id. */
+  id: string;
+  /** The provider's id (Twilio `SM…`); null until a provider took it. */
+  messageSid: string | null;
+  status: SmsStatus;
+  provider: string | null;
+  /** Segments the text is sent as (GSM-7 160/153, UCS-2 70/67 per segment). */
+  segments: number;
+}

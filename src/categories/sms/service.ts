@@ -20,7 +20,9 @@ import type { ResolvedConnection } from '../../kit/connector.js';
 import { enqueue, settlePending, type JobContext, type Queue } from '../../queue/queue.js';
 import type { Store } from '../../store/store.js';
 import type { CategoryContext } from '../category.js';
-import { SMS_FINAL_STATUSES, SMS_STATUS_RANK, type SmsChannel, type SmsMessage, type SmsProvider, type SmsStatus } from './contract.js';
+import { SMS_FINAL_STATUSES, SMS_STATUS_RANK, type SmsChannel, type SmsMessage, type SmsProvider, type SmsSendAnswer, type SmsStatus } from './contract.js';
+
+export type { SmsSendAnswer } from './contract.js';
 import { BEFORE_PROVIDER, markFailed, markSent, messageRow, SEND_JOB, type SmsPurpose } from './messages.js';
 import { addOptOut, OptOuts } from './opt-outs.js';
 import { smsSchemas, type AlertInput, type SendSmsInput, type SendWhatsAppInput, type SmsSchemas } from './schemas.js';
@@ -33,17 +35,6 @@ import './errors.js';
 /** A send job fires this long after a synchronous send began, in case the process died mid-send. */
 const RECOVERY_DELAY_MS = 5 * 60_000;
 
-/** What a send answers (the guide's shape). */
-export interface SmsSendAnswer {
-  /** The hub's message id. */
-  id: string;
-  /** The provider's id (Twilio `SM…`); null until a provider took it. */
-  messageSid: string | null;
-  status: SmsStatus;
-  provider: string | null;
-  /** Segments the text is sent as (GSM-7 160/153, UCS-2 70/67 per segment). */
-  segments: number;
-}
 
 export interface SmsServiceOptions {
   store: Store;

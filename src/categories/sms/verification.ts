@@ -13,12 +13,19 @@ import { HubError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { zodToHubError } from '../../core/validation.js';
 import type { Store } from '../../store/store.js';
-import type { SmsVerification } from './contract.js';
-import type { SendCodeInput, VerifyCodeInput } from './schemas.js';
-import type { SmsService } from './service.js';
+import type { SmsChannel, SmsProvider, SmsSendAnswer, SmsVerification } from './contract.js';
+import type { SmsPurpose } from './messages.js';
+import type { SendCodeInput, SmsSchemas, VerifyCodeInput } from './schemas.js';
 import './errors.js';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+/** What verification needs of the SMS service (the service gives itself). */
+export interface CodeSender {
+  readonly schemas: Pick<SmsSchemas, 'codeInput' | 'verifyInput'>;
+  connector(tenantId: string, providerId: string): Promise<{ sms: SmsProvider }>;
+  sendParsed(tenantId: string, channel: SmsChannel, v: { to: string; body: string }, purpose: SmsPurpose, extra?: { redactedBody?: string }): Promise<SmsSendAnswer>;
+}
+
 /** Cheap enough for a request (~2 ms), costly enough that a stolen table is not read in a blink. */
 const SCRYPT = { N: 1 << 12, r: 8, p: 1 };
 
@@ -34,7 +41,7 @@ async function hashCode(code: string, salt: Buffer): Promise<Buffer> {
 
 export class Verifications {
   constructor(
-    private readonly o: { store: Store; clock: Clock; sms: SmsService; settings: VerificationSettings; chain: string[] },
+    private readonly o: { store: Store; clock: Clock; sms: CodeSender; settings: VerificationSettings; chain: string[] },
   ) {}
 
   /** The first provider of the chain whose connection has a hosted verification service. */

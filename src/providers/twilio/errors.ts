@@ -8,6 +8,7 @@
 import { HubError, type ErrorCode } from '../../core/errors.js';
 import type { HttpResponse } from '../../transport/types.js';
 import '../../categories/sms/errors.js'; // registers the sms error codes this file uses
+import '../../categories/voice/errors.js'; // registers call_refused
 
 const PROVIDER = 'twilio';
 
@@ -85,4 +86,16 @@ export function mapTwilioError(res: HttpResponse, now: number = Date.now()): Hub
   if (res.status >= 500) return make('provider_unavailable', `Twilio is unavailable (HTTP ${res.status}: ${said}); try again later.`);
   if (res.status >= 400 && res.status < 500) return make('provider_rejected', `Twilio rejected the request (${said}); sending the same request again fails the same way.`);
   return make('provider_error', `Twilio answered HTTP ${res.status}: ${said}.`);
+}
+
+/** Twilio codes that mean the call itself cannot be placed: a caller ID not of the account, a number it may not call. */
+const REFUSED = new Set([21210, 21212, 21213, 21215, 21216, 13223, 13224]);
+
+/** Twilio's error answer, with the codes only calls have mapped to `call_refused`. */
+export function mapTwilioVoiceError(res: HttpResponse): HubError {
+  const err = mapTwilioError(res);
+  if (!REFUSED.has(Number(err.providerCode))) return err;
+  return new HubError('call_refused', `${err.message.replace(/\.\s.*$/, '.')} Use a caller ID that is a number of this Twilio account (or a verified caller ID) and a number the account may call.`, {
+    provider: PROVIDER, providerStatus: err.providerStatus, providerCode: err.providerCode, details: err.details,
+  });
 }

@@ -33,11 +33,11 @@ export const twilio = defineProvider({
 });
 
 export { createTwilioSms, toTwilioForm } from './sms.js';
-export { mapTwilioError, twilioErrorOf } from './errors.js';
+export { mapTwilioError, mapTwilioVoiceError, twilioErrorOf } from './errors.js';
 export { twilioCredentials, twilioManifest, type TwilioCredentials } from './manifest.js';
 export { createTwilioWebhooks, EMPTY_TWIML, parseTwilioForm, twilioSignature, twilioSignedString, verifyTwilioWebhook, type TwilioParams, type TwilioWebhookParser } from './webhooks.js';
 export { parseTwilioMessagingWebhook, twilioMessagingAck } from './messaging-events.js';
-export { createTwilioVoice, mapTwilioVoiceError, toCall, toRecording, TWILIO_CALL_STATUS } from './voice.js';
+export { createTwilioVoice, toCall, toRecording, TWILIO_CALL_STATUS } from './voice.js';
 export { parseTwilioVoiceWebhook } from './voice-webhooks.js';
 export { renderTwilioIvr, twilioBridgeTwiml } from './ivr.js';
 export { twilioLookup } from './lookup.js';

@@ -8,7 +8,7 @@ import type { NumberLookup } from '../../categories/voice/contract.js';
 import type { ProviderContext } from '../../kit/connection.js';
 import type { TwilioCredentials } from './manifest.js';
 import type { TwilioLookupResource } from './voice-resources.js';
-import { mapTwilioVoiceError } from './voice.js';
+import { mapTwilioVoiceError } from './errors.js';
 
 export const TWILIO_LOOKUP_BASE = 'https://lookups.twilio.com';
 

@@ -11,14 +11,13 @@
 import type { Call, CallFilter, CallPage, CallStatus, Recording, VoiceCapability, VoiceProvider } from '../../categories/voice/contract.js';
 import { HubError, validationError } from '../../core/errors.js';
 import type { ProviderContext } from '../../kit/connection.js';
-import type { HttpRequest, HttpResponse } from '../../transport/types.js';
-import { mapTwilioError } from './errors.js';
+import type { HttpRequest } from '../../transport/types.js';
+import { mapTwilioVoiceError } from './errors.js';
 import { renderTwilioIvr, twilioBridgeTwiml } from './ivr.js';
 import { twilioLookup } from './lookup.js';
 import type { TwilioCredentials } from './manifest.js';
 import type { TwilioCallPage, TwilioCallResource, TwilioCallStatus, TwilioRecordingPage, TwilioRecordingResource } from './voice-resources.js';
 import { verifyTwilioWebhook } from './webhooks.js';
-import '../../categories/voice/errors.js'; // registers call_refused
 
 const PROVIDER = 'twilio';
 const CAPABILITIES: ReadonlySet<VoiceCapability> = new Set(['click-to-call', 'call-log', 'recordings', 'ivr', 'lookup', 'call-events']);
@@ -35,18 +34,6 @@ export const TWILIO_CALL_STATUS: Record<TwilioCallStatus, CallStatus> = {
   'no-answer': 'failed',
   canceled: 'failed',
 };
-
-/** Twilio codes that mean the call itself cannot be placed: a caller ID not of the account, a number it may not call. */
-const REFUSED = new Set([21210, 21212, 21213, 21215, 21216, 13223, 13224]);
-
-/** Twilio's error answer, with the codes only calls have mapped to `call_refused`. */
-export function mapTwilioVoiceError(res: HttpResponse): HubError {
-  const err = mapTwilioError(res);
-  if (!REFUSED.has(Number(err.providerCode))) return err;
-  return new HubError('call_refused', `${err.message.replace(/\.\s.*$/, '.')} Use a caller ID that is a number of this Twilio account (or a verified caller ID) and a number the account may call.`, {
-    provider: PROVIDER, providerStatus: err.providerStatus, providerCode: err.providerCode, details: err.details,
-  });
-}
 
 /** RFC 2822 (Twilio's dates) → ISO 8601; null stays null. */
 const iso = (v: string | null | undefined): string | null => {
