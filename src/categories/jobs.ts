@@ -35,6 +35,22 @@ export interface BatchRef {
   limit: number;
 }
 
+/**
+ * Sent, failed and pending of a batch from its messages counted by status (`group by status`).
+ *
+ * @example
+ * tally([{ status: 'delivered', n: 2 }, { status: 'failed', n: 1 }], 5, ['delivered'], ['failed']) // { sent: 2, failed: 1, pending: 2 }
+ */
+export function tally(counts: readonly { status: string; n: number | string | bigint }[], total: number, sentStatuses: readonly string[], failedStatuses: readonly string[]): { sent: number; failed: number; pending: number } {
+  let sent = 0;
+  let failed = 0;
+  for (const c of counts) {
+    if (sentStatuses.includes(c.status)) sent += Number(c.n);
+    else if (failedStatuses.includes(c.status)) failed += Number(c.n);
+  }
+  return { sent, failed, pending: total - sent - failed };
+}
+
 /** Answers the progress of one batch type (`email.bulk` → the email category's). */
 export type BatchProgressFn = (batch: BatchRef) => Promise<BatchProgress>;
 

@@ -15,7 +15,7 @@ import type { TemplateStore } from './template-store.js';
 import { render, type TemplateSource } from './templates.js';
 import { SEND_JOB, type PendingMessage } from './messages.js';
 import { zodToHubError } from '../../core/validation.js';
-import type { BatchProgress, BatchRef } from '../jobs.js';
+import { tally, type BatchProgress, type BatchRef } from '../jobs.js';
 import './errors.js'; // registers the email error codes this file uses
 
 const CHUNK = 200;
@@ -81,13 +81,7 @@ export class BulkSender {
   async progress(batch: BatchRef): Promise<BatchProgress> {
     const { id, offset, limit } = batch;
     const counts = await this.o.store.db.selectFrom('email_messages').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('batch_id', '=', id).groupBy('status').execute();
-    let sent = 0;
-    let failed = 0;
-    for (const c of counts) {
-      if (SENT.includes(c.status)) sent += Number(c.n);
-      else if (FAILED.includes(c.status)) failed += Number(c.n);
-    }
-    const pending = batch.total - sent - failed;
+    const { sent, failed, pending } = tally(counts, batch.total, SENT, FAILED);
     const rows = await this.o.store.db
       .selectFrom('email_messages')
       .select(['id', 'to_addr', 'status', 'provider', 'error', 'message'])

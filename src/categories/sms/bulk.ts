@@ -12,7 +12,7 @@ import { newId } from '../../core/ids.js';
 import { zodToHubError } from '../../core/validation.js';
 import { enqueueMany, type Queue } from '../../queue/queue.js';
 import type { Store } from '../../store/store.js';
-import type { BatchProgress, BatchRef } from '../jobs.js';
+import { tally, type BatchProgress, type BatchRef } from '../jobs.js';
 import type { SmsMessage } from './contract.js';
 import { messageRow, SEND_JOB } from './messages.js';
 import type { OptOuts } from './opt-outs.js';
@@ -109,13 +109,7 @@ export class SmsBulk {
   async progress(batch: BatchRef): Promise<BatchProgress> {
     const { id, offset, limit } = batch;
     const counts = await this.o.store.db.selectFrom('sms_messages').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('batch_id', '=', id).groupBy('status').execute();
-    let sent = 0;
-    let failed = 0;
-    for (const c of counts) {
-      if (SENT.includes(c.status)) sent += Number(c.n);
-      else if (FAILED.includes(c.status)) failed += Number(c.n);
-    }
-    const pending = batch.total - sent - failed;
+    const { sent, failed, pending } = tally(counts, batch.total, SENT, FAILED);
     const rows = await this.o.store.db
       .selectFrom('sms_messages')
       .select(['id', 'to_number', 'status', 'provider', 'provider_message_id', 'error', 'message'])
