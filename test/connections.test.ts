@@ -19,7 +19,7 @@ import { getProvider } from '../src/providers/registry.js';
 import { sendgrid } from '../src/providers/sendgrid/index.js';
 import type { SendgridEmulator } from '../src/providers/sendgrid/emulator/server.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
-import { PG_URL, postgresAvailable, postgresFixture, sqliteFixture, type StoreFixture } from './helpers/stores.js';
+import { PG_URL, postgresAvailable, postgresFixture, runSchema, sqliteFixture, type StoreFixture } from './helpers/stores.js';
 
 const hasPg = await postgresAvailable();
 const SECRET = 'SG.super-secret-value-123';
@@ -274,7 +274,7 @@ describe.each([
     it('migrates a fresh schema although another schema of the database already holds Kysely’s tables', async () => {
       // Kysely looks for its migration tables in every schema unless told which: a decoy made a
       // new hub skip creating them and fail ("relation kysely_migration_lock does not exist").
-      const decoy = `decoy_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+      const decoy = runSchema('decoy_');
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
       const fresh = postgresFixture();
@@ -285,7 +285,6 @@ describe.each([
         const tables = await client.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1', [schemaOf(fresh)]);
         expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['kysely_migration', 'kysely_migration_lock', 'connections']));
       } finally {
-        await client.query(`drop schema if exists ${decoy} cascade`);
         await client.end();
         await fresh.cleanup();
       }

@@ -1,15 +1,23 @@
 /**
  * Store fixtures for suites that must pass on SQLite and on PostgreSQL.
  * PostgreSQL: `TEST_DATABASE_URL` (default the machine's postgres://127.0.0.1:5432/test); each
- * store gets a schema of its own, dropped at close. Unreachable: skipped loudly, failed under CI.
+ * store gets a schema of its own, named after the run (`t_<run>_…`) and dropped when the whole run
+ * ends (`global-setup.ts`), never while other files migrate. Unreachable: skipped loudly, failed
+ * under CI.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A schema name of this run's (dropped at its end by `global-setup.ts`). */
+export function runSchema(what = ''): string {
+  return `t_${inject('pgRun') ?? 'norun'}_${what}${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+}
 
 let pgReachable: Promise<boolean> | undefined;
 
@@ -49,7 +57,7 @@ export function sqliteFixture(): StoreFixture {
 }
 
 export function postgresFixture(): StoreFixture {
-  const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const schema = runSchema();
   const sep = PG_URL.includes('?') ? '&' : '?';
   const options = { databaseUrl: `${PG_URL}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}` };
   return {
@@ -63,10 +71,7 @@ export function postgresFixture(): StoreFixture {
       return openStore(options);
     },
     async cleanup() {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
+      // Dropped when the run ends (global-setup.ts): a drop now could fail another file's migration.
     },
   };
 }
