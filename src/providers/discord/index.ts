@@ -7,8 +7,8 @@
  */
 import { defineProvider } from '../../kit/connector.js';
 import { createDiscordChat } from './chat.js';
-import { startDiscordEmulator } from './emulator.js';
 import { discordManifest } from './manifest.js';
+import type * as Emulator from './emulator.js'; // types only: the code loads on first use
 
 export const discordWebhook = defineProvider({
   manifest: discordManifest,
@@ -17,5 +17,10 @@ export const discordWebhook = defineProvider({
 });
 
 export { createDiscordChat, DISCORD_MAX_CONTENT } from './chat.js';
-export { startDiscordEmulator, type DiscordEmulator, type DiscordReceived } from './emulator.js';
+export type { DiscordEmulator, DiscordReceived } from './emulator.js';
 export { discordCredentials, discordManifest, mapDiscordError, type DiscordCredentials } from './manifest.js';
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startDiscordEmulator(...args: Parameters<typeof Emulator.startDiscordEmulator>): ReturnType<typeof Emulator.startDiscordEmulator> {
+  return (await import('./emulator.js')).startDiscordEmulator(...args);
+}

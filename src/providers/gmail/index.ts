@@ -9,8 +9,8 @@
  */
 import { defineProvider } from '../../kit/connector.js';
 import { createGmailEmail } from './email.js';
-import { startGmailEmulator } from './emulator/server.js';
 import { gmailManifest } from './manifest.js';
+import type * as Emulator from './emulator/server.js'; // types only: the code loads on first use
 
 export const gmail = defineProvider({
   manifest: gmailManifest,
@@ -22,4 +22,9 @@ export { createGmailEmail, GMAIL_SEND_PATH, type GmailSentMessage } from './emai
 export { googleError, mapGmailError, type GoogleError } from './errors.js';
 export { gmailCredentials, gmailManifest, type GmailCredentials } from './manifest.js';
 export { buildGmailRaw } from './message.js';
-export { startGmailEmulator, type GmailEmulator, type GmailEmulatorOptions, type GmailSentRecord } from './emulator/server.js';
+export type { GmailEmulator, GmailEmulatorOptions, GmailSentRecord } from './emulator/server.js';
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startGmailEmulator(...args: Parameters<typeof Emulator.startGmailEmulator>): ReturnType<typeof Emulator.startGmailEmulator> {
+  return (await import('./emulator/server.js')).startGmailEmulator(...args);
+}

@@ -8,10 +8,10 @@
  * const emulator = await paypal.startEmulator!();
  */
 import { defineProvider } from '../../kit/connector.js';
-import { startPaypalEmulator } from './emulator/index.js';
 import { paypalManifest } from './manifest.js';
 import { paypalPayments } from './payments.js';
 import { paypalWebhooks } from './webhooks.js';
+import type * as Emulator from './emulator/index.js'; // types only: the code loads on first use
 
 export const paypal = defineProvider({
   manifest: paypalManifest,
@@ -30,4 +30,9 @@ export { paypalAccessToken, paypalGrant, paypalRequest, paypalTokens } from './t
 export { createPaypalWebhooks, parsePaypalEvents, paypalWebhooks, type PaypalWebhooksOptions } from './webhooks.js';
 export { PAYPAL_MAPPED_EVENT_TYPES, paypalEventToInbound } from './webhooks-normalize.js';
 export { verifyPaypalWebhook, PAYPAL_HEADERS } from './paypal-webhook.js';
-export { startPaypalEmulator, type PaypalEmulator } from './emulator/index.js';
+export type { PaypalEmulator } from './emulator/index.js';
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startPaypalEmulator(...args: Parameters<typeof Emulator.startPaypalEmulator>): ReturnType<typeof Emulator.startPaypalEmulator> {
+  return (await import('./emulator/index.js')).startPaypalEmulator(...args);
+}

@@ -8,9 +8,9 @@
  */
 import { defineProvider } from '../../kit/connector.js';
 import { createSendgridEmail } from './email.js';
-import { startSendgridEmulator } from './emulator/server.js';
 import { sendgridManifest } from './manifest.js';
 import { sendgridWebhooks } from './webhooks.js';
+import type * as Emulator from './emulator/server.js'; // types only: the code loads on first use
 
 export const sendgrid = defineProvider({
   manifest: sendgridManifest,
@@ -23,4 +23,9 @@ export { createSendgridEmail, toSendgridMail, type SendgridMail } from './email.
 export { mapSendgridError } from './errors.js';
 export { sendgridCredentials, sendgridManifest, type SendgridCredentials } from './manifest.js';
 export { parseSendgridEvents, parseSendgridPublicKey, sendgridWebhooks, verifySendgridWebhook } from './webhooks.js';
-export { startSendgridEmulator, type SendgridEmulator } from './emulator/server.js';
+export type { SendgridEmulator } from './emulator/server.js';
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startSendgridEmulator(...args: Parameters<typeof Emulator.startSendgridEmulator>): ReturnType<typeof Emulator.startSendgridEmulator> {
+  return (await import('./emulator/server.js')).startSendgridEmulator(...args);
+}

@@ -10,9 +10,9 @@
  */
 import { defineProvider } from '../../kit/connector.js';
 import { createSlackChat } from './chat.js';
-import { startSlackEmulator } from './emulator/server.js';
 import { slackManifest } from './manifest.js';
 import { slackWebhooks } from './webhooks.js';
+import type * as Emulator from './emulator/server.js'; // types only: the code loads on first use
 
 export const slack = defineProvider({
   manifest: slackManifest,
@@ -25,5 +25,10 @@ export { createSlackChat } from './chat.js';
 export { mapSlackError, slackApiError } from './errors.js';
 export { slackCredentials, slackManifest, type SlackCredentials } from './manifest.js';
 export { parseSlackRequest, slackReplayKey, slackWebhooks } from './webhooks.js';
-export { startSlackEmulator, type SlackEmulator } from './emulator/server.js';
+export type { SlackEmulator } from './emulator/server.js';
 export { signSlackRequest } from './emulator/sign.js';
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startSlackEmulator(...args: Parameters<typeof Emulator.startSlackEmulator>): ReturnType<typeof Emulator.startSlackEmulator> {
+  return (await import('./emulator/server.js')).startSlackEmulator(...args);
+}

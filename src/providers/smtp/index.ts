@@ -12,12 +12,12 @@
  */
 import { defineProvider } from '../../kit/connector.js';
 import { createSmtpEmail, type SmtpEmailProvider } from './email.js';
-import { startEmulator } from './emulator/index.js';
 import { smtpManifest } from './manifest.js';
+import type * as Emulator from './emulator/index.js'; // types only: the code loads on first use
 
 export { createSmtpEmail, type SmtpEmailOptions, type SmtpEmailProvider } from './email.js';
 export { mapSmtpError } from './errors.js';
-export { startEmulator, type SmtpAcceptedMessage, type SmtpEmulator } from './emulator/index.js';
+export type { SmtpAcceptedMessage, SmtpEmulator } from './emulator/index.js';
 export { smtpBaseUrl, smtpCredentials, smtpManifest, type SmtpCredentials } from './manifest.js';
 export { SWITCHBOARD_ID_HEADER, SWITCHBOARD_META_PREFIX, SWITCHBOARD_TAGS_HEADER } from '../../categories/email/mime.js';
 
@@ -35,3 +35,8 @@ export const smtp = defineProvider({
   email: (ctx): SmtpEmailProvider => createSmtpEmail(ctx).provider,
   startEmulator,
 });
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startEmulator(...args: Parameters<typeof Emulator.startEmulator>): ReturnType<typeof Emulator.startEmulator> {
+  return (await import('./emulator/index.js')).startEmulator(...args);
+}

@@ -9,10 +9,10 @@
  * const payments = stripe.payments!(ctx); // ctx.connection.baseUrl = emulator.url
  */
 import { defineProvider } from '../../kit/connector.js';
-import { startStripeEmulator } from './emulator/index.js';
 import { stripeManifest } from './manifest.js';
 import { stripePayments } from './payments.js';
 import { stripeWebhooks } from './webhooks.js';
+import type * as Emulator from './emulator/index.js'; // types only: the code loads on first use
 
 export const stripe = defineProvider({
   manifest: stripeManifest,
@@ -29,4 +29,9 @@ export { stripeCredentials, stripeManifest, type StripeCredentials } from './man
 export { toCustomer, toInvoice, toPayment, toPaymentMethod, toRefund, toSubscription } from './objects.js';
 export { STRIPE_PAYMENTS_CAPABILITIES, stripePayments } from './payments.js';
 export { parseStripeSignatureHeader, stripeSignature, stripeWebhooks, verifyStripeWebhook } from './webhooks.js';
-export { startStripeEmulator, type StripeEmulator } from './emulator/index.js';
+export type { StripeEmulator } from './emulator/index.js';
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startStripeEmulator(...args: Parameters<typeof Emulator.startStripeEmulator>): ReturnType<typeof Emulator.startStripeEmulator> {
+  return (await import('./emulator/index.js')).startStripeEmulator(...args);
+}

@@ -8,8 +8,8 @@
  */
 import { defineProvider } from '../../kit/connector.js';
 import { createTeamsChat } from './chat.js';
-import { startTeamsEmulator } from './emulator.js';
 import { teamsManifest } from './manifest.js';
+import type * as Emulator from './emulator.js'; // types only: the code loads on first use
 
 export const teamsWebhook = defineProvider({
   manifest: teamsManifest,
@@ -18,5 +18,10 @@ export const teamsWebhook = defineProvider({
 });
 
 export { createTeamsChat, teamsCard } from './chat.js';
-export { startTeamsEmulator, type TeamsEmulator, type TeamsReceived } from './emulator.js';
+export type { TeamsEmulator, TeamsReceived } from './emulator.js';
 export { teamsCredentials, teamsError, teamsManifest, type TeamsCredentials } from './manifest.js';
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startTeamsEmulator(...args: Parameters<typeof Emulator.startTeamsEmulator>): ReturnType<typeof Emulator.startTeamsEmulator> {
+  return (await import('./emulator.js')).startTeamsEmulator(...args);
+}

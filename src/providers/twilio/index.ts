@@ -14,13 +14,13 @@
  * const emulator = await twilio.startEmulator!();
  */
 import { defineProvider } from '../../kit/connector.js';
-import { startTwilioEmulator } from './emulator/index.js';
 import { twilioManifest } from './manifest.js';
 import { parseTwilioMessagingWebhook, twilioMessagingAck } from './messaging-events.js';
 import { createTwilioSms } from './sms.js';
 import { createTwilioWebhooks } from './webhooks.js';
 import { createTwilioVoice } from './voice.js';
 import { parseTwilioVoiceWebhook } from './voice-webhooks.js';
+import type * as Emulator from './emulator/index.js'; // types only: the code loads on first use
 
 export const twilioWebhooks = createTwilioWebhooks([parseTwilioMessagingWebhook, parseTwilioVoiceWebhook], [twilioMessagingAck]);
 
@@ -41,4 +41,9 @@ export { createTwilioVoice, toCall, toRecording, TWILIO_CALL_STATUS } from './vo
 export { parseTwilioVoiceWebhook } from './voice-webhooks.js';
 export { renderTwilioIvr, twilioBridgeTwiml } from './ivr.js';
 export { twilioLookup } from './lookup.js';
-export { startTwilioEmulator, TWILIO_EMULATOR_PARTS, type TwilioEmulator } from './emulator/index.js';
+export type { TwilioEmulator } from './emulator/index.js';
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startTwilioEmulator(...args: Parameters<typeof Emulator.startTwilioEmulator>): ReturnType<typeof Emulator.startTwilioEmulator> {
+  return (await import('./emulator/index.js')).startTwilioEmulator(...args);
+}

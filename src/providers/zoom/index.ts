@@ -10,10 +10,10 @@
  * const emulator = await zoom.startEmulator!();
  */
 import { defineProvider } from '../../kit/connector.js';
-import { startZoomEmulator } from './emulator/server.js';
 import { zoomManifest } from './manifest.js';
 import { createZoomMeetings } from './meetings.js';
 import { zoomWebhooks } from './webhooks.js';
+import type * as Emulator from './emulator/server.js'; // types only: the code loads on first use
 
 export const zoom = defineProvider({
   manifest: zoomManifest,
@@ -27,5 +27,10 @@ export { mapZoomError } from './errors.js';
 export { zoomCredentials, zoomManifest, type ZoomCredentials } from './manifest.js';
 export { zoomGrant, zoomTokenUrl } from './token.js';
 export { parseZoomEvent, zoomWebhooks } from './webhooks.js';
-export { startZoomEmulator, type ZoomEmulator, type ZoomApiRequest } from './emulator/server.js';
+export type { ZoomEmulator, ZoomApiRequest } from './emulator/server.js';
 export { signZoomWebhook } from './emulator/sign.js';
+
+/** Starts the emulator; its code loads when sandbox mode first needs it, not with the hub. */
+export async function startZoomEmulator(...args: Parameters<typeof Emulator.startZoomEmulator>): ReturnType<typeof Emulator.startZoomEmulator> {
+  return (await import('./emulator/server.js')).startZoomEmulator(...args);
+}
