@@ -15,10 +15,10 @@
  *   `customizeAjv`) that keeps the `$ref`s.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRecordingProxy, type RecordingProxy } from '../../../../test/helpers/recording-proxy.js';
 import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { parseStripeForm } from './form.js';
 import { startStripeEmulator, type StripeEmulator } from './index.js';
@@ -47,15 +47,6 @@ function nullableForAjv(node: unknown): void {
   obj.anyOf = [copy, { enum: [null] }];
 }
 
-interface Exchange {
-  method: string;
-  path: string;
-  query: string;
-  body: string;
-  status: number;
-  answer: unknown;
-}
-
 type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 interface AjvLike {
   addSchema(schema: object, key: string): unknown;
@@ -66,9 +57,8 @@ describe.skipIf(!haveSpec)('Stripe emulator against the published OpenAPI descri
   let api: OpenAPIBackend;
   let ajv: AjvLike;
   let emulator: StripeEmulator;
-  let proxy: Server;
+  let proxy: RecordingProxy;
   let stripe: Stripe;
-  const exchanges: Exchange[] = [];
 
   beforeAll(async () => {
     const definition = JSON.parse(readFileSync(SPEC, 'utf8')) as Document;
@@ -92,38 +82,19 @@ describe.skipIf(!haveSpec)('Stripe emulator against the published OpenAPI descri
     ajv.addSchema(definition as object, 'stripe');
 
     emulator = await startStripeEmulator({ eventDelayMs: 0 });
-    const target = new URL(emulator.url);
-    proxy = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-          const parts: Buffer[] = [];
-          answer.on('data', (c: Buffer) => parts.push(c));
-          answer.on('end', () => {
-            const raw = Buffer.concat(parts);
-            const [path, query = ''] = (req.url ?? '').split('?') as [string, string?];
-            exchanges.push({ method: req.method!, path, query, body: body.toString('utf8'), status: answer.statusCode!, answer: JSON.parse(raw.toString('utf8')) });
-            res.writeHead(answer.statusCode!, answer.headers).end(raw);
-          });
-        });
-        upstream.end(body);
-      });
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    stripe = new Stripe(emulator.credentials.secretKey, { host: '127.0.0.1', port: (proxy.address() as { port: number }).port, protocol: 'http', maxNetworkRetries: 0 });
+    proxy = await startRecordingProxy(emulator.url);
+    stripe = new Stripe(emulator.credentials.secretKey, { host: '127.0.0.1', port: proxy.port, protocol: 'http', maxNetworkRetries: 0 });
     await scenario(stripe, emulator);
   });
   afterAll(async () => {
-    await new Promise((r) => proxy?.close(r));
+    await proxy?.close();
     await emulator?.close();
   });
 
   it('every request matches an operation of the description and validates', () => {
-    expect(exchanges.length).toBeGreaterThan(40);
+    expect(proxy.exchanges.length).toBeGreaterThan(40);
     const problems: string[] = [];
-    for (const x of exchanges) {
+    for (const x of proxy.exchanges) {
       const req = { method: x.method, path: x.path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: parseStripeForm(x.query) as Record<string, string>, body: parseStripeForm(x.body) };
       const operation = api.matchOperation(req);
       if (!operation) {
@@ -140,7 +111,7 @@ describe.skipIf(!haveSpec)('Stripe emulator against the published OpenAPI descri
     const problems: string[] = [];
     const statuses = new Set<number>();
     const validators = new Map<string, Validate>();
-    for (const x of exchanges) {
+    for (const x of proxy.exchanges) {
       const operation = api.matchOperation({ method: x.method, path: x.path, headers: {} })!;
       const code = operation.responses?.[String(x.status)] ? String(x.status) : 'default';
       const pointer = `stripe#/paths/${operation.path.replace(/~/g, '~0').replace(/\//g, '~1')}/${x.method.toLowerCase()}/responses/${code}/content/application~1json/schema`;

@@ -9,25 +9,16 @@
  * does not use: neither is checked here.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRecordingProxy, type RecordingProxy } from '../../../../test/helpers/recording-proxy.js';
 import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { parseTwilioForm } from '../webhooks.js';
 import { startTwilioEmulator, type TwilioEmulator } from './index.js';
 
 const SPEC = 'specs/twilio/twilio_api_v2010.json';
 const haveSpec = requireShared('Twilio voice emulator spec conformance', SPEC);
-
-interface Exchange {
-  method: string;
-  path: string;
-  query: string;
-  body: string;
-  status: number;
-  answer: unknown;
-}
 
 type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 interface AjvLike {
@@ -82,8 +73,7 @@ describe.skipIf(!haveSpec)('Twilio emulator (voice) against the published OpenAP
   let api: OpenAPIBackend;
   let ajv: AjvLike;
   let emu: TwilioEmulator;
-  let proxy: Server;
-  const exchanges: Exchange[] = [];
+  let proxy: RecordingProxy;
 
   beforeAll(async () => {
     const definition = JSON.parse(readFileSync(sharedFile(SPEC), 'utf8')) as Document;
@@ -106,39 +96,19 @@ describe.skipIf(!haveSpec)('Twilio emulator (voice) against the published OpenAP
     ajv.addSchema(definition as object, 'twilio');
 
     emu = await startTwilioEmulator({ eventDelayMs: 0 });
-    const target = new URL(emu.url);
-    proxy = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-          const parts: Buffer[] = [];
-          answer.on('data', (c: Buffer) => parts.push(c));
-          answer.on('end', () => {
-            const raw = Buffer.concat(parts);
-            const [path, query = ''] = (req.url ?? '').split('?') as [string, string?];
-            const json = /json/.test(String(answer.headers['content-type'])) && raw.length > 0;
-            exchanges.push({ method: req.method!, path, query, body: body.toString('utf8'), status: answer.statusCode!, answer: json ? JSON.parse(raw.toString('utf8')) : undefined });
-            res.writeHead(answer.statusCode!, answer.headers).end(raw);
-          });
-        });
-        upstream.end(body);
-      });
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const client = twilio(emu.credentials.accountSid, emu.credentials.authToken, { httpClient: new ProxyClient(`http://127.0.0.1:${(proxy.address() as { port: number }).port}`) });
+    proxy = await startRecordingProxy(emu.url);
+    const client = twilio(emu.credentials.accountSid, emu.credentials.authToken, { httpClient: new ProxyClient(proxy.url) });
     await scenario(client, emu);
   });
   afterAll(async () => {
-    await new Promise((r) => proxy?.close(r));
+    await proxy?.close();
     await emu?.close();
   });
 
   it('every request matches an operation of the description and validates', () => {
-    expect(exchanges.length).toBeGreaterThan(12);
+    expect(proxy.exchanges.length).toBeGreaterThan(12);
     const problems: string[] = [];
-    for (const x of exchanges) {
+    for (const x of proxy.exchanges) {
       const arrays = arrayNames(api.matchOperation({ method: x.method, path: x.path, headers: {} }));
       const req = { method: x.method, path: x.path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: formOf(x.query, arrays), body: x.method === 'GET' || x.method === 'DELETE' ? undefined : formOf(x.body, arrays) };
       const operation = api.matchOperation(req);
@@ -155,7 +125,7 @@ describe.skipIf(!haveSpec)('Twilio emulator (voice) against the published OpenAP
   it('every answer validates against the response schema for its status; errors have Twilio\'s shape', () => {
     const problems: string[] = [];
     const operations = new Set<string>();
-    for (const x of exchanges) {
+    for (const x of proxy.exchanges) {
       const operation = api.matchOperation({ method: x.method, path: x.path, headers: {} })!;
       operations.add(operation.operationId!);
       if (x.status >= 400) {
