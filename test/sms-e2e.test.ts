@@ -168,6 +168,11 @@ describe("a tenant's own Twilio connection", () => {
     await expect.poll(async () => (await t.as(key, '/api/v1/integrations/sms/opt-outs')).body.data.map((o: { phoneNumber: string }) => o.phoneNumber), { timeout: 10_000, interval: 50 }).toEqual(['+14155550130']);
     const mine = (await t.api('/api/v1/integrations/sms/opt-outs')).body.data.map((o: { phoneNumber: string }) => o.phoneNumber);
     expect(mine).not.toContain('+14155550130');
+    // In sandbox mode its calls go to the emulator with the emulator's token (its own would be
+    // refused, 20003); its own token still verifies its webhook URL, as above.
+    const sent = await t.as(key, '/api/v1/integrations/sms/send', { phoneNumber: '+14155550131', message: 'from acme' });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toMatchObject({ provider: 'twilio', messageSid: expect.stringMatching(/^SM/) });
   });
 });
 

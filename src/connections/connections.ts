@@ -17,6 +17,7 @@ import { TokenManager, type TokenGrant } from '../oauth/token-manager.js';
 import { apiBaseVar } from '../kit/catalog.js';
 import type { Category, CategoryContracts, ConnectionStatus, ResolvedConnection, TokenSet } from '../kit/connector.js';
 import type { Emulator } from '../kit/emulator.js';
+import { authFields } from '../transport/auth-spec.js';
 import type { ProviderHttp } from '../transport/types.js';
 import { DEFAULT_TENANT, resolveDefaults } from './defaults.js';
 import { OAuthApps } from './oauth-apps.js';
@@ -376,10 +377,14 @@ export class ConnectionManager {
     const emulator = await this.sandboxes.start(connection.provider, connection);
     const def = this.o.catalog.get(connection.provider);
     const m = def.manifest;
-    // Kept: non-secret settings, and a tenant's own webhook secrets (its webhook URL verifies with them, and with the emulator's).
-    const keep = (k: string) => (!m.secretFields.includes(k) && !m.liveWhen.includes(k)) || (connection.tenantId !== DEFAULT_TENANT && !!def.webhooks?.secretFields.includes(k));
+    // Kept: non-secret settings, a tenant's own webhook secrets (its URL verifies with them and the
+    // emulator's), set aside for verification only when the API's auth reads them (Twilio's token).
+    const tenantSecret = (k: string) => connection.tenantId !== DEFAULT_TENANT && !!def.webhooks?.secretFields.includes(k);
+    const keep = (k: string) => (!m.secretFields.includes(k) && !m.liveWhen.includes(k)) || (tenantSecret(k) && !authFields(m.auth).includes(k));
+    const own = Object.entries(connection.credentials).filter(([k, v]) => tenantSecret(k) && !keep(k) && typeof v === 'string' && v !== '');
     const kept = Object.fromEntries(Object.entries(connection.credentials).filter(([k]) => keep(k)));
     connection.credentials = m.credentials.parse({ ...emulator.credentials, ...kept }) as Record<string, unknown>;
+    if (own.length > 0) connection.ownWebhookSecrets = own.map(([, v]) => v as string);
     connection.baseUrl = emulator.url;
     return connection;
   }

@@ -50,6 +50,12 @@ export interface ResolvedConnection<Creds = Record<string, unknown>> {
   status?: ConnectionStatus;
   /** Why the status is not `active`. */
   statusReason?: string;
+  /**
+   * A tenant's own webhook verification keys that sandbox mode took out of `credentials` because
+   * the API's auth reads them too (Twilio's Auth Token): the emulator's answer the API calls, and
+   * its webhook URL still verifies with these.
+   */
+  ownWebhookSecrets?: string[];
 }
 
 /** What a connector's factories receive. */

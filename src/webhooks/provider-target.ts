@@ -48,6 +48,7 @@ export async function resolveProviderTarget(deps: ProviderTargetDeps, provider: 
   // Another provider's connection is as unknown here as a missing one: nothing about it is told.
   if (!conn || conn.provider !== provider) throw unknown(`No ${def.manifest.name} connection "${connectionId.slice(0, 64)}"`);
   const secrets = def.webhooks.secretFields.map((f) => (conn.credentials as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+  secrets.push(...(conn.ownWebhookSecrets ?? []));
   // A sandbox connection talks to the provider's emulator, which signs with its own key.
   const emu = conn.mode === 'sandbox' ? deps.connections.emulator(provider) : undefined;
   if (emu?.webhookSecret) secrets.push(emu.webhookSecret);
