@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { getJob, reportFailures, watchJob, type WatchOptions } from './bulk-watch.js';
-import { readRecipients, type CsvRecipient } from './csv-recipients.js';
+import { readRecipients, type CsvRecipient, type RecipientColumn } from './csv-recipients.js';
 import { cliEnv, hubFetch, HubUnreachableError, hubUrl, readJson, type Answer } from './hub-client.js';
 
 export { readRecipients, type CsvRecipient, type CsvRecipients } from './csv-recipients.js';
@@ -64,18 +64,12 @@ export async function start(o: WatchOptions, body: unknown, recipients: CsvRecip
   }
 }
 
-interface BulkFlags {
-  csv: string;
+interface BulkFlags extends BulkRunFlags {
   template?: string;
   subject?: string;
   html?: string;
   text?: string;
   from?: string;
-  url?: string;
-  key?: string;
-  job?: string;
-  pollMs: string;
-  patience: string;
 }
 
 export function bulkCommand(): Command {
@@ -92,32 +86,68 @@ export function bulkCommand(): Command {
     .option('--job <id>', 'watch this bulk job (started earlier from the same CSV) instead of sending')
     .option('--poll-ms <ms>', 'how often to ask the hub for progress', '500')
     .option('--patience <seconds>', 'how long to keep trying while the hub does not answer', '300')
-    .action(async (o: BulkFlags) => {
-      const env = cliEnv();
-      const key = o.key ?? env.SWITCHBOARD_API_KEY;
-      if (!key) throw new Error(`no API key: pass --key or set SWITCHBOARD_API_KEY; ${KEY_HINT}`);
-      const { recipients, bad } = await readRecipients(o.csv);
-      for (const b of bad) console.error(`line ${b.line}: skipped, ${b.reason}`);
-      if (recipients.length === 0) throw new Error(`no valid rows to send in ${o.csv}`);
-      const watch: WatchOptions = {
-        base: hubUrl(o.url, env),
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        jobId: o.job ?? '',
-        pollMs: Math.max(10, Number(o.pollMs) || 500),
-        patienceMs: Math.max(0, Number(o.patience) || 0) * 1000,
-        note: (line) => console.error(line),
-      };
-      await checkKey(watch);
-      if (o.job) {
-        const { status, body } = await getJob(watch, '?limit=1');
-        if (status !== 200) throw new Error(`job ${o.job}: ${body.detail ?? `HTTP ${status}`}`);
-      } else {
-        const body = { templateId: o.template, subject: o.subject, html: o.html, text: o.text, from: o.from, recipients: recipients.map(({ to, variables }) => ({ to, variables })) };
-        watch.jobId = await start(watch, body, recipients);
-        console.log(`job ${watch.jobId}: started, ${recipients.length} recipient(s)`);
-      }
-      const p = await watchJob(watch, recipients.length);
-      if (p.failed > 0) await reportFailures(watch, recipients);
-      console.log(`job ${watch.jobId}: done, ${p.sent} sent, ${p.failed} failed (${bad.length} bad row(s) skipped)`);
-    });
+    .action((o: BulkFlags) =>
+      runBulk(o, {
+        hint: KEY_HINT,
+        path: '/api/v1/integrations/email/bulk',
+        body: (recipients) => ({ templateId: o.template, subject: o.subject, html: o.html, text: o.text, from: o.from, recipients: recipients.map(({ to, variables }) => ({ to, variables })) }),
+      }),
+    );
+}
+
+/** The flags every `bulk` command takes (`email bulk`, `sms bulk`). */
+export interface BulkRunFlags {
+  csv: string;
+  url?: string;
+  key?: string;
+  job?: string;
+  pollMs: string;
+  patience: string;
+}
+
+/** What differs between the `bulk` commands: the key's hint, the route, the recipient column, the request body. */
+export interface BulkKind {
+  hint: string;
+  path: string;
+  /** The command that watches the job again (default `email bulk`). */
+  command?: string;
+  /** The recipient column (default email's). */
+  column?: RecipientColumn;
+  /** Throws for a flag the command lacks (checked once the key is known, before the CSV is read). */
+  check?(): void;
+  body(recipients: CsvRecipient[]): unknown;
+}
+
+/**
+ * One flow for every `bulk` command: read the CSV (bad rows on stderr), check the key, start the
+ * job once (or, with `--job`, find it again), watch it to the end and name what failed.
+ */
+export async function runBulk(o: BulkRunFlags, kind: BulkKind): Promise<void> {
+  const env = cliEnv();
+  const key = o.key ?? env.SWITCHBOARD_API_KEY;
+  if (!key) throw new Error(`no API key: pass --key or set SWITCHBOARD_API_KEY; ${kind.hint}`);
+  kind.check?.();
+  const { recipients, bad } = await readRecipients(o.csv, kind.column);
+  for (const b of bad) console.error(`line ${b.line}: skipped, ${b.reason}`);
+  if (recipients.length === 0) throw new Error(`no valid rows to send in ${o.csv}`);
+  const watch: WatchOptions = {
+    base: hubUrl(o.url, env),
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    jobId: o.job ?? '',
+    pollMs: Math.max(10, Number(o.pollMs) || 500),
+    patienceMs: Math.max(0, Number(o.patience) || 0) * 1000,
+    note: (line) => console.error(line),
+    ...(kind.command ? { command: kind.command } : {}),
+  };
+  await checkKey(watch, kind.hint);
+  if (o.job) {
+    const { status, body } = await getJob(watch, '?limit=1');
+    if (status !== 200) throw new Error(`job ${o.job}: ${body.detail ?? `HTTP ${status}`}`);
+  } else {
+    watch.jobId = await start(watch, kind.body(recipients), recipients, { path: kind.path, hint: kind.hint });
+    console.log(`job ${watch.jobId}: started, ${recipients.length} recipient(s)`);
+  }
+  const p = await watchJob(watch, recipients.length);
+  if (p.failed > 0) await reportFailures(watch, recipients);
+  console.log(`job ${watch.jobId}: done, ${p.sent} sent, ${p.failed} failed (${bad.length} bad row(s) skipped)`);
 }

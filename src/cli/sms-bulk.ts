@@ -6,10 +6,8 @@
  * needs the scopes `sms:send` and `jobs:read`.
  */
 import { Command } from 'commander';
-import { getJob, reportFailures, watchJob, type WatchOptions } from './bulk-watch.js';
-import { readRecipients, type RecipientColumn } from './csv-recipients.js';
-import { checkKey, start } from './email-bulk.js';
-import { cliEnv, hubUrl } from './hub-client.js';
+import type { RecipientColumn } from './csv-recipients.js';
+import { runBulk, type BulkRunFlags } from './email-bulk.js';
 
 export const SMS_BULK_SCOPES = 'sms:send,jobs:read';
 const KEY_HINT = `\`sms bulk\` needs an API key with the scopes ${SMS_BULK_SCOPES}: create one with \`npx switchboard keys create --name sms-bulk --scopes ${SMS_BULK_SCOPES}\``;
@@ -29,16 +27,10 @@ export async function phoneColumn(): Promise<RecipientColumn> {
   };
 }
 
-interface SmsBulkFlags {
-  csv: string;
+interface SmsBulkFlags extends BulkRunFlags {
   message?: string;
   from?: string;
   channel: string;
-  url?: string;
-  key?: string;
-  job?: string;
-  pollMs: string;
-  patience: string;
 }
 
 export function smsBulkCommand(): Command {
@@ -53,34 +45,16 @@ export function smsBulkCommand(): Command {
     .option('--job <id>', 'watch this bulk job (started earlier from the same CSV) instead of sending')
     .option('--poll-ms <ms>', 'how often to ask the hub for progress', '500')
     .option('--patience <seconds>', 'how long to keep trying while the hub does not answer', '300')
-    .action(async (o: SmsBulkFlags) => {
-      const env = cliEnv();
-      const key = o.key ?? env.SWITCHBOARD_API_KEY;
-      if (!key) throw new Error(`no API key: pass --key or set SWITCHBOARD_API_KEY; ${KEY_HINT}`);
-      if (!o.job && !o.message) throw new Error('no --message: give the text to send, with {{column}} placeholders');
-      const { recipients, bad } = await readRecipients(o.csv, await phoneColumn());
-      for (const b of bad) console.error(`line ${b.line}: skipped, ${b.reason}`);
-      if (recipients.length === 0) throw new Error(`no valid rows to send in ${o.csv}`);
-      const watch: WatchOptions = {
-        base: hubUrl(o.url, env),
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        jobId: o.job ?? '',
-        pollMs: Math.max(10, Number(o.pollMs) || 500),
-        patienceMs: Math.max(0, Number(o.patience) || 0) * 1000,
-        note: (line) => console.error(line),
+    .action(async (o: SmsBulkFlags) =>
+      runBulk(o, {
+        hint: KEY_HINT,
+        path: '/api/v1/integrations/sms/bulk',
         command: 'sms bulk',
-      };
-      await checkKey(watch, KEY_HINT);
-      if (o.job) {
-        const { status, body } = await getJob(watch, '?limit=1');
-        if (status !== 200) throw new Error(`job ${o.job}: ${body.detail ?? `HTTP ${status}`}`);
-      } else {
-        const body = { message: o.message, from: o.from, channel: o.channel, recipients: recipients.map(({ to, variables }) => ({ phoneNumber: to, variables })) };
-        watch.jobId = await start(watch, body, recipients, { path: '/api/v1/integrations/sms/bulk', hint: KEY_HINT });
-        console.log(`job ${watch.jobId}: started, ${recipients.length} recipient(s)`);
-      }
-      const p = await watchJob(watch, recipients.length);
-      if (p.failed > 0) await reportFailures(watch, recipients);
-      console.log(`job ${watch.jobId}: done, ${p.sent} sent, ${p.failed} failed (${bad.length} bad row(s) skipped)`);
-    });
+        column: await phoneColumn(),
+        check: () => {
+          if (!o.job && !o.message) throw new Error('no --message: give the text to send, with {{column}} placeholders');
+        },
+        body: (recipients) => ({ message: o.message, from: o.from, channel: o.channel, recipients: recipients.map(({ to, variables }) => ({ phoneNumber: to, variables })) }),
+      }),
+    );
 }
