@@ -10,6 +10,7 @@
  * @see https://cloud.google.com/apis/design/errors
  */
 import { HubError, type ErrorCode } from '../../core/errors.js';
+import { parseRetryAfter } from '../../transport/http.js';
 import type { HttpResponse } from '../../transport/types.js';
 import '../../categories/email/errors.js'; // registers the email error codes this file uses
 
@@ -54,16 +55,6 @@ export function googleError(res: HttpResponse): GoogleError {
   return { code: res.status, message: text ? (text.length > 300 ? `${text.slice(0, 300)}…` : text) : `HTTP ${res.status}`, errors: [] };
 }
 
-/** Seconds to wait from `Retry-After` (seconds or an HTTP date). */
-function retryAfterOf(res: HttpResponse, now: number): number | undefined {
-  const header = res.headers['retry-after']?.trim();
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
-}
-
 /**
  * Maps a non-2xx Gmail answer to a HubError (the manifest's `mapError`).
  *
@@ -95,7 +86,7 @@ export function mapGmailError(res: HttpResponse, now: number = Date.now()): HubE
     return make('provider_auth_failed', `Gmail refused the access token (${said}): the token expired or was revoked; if refreshing does not help, connect the account again (GMAIL_REFRESH_TOKEN, GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET).`);
   }
   if (status === 403 && reason && RATE_REASONS.has(reason)) {
-    const retryAfter = retryAfterOf(res, now);
+    const retryAfter = parseRetryAfter(res.headers['retry-after'], now);
     return make('provider_rate_limited', `Gmail's per-user rate limit is reached (${said}).${retryAfter === undefined ? '' : ` Retry after ${retryAfter} s.`}`, retryAfter);
   }
   if (status === 403 && reason === 'dailyLimitExceeded') {
@@ -108,7 +99,7 @@ export function mapGmailError(res: HttpResponse, now: number = Date.now()): HubE
     return make('provider_rejected', `Gmail refused the message as too large (${said}): send smaller attachments.`);
   }
   if (status === 429) {
-    const retryAfter = retryAfterOf(res, now);
+    const retryAfter = parseRetryAfter(res.headers['retry-after'], now);
     return make('provider_rate_limited', `Gmail's rate limit is reached (${said}).${retryAfter === undefined ? '' : ` Retry after ${retryAfter} s.`}`, retryAfter);
   }
   if (status >= 500) {

@@ -7,6 +7,7 @@
  * @see https://documentation.mailgun.com/docs/mailgun/api-reference/#errors
  */
 import { HubError, type ErrorCode } from '../../core/errors.js';
+import { parseRetryAfter } from '../../transport/http.js';
 import type { HttpResponse } from '../../transport/types.js';
 import '../../categories/email/errors.js'; // registers the email error codes this file uses
 
@@ -33,13 +34,8 @@ export function mailgunErrorText(res: HttpResponse): string {
 
 /** Seconds from `Retry-After` (seconds or an HTTP date), else Mailgun's `retry-seconds` body field. */
 function retryAfterOf(res: HttpResponse, now: number): number | undefined {
-  const header = res.headers['retry-after'];
-  if (header !== undefined && header.trim() !== '') {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds);
-    const at = Date.parse(header);
-    if (!Number.isNaN(at)) return Math.max(0, Math.ceil((at - now) / 1000));
-  }
+  const header = parseRetryAfter(res.headers['retry-after'], now);
+  if (header !== undefined) return header;
   try {
     const body = res.json<Record<string, unknown>>();
     const seconds = Number(body?.['retry-seconds']);

@@ -9,6 +9,7 @@
  * @see https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/responses
  */
 import { HubError, type ErrorCode, type FieldError } from '../../core/errors.js';
+import { parseRetryAfter } from '../../transport/http.js';
 import type { HttpResponse } from '../../transport/types.js';
 import '../../categories/email/errors.js'; // registers the email error codes this file uses
 
@@ -53,13 +54,8 @@ export function sendgridErrors(res: HttpResponse): SendgridErrorItem[] {
 
 /** Seconds to wait: `Retry-After` (seconds or HTTP date), else `X-RateLimit-Reset` (epoch seconds). */
 function retryAfterOf(res: HttpResponse, now: number): number | undefined {
-  const header = res.headers['retry-after']?.trim();
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-    const at = Date.parse(header);
-    if (!Number.isNaN(at)) return Math.max(0, Math.ceil((at - now) / 1000));
-  }
+  const header = parseRetryAfter(res.headers['retry-after'], now);
+  if (header !== undefined) return Math.ceil(header);
   const reset = Number(res.headers['x-ratelimit-reset']);
   if (res.headers['x-ratelimit-reset'] && Number.isFinite(reset)) return Math.max(0, Math.ceil(reset - now / 1000));
   return undefined;

@@ -14,6 +14,7 @@
  * @see https://api.slack.com/apis/rate-limits
  */
 import { HubError, type ErrorCode } from '../../core/errors.js';
+import { parseRetryAfter } from '../../transport/http.js';
 import type { HttpResponse } from '../../transport/types.js';
 import '../../categories/chat/errors.js'; // registers the chat error codes this file uses
 
@@ -106,8 +107,7 @@ export function mapSlackError(res: HttpResponse): HubError {
   } catch {
     // not JSON: the status says enough
   }
-  const retry = Number(res.headers['retry-after']);
-  const retryAfter = Number.isFinite(retry) && res.headers['retry-after'] !== undefined ? Math.max(0, Math.ceil(retry)) : undefined;
+  const retryAfter = parseRetryAfter(res.headers['retry-after'], Date.now());
   if (res.status === 429) body.error ??= 'ratelimited';
   if (res.status >= 500) body.error ??= 'service_unavailable';
   if (res.status === 401 || res.status === 403) body.error ??= 'invalid_auth';

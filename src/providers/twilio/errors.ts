@@ -6,6 +6,7 @@
  * @see https://www.twilio.com/docs/api/errors
  */
 import { HubError, type ErrorCode } from '../../core/errors.js';
+import { parseRetryAfter } from '../../transport/http.js';
 import type { HttpResponse } from '../../transport/types.js';
 import '../../categories/sms/errors.js'; // registers the sms error codes this file uses
 import '../../categories/voice/errors.js'; // registers call_refused
@@ -44,15 +45,6 @@ export function twilioErrorOf(res: HttpResponse): TwilioErrorBody {
   return { code: 0, message: text ? text.slice(0, 300) : `HTTP ${res.status}`, status: res.status };
 }
 
-function retryAfterOf(res: HttpResponse, now: number): number | undefined {
-  const header = res.headers['retry-after']?.trim();
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
-}
-
 /**
  * Maps one Twilio error answer to a HubError.
  *
@@ -80,7 +72,7 @@ export function mapTwilioError(res: HttpResponse, now: number = Date.now()): Hub
   if (res.status === 403) return make('provider_auth_failed', `${said}. The account may not use this feature or sender.`);
   if (res.status === 404) return make('not_found', `${said}.`);
   if (res.status === 429 || e.code === 20429) {
-    const retryAfter = retryAfterOf(res, now);
+    const retryAfter = parseRetryAfter(res.headers['retry-after'], now);
     return make('provider_rate_limited', `${said}. Twilio's rate limit is reached${retryAfter === undefined ? '' : `; retry after ${retryAfter} s`}: lower RATE_LIMIT_TWILIO.`, retryAfter);
   }
   if (res.status >= 500) return make('provider_unavailable', `Twilio is unavailable (HTTP ${res.status}: ${said}); try again later.`);
