@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubError, surelyNotSent } from '../../core/errors.js';
+import { failure } from '../../../test/helpers/hub-error.js';
+import { surelyNotSent } from '../../core/errors.js';
 import type { ChaosSettings } from '../../kit/emulator.js';
 import type { ChatProvider } from './contract.js';
 import './errors.js'; // registers the chat error codes this file uses
@@ -34,16 +35,6 @@ export interface ChatContractHarness {
   knownUser?: { email: string; id: string };
   chaos?: ChaosSettings;
   teardown(): Promise<void>;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<HubError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(HubError);
-    return err as HubError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /**
@@ -81,7 +72,7 @@ export function chatContractSuite(name: string, setup: () => Promise<ChatContrac
         expect((await h.received()).at(-1)!.threadTs).toBe(root.ts);
       } else {
         const before = (await h.received()).length;
-        const err = await codeOf(h.provider.send({ channel: h.channel, text: tag(), threadTs: '1712345678.000100' }));
+        const err = await failure(h.provider.send({ channel: h.channel, text: tag(), threadTs: '1712345678.000100' }));
         expect(err.code).toBe('capability_unsupported');
         expect((await h.received()).length).toBe(before);
       }
@@ -97,7 +88,7 @@ export function chatContractSuite(name: string, setup: () => Promise<ChatContrac
       if (!h.chaos) return ctx.skip();
       const before = (await h.received()).length;
       Object.assign(h.chaos, { rateLimitNext: 1, retryAfterSec: 0 });
-      const err = await codeOf(h.provider.send({ channel: h.channel, text: tag() }));
+      const err = await failure(h.provider.send({ channel: h.channel, text: tag() }));
       expect(err.code).toBe('provider_rate_limited');
       expect(surelyNotSent(err)).toBe(true);
       expect((await h.received()).length).toBe(before);
@@ -107,7 +98,7 @@ export function chatContractSuite(name: string, setup: () => Promise<ChatContrac
       if (!h.chaos) return ctx.skip();
       h.chaos.errorRate = 1;
       try {
-        expect((await codeOf(h.provider.send({ channel: h.channel, text: tag() }))).code).toBe('provider_unavailable');
+        expect((await failure(h.provider.send({ channel: h.channel, text: tag() }))).code).toBe('provider_unavailable');
       } finally {
         h.chaos.errorRate = 0;
       }
@@ -122,7 +113,7 @@ export function chatContractSuite(name: string, setup: () => Promise<ChatContrac
         expect((await h.received()).find((m) => m.id === sent.ts)!.text).toBe('v2');
         await w.delete({ channel: sent.channel!, ts: sent.ts! });
         expect((await h.received()).some((m) => m.id === sent.ts)).toBe(false);
-        expect((await codeOf(w.delete({ channel: sent.channel!, ts: sent.ts! }))).code).toBe('chat_message_not_found');
+        expect((await failure(w.delete({ channel: sent.channel!, ts: sent.ts! }))).code).toBe('chat_message_not_found');
       });
 
       it('channels: create, list (paged), invite; a taken name and an unknown channel are mapped', async (ctx) => {
@@ -131,7 +122,7 @@ export function chatContractSuite(name: string, setup: () => Promise<ChatContrac
         const name = `contract-${randomBytes(3).toString('hex')}`;
         const created = await w.createChannel({ name });
         expect(created).toMatchObject({ name, isMember: true });
-        expect((await codeOf(w.createChannel({ name }))).code).toBe('chat_name_taken');
+        expect((await failure(w.createChannel({ name }))).code).toBe('chat_name_taken');
         const seen: string[] = [];
         let cursor: string | undefined;
         do {
@@ -142,14 +133,14 @@ export function chatContractSuite(name: string, setup: () => Promise<ChatContrac
         } while (cursor);
         expect(seen).toContain(created.id);
         expect(await w.invite({ channel: created.id, users: [h.knownUser!.id] })).toMatchObject({ id: created.id });
-        expect((await codeOf(h.provider.send({ channel: 'C0DOESNOTEXIST', text: 'x' }))).code).toBe('chat_channel_not_found');
+        expect((await failure(h.provider.send({ channel: 'C0DOESNOTEXIST', text: 'x' }))).code).toBe('chat_channel_not_found');
       });
 
       it('users: lookup by email; an unknown address is chat_user_not_found', async (ctx) => {
         const w = h.provider.workspace;
         if (!w) return ctx.skip();
         expect(await w.lookupUserByEmail(h.knownUser!.email)).toMatchObject({ id: h.knownUser!.id, email: h.knownUser!.email, isBot: false });
-        expect((await codeOf(w.lookupUserByEmail(`nobody-${randomBytes(3).toString('hex')}@example.com`))).code).toBe('chat_user_not_found');
+        expect((await failure(w.lookupUserByEmail(`nobody-${randomBytes(3).toString('hex')}@example.com`))).code).toBe('chat_user_not_found');
       });
     });
   });

@@ -8,7 +8,7 @@
  * @see ./contract.ts
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubError } from '../../core/errors.js';
+import { failure } from '../../../test/helpers/hub-error.js';
 import type { ChaosSettings } from '../../kit/emulator.js';
 import type { MeetingsProvider } from './contract.js';
 import './errors.js'; // registers the meetings error codes this file uses
@@ -19,16 +19,6 @@ export interface MeetingsContractHarness {
   endMeeting(meetingId: string, options: { record: boolean; participants: string[] }): Promise<void>;
   chaos?: ChaosSettings;
   teardown(): Promise<void>;
-}
-
-async function failure(p: Promise<unknown>): Promise<HubError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(HubError);
-    return err as HubError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const future = (days: number) => new Date(Date.UTC(2027, 2, 1, 15) + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -7,7 +7,7 @@
  * @see ./contract.ts
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HubError } from '../../core/errors.js';
+import { failure } from '../../../test/helpers/hub-error.js';
 import type { ChaosSettings } from '../../kit/emulator.js';
 import { NO_CHAOS } from '../../kit/emulator.js';
 import type { CreatePaymentInput, Payment, PaymentsCapability, PaymentsProvider } from './contract.js';
@@ -36,15 +36,6 @@ export interface PaymentsContractHarness {
 let seq = 0;
 const key = () => ({ idempotencyKey: `contract-${process.pid}-${Date.now()}-${++seq}` });
 const base = (amount: number, currency = 'USD'): CreatePaymentInput => ({ amount, currency, description: 'contract', returnUrl: 'https://shop.example/return', cancelUrl: 'https://shop.example/cancel', hubId: `pay_contract_${++seq}` });
-
-async function rejection(promise: Promise<unknown>): Promise<HubError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(HubError);
-  return err as HubError;
-}
 
 /** Create, let the payer act, and capture where the provider needs it: a succeeded payment. */
 async function paid(h: PaymentsContractHarness, amount: number, currency = 'USD'): Promise<Payment> {
@@ -123,7 +114,7 @@ export function paymentsContractSuite(name: string, setup: () => Promise<Payment
     });
 
     it('a declined payment is payment_declined with the provider\'s decline code', async () => {
-      const err = await rejection(
+      const err = await failure(
         (async () => {
           const p = await h.declining.createPayment(base(999), key());
           await h.payerCompletes(p);
@@ -179,7 +170,7 @@ export function paymentsContractSuite(name: string, setup: () => Promise<Payment
       ];
       for (const [capability, call] of calls) {
         if (has(capability)) continue;
-        expect(await rejection(call()), capability).toMatchObject({ code: 'capability_unsupported' });
+        expect(await failure(call()), capability).toMatchObject({ code: 'capability_unsupported' });
       }
     });
   });

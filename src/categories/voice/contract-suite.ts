@@ -7,7 +7,7 @@
  * @see ./contract.ts
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubError } from '../../core/errors.js';
+import { failure } from '../../../test/helpers/hub-error.js';
 import type { Call, IvrUrls, VoiceProvider } from './contract.js';
 import './errors.js'; // registers the voice error codes this file uses
 
@@ -30,12 +30,6 @@ export interface VoiceContractHarness {
 const AGENT = '+14155550100';
 const CUSTOMER = '+14155550111';
 const urls: IvrUrls = { self: 'https://hub.example.com/voice/ivr/main', menu: (id) => `https://hub.example.com/voice/ivr/${id}` };
-
-async function refusal(p: Promise<unknown>): Promise<HubError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(HubError);
-  return err as HubError;
-}
 
 /**
  * Runs the voice contract against one provider.
@@ -80,7 +74,7 @@ export function voiceContractSuite(name: string, setup: () => Promise<VoiceContr
       }
       expect(new Set(seen).size).toBe(seen.length);
       expect(seen).toEqual(expect.arrayContaining([call.sid, second.sid]));
-      expect((await refusal(h.provider.listCalls({ cursor: Buffer.from('/elsewhere?x=1').toString('base64url') }))).code).toBe('validation_failed');
+      expect((await failure(h.provider.listCalls({ cursor: Buffer.from('/elsewhere?x=1').toString('base64url') }))).code).toBe('validation_failed');
       await h.provider.endCall(second.sid);
     });
 
@@ -102,12 +96,12 @@ export function voiceContractSuite(name: string, setup: () => Promise<VoiceContr
       expect(bytes.subarray(0, 4).toString('ascii')).toBe('RIFF');
       if (media.contentLength !== undefined) expect(bytes.length).toBe(media.contentLength);
       await h.provider.deleteRecording(rec.sid);
-      expect((await refusal(h.provider.getRecording(rec.sid))).code).toBe('not_found');
-      expect((await refusal(h.provider.startRecording(call.sid))).status).toBeLessThan(500);
+      expect((await failure(h.provider.getRecording(rec.sid))).code).toBe('not_found');
+      expect((await failure(h.provider.startRecording(call.sid))).status).toBeLessThan(500);
     });
 
     it('refuses a caller ID that is not the account\'s as call_refused (another provider would refuse it too)', async () => {
-      const err = await refusal(h.provider.placeCall({ agent: AGENT, customer: CUSTOMER, callerId: h.foreignCallerId }));
+      const err = await failure(h.provider.placeCall({ agent: AGENT, customer: CUSTOMER, callerId: h.foreignCallerId }));
       expect(err.code).toBe('call_refused');
       expect(err.failover).toBe(false);
     });
