@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestProblems } from '../../../../test/helpers/openapi-requests.js';
 import { startRecordingProxy, type RecordingProxy } from '../../../../test/helpers/recording-proxy.js';
 import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { parseStripeForm } from './form.js';
@@ -93,18 +94,11 @@ describe.skipIf(!haveSpec)('Stripe emulator against the published OpenAPI descri
 
   it('every request matches an operation of the description and validates', () => {
     expect(proxy.exchanges.length).toBeGreaterThan(40);
-    const problems: string[] = [];
-    for (const x of proxy.exchanges) {
-      const req = { method: x.method, path: x.path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: parseStripeForm(x.query) as Record<string, string>, body: parseStripeForm(x.body) };
-      const operation = api.matchOperation(req);
-      if (!operation) {
-        problems.push(`${x.method} ${x.path}: no operation`);
-        continue;
-      }
-      const result = api.validateRequest(req, operation);
-      if (!result.valid) problems.push(`${operation.operationId} ${x.body || x.query}: ${JSON.stringify(result.errors)}`);
-    }
-    expect(problems).toEqual([]);
+    const requests = proxy.exchanges.map((x) => ({
+      req: { method: x.method, path: x.path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: parseStripeForm(x.query) as Record<string, string>, body: parseStripeForm(x.body) },
+      label: x.body || x.query,
+    }));
+    expect(requestProblems(api, requests)).toEqual([]);
   });
 
   it('every answer validates against the response schema for its status', () => {

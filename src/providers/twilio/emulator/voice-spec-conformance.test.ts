@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestProblems } from '../../../../test/helpers/openapi-requests.js';
 import { startRecordingProxy, type RecordingProxy } from '../../../../test/helpers/recording-proxy.js';
 import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { parseTwilioForm } from '../webhooks.js';
@@ -107,19 +108,12 @@ describe.skipIf(!haveSpec)('Twilio emulator (voice) against the published OpenAP
 
   it('every request matches an operation of the description and validates', () => {
     expect(proxy.exchanges.length).toBeGreaterThan(12);
-    const problems: string[] = [];
-    for (const x of proxy.exchanges) {
+    const requests = proxy.exchanges.map((x) => {
       const arrays = arrayNames(api.matchOperation({ method: x.method, path: x.path, headers: {} }));
       const req = { method: x.method, path: x.path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: formOf(x.query, arrays), body: x.method === 'GET' || x.method === 'DELETE' ? undefined : formOf(x.body, arrays) };
-      const operation = api.matchOperation(req);
-      if (!operation) {
-        problems.push(`${x.method} ${x.path}: no operation`);
-        continue;
-      }
-      const result = api.validateRequest(req, operation);
-      if (!result.valid) problems.push(`${operation.operationId} ${x.body || x.query}: ${JSON.stringify(result.errors)}`);
-    }
-    expect(problems).toEqual([]);
+      return { req, label: x.body || x.query };
+    });
+    expect(requestProblems(api, requests)).toEqual([]);
   });
 
   it('every answer validates against the response schema for its status; errors have Twilio\'s shape', () => {
