@@ -43,8 +43,8 @@ export interface TwilioCallResource {
   uri: string;
 }
 
-export interface TwilioCallPage {
-  calls: TwilioCallResource[];
+/** The paging fields of every 2010-04-01 list answer. */
+export interface TwilioPage {
   end: number;
   first_page_uri: string;
   next_page_uri: string | null;
@@ -53,6 +53,10 @@ export interface TwilioCallPage {
   previous_page_uri: string | null;
   start: number;
   uri: string;
+}
+
+export interface TwilioCallPage extends TwilioPage {
+  calls: TwilioCallResource[];
 }
 
 export interface TwilioRecordingResource {
@@ -79,16 +83,8 @@ export interface TwilioRecordingResource {
   subresource_uris?: Record<string, string>;
 }
 
-export interface TwilioRecordingPage {
+export interface TwilioRecordingPage extends TwilioPage {
   recordings: TwilioRecordingResource[];
-  end: number;
-  first_page_uri: string;
-  next_page_uri: string | null;
-  page: number;
-  page_size: number;
-  previous_page_uri: string | null;
-  start: number;
-  uri: string;
 }
 
 /** Lookup v2 `PhoneNumbers` with `Fields=caller_name,line_type_intelligence`. */
