@@ -213,6 +213,14 @@ export class ConnectionManager {
     return emu ? [...fromEnv, emu] : fromEnv;
   }
 
+  /**
+   * The keys a connection's push channel tokens verify with (`kit/push-token.ts`), the current
+   * one first: derived from the vault's keys, so every process agrees and nothing is stored.
+   */
+  pushKeys(connectionId: string): string[] {
+    return this.o.vault.derive(`push:${connectionId}`);
+  }
+
   /** Add a tenant connection; credentials are validated by the manifest and sealed. */
   async create(tenantId: string, provider: string, name: string, credentials: Record<string, unknown>): Promise<ConnectionSummary> {
     const def = this.o.catalog.find(provider);

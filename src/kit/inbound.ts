@@ -81,6 +81,13 @@ export interface WebhookHandler {
    */
   verify(input: WebhookVerifyInput): VerifyOutcome | Promise<VerifyOutcome>;
   /**
+   * True for push channels the hub subscribes itself (Google Calendar watch channels, Graph
+   * subscriptions): the connection's push keys (`ConnectionManager.pushKeys`, derived from the vault)
+   * join `secrets`, and `verify` checks the channel token with `kit/push-token.ts`. Such a handler
+   * needs no secret field of its own.
+   */
+  pushKeys?: boolean;
+  /**
    * Headers carrying signatures or credentials (lower-case), dropped from the stored request
    * after verification besides the generic ones (`authorization`, `cookie`, …).
    */

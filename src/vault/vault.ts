@@ -2,7 +2,7 @@
  * The vault: envelope encryption of secrets at rest (connection credentials, OAuth tokens,
  * webhook secrets) with key ids and rotation. See `envelope.ts` for the wire format.
  */
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import { HubError } from '../core/errors.js';
 import { DEK_BYTES, dataAad, formatEnvelope, gcmOpen, gcmSeal, parseEnvelope, wrapAad, type Envelope } from './envelope.js';
 import {
@@ -182,6 +182,21 @@ export class Vault {
   }
 
   /** Key ids and origin only: never key material. */
+  /**
+   * Keys derived from the vault's keys for `label` (HMAC-SHA256, base64url), current key first: a
+   * secret the hub can recompute rather than store, such as a connection's push-channel key
+   * (`push:<connectionId>`). After a rotation the old keys still derive theirs, so what was issued
+   * before keeps verifying until the old key is dropped.
+   *
+   * @example
+   * const [current] = vault.derive(`push:${connectionId}`);
+   */
+  derive(label: string): string[] {
+    const current = this.#current.kid;
+    const kids = [current, ...[...this.#keys.keys()].filter((k) => k !== current)];
+    return kids.map((kid) => createHmac('sha256', this.#keys.get(kid)!).update(`switchboard-derive:${label}`).digest('base64url'));
+  }
+
   toJSON(): { currentKid: string; kids: string[]; generated: boolean; keyFile?: string } {
     return { currentKid: this.currentKid, kids: this.kids, generated: this.generated, keyFile: this.keyFile };
   }

@@ -49,6 +49,7 @@ export async function resolveProviderTarget(deps: ProviderTargetDeps, provider: 
   if (!conn || conn.provider !== provider) throw unknown(`No ${def.manifest.name} connection "${connectionId.slice(0, 64)}"`);
   const secrets = def.webhooks.secretFields.map((f) => (conn.credentials as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '');
   secrets.push(...(conn.ownWebhookSecrets ?? []));
+  if (def.webhooks.pushKeys) secrets.push(...deps.connections.pushKeys(conn.id));
   // A sandbox connection talks to the provider's emulator, which signs with its own key.
   const emu = conn.mode === 'sandbox' ? deps.connections.emulator(provider) : undefined;
   if (emu?.webhookSecret) secrets.push(emu.webhookSecret);
@@ -62,6 +63,7 @@ export async function resolveProviderTarget(deps: ProviderTargetDeps, provider: 
 function defaultTarget(deps: ProviderTargetDeps, def: ProviderDefinition, handler: WebhookHandler, conn: ResolvedConnection | undefined): ProviderTarget {
   const provider = def.manifest.id;
   const secrets = deps.connections.webhookSecrets(provider);
+  if (handler.pushKeys && conn) secrets.push(...deps.connections.pushKeys(conn.id));
   if (secrets.length === 0) {
     const vars = handler.secretFields.map((f) => (def.manifest.env as Record<string, string>)[f]).join(' or ');
     throw new HubError('webhook_signature_invalid', `No verification key is configured for ${def.manifest.name}; set ${vars}`, { provider });
