@@ -49,6 +49,8 @@ export interface Attendee {
   optional: boolean;
   /** The organizer is listed among the attendees by some providers. */
   organizer: boolean;
+  /** This attendee is the connected account (Google `self`); absent when the provider does not say. Availability skips events it declined. */
+  self?: boolean;
 }
 
 export interface Reminder {
@@ -84,6 +86,11 @@ export interface CalendarEvent {
   htmlLink: string | null;
   /** An online meeting attached to the event (Google Meet, Teams). */
   conference: { provider: string; joinUrl: string; conferenceId: string | null } | null;
+  /**
+   * The event does not block time (Google `transparency: transparent`, Graph `showAs: free`,
+   * CalDAV `TRANSP:TRANSPARENT`); absent or false: it does. Availability skips such events.
+   */
+  transparent?: boolean;
   /** The provider's version tag (Google and Graph etag, CalDAV ETag). */
   etag: string | null;
   /** When the provider last changed it (ISO 8601). */
