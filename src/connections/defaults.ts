@@ -1,6 +1,6 @@
 /**
  * The env default connection of a provider: live when the manifest's `liveWhen` variables are set
- * (and the hub is not sandboxed), else a sandbox one whose emulator supplies the rest when it
+ * (each read from its own variable, else from its `envFallback` ones; and the hub is not sandboxed), else a sandbox one whose emulator supplies the rest when it
  * starts; without an emulator, a configuration error for health to show.
  *
  * @example
@@ -16,9 +16,11 @@ export function resolveDefault(def: ProviderDefinition, envIn: Record<string, st
   const m = def.manifest;
   const env = m.env as Record<string, string>;
   const raw: Record<string, string> = {};
+  const fallback = (m.envFallback ?? {}) as Record<string, string[] | undefined>;
   for (const [field, envVar] of Object.entries(env)) {
-    const v = envIn[envVar];
-    if (v !== undefined && v.trim() !== '') raw[field] = v.trim();
+    // The field's own variable, then its fallbacks (GOOGLE_CALENDAR_CLIENT_ID, then GOOGLE_CLIENT_ID).
+    const v = [envVar, ...(fallback[field] ?? [])].map((name) => envIn[name]).find((value) => value !== undefined && value.trim() !== '');
+    if (v !== undefined) raw[field] = v.trim();
   }
   const live = !forceSandbox && m.liveWhen.every((f) => raw[f] !== undefined);
   const id = `conn_default_${m.id}`;

@@ -43,6 +43,7 @@ export class ProviderCatalog {
   envVars(): string[] {
     return this.all.flatMap((p) => [
       ...Object.values(p.manifest.env as Record<string, string>),
+      ...Object.values((p.manifest.envFallback ?? {}) as Record<string, string[]>).flat(),
       ...(p.manifest.auth.type === 'smtp' ? [] : [apiBaseVar(p.manifest.id)]),
     ]);
   }

@@ -47,6 +47,12 @@ export interface ProviderManifest<Creds extends Record<string, unknown> = Record
   baseUrlFor?: (credentials: Creds) => string;
   /** Credential fields (camelCase) → env var names: `{ apiKey: 'SENDGRID_API_KEY' }`. */
   env: { [K in keyof Creds & string]: string };
+  /**
+   * Variables a field is read from, in order, when its own `env` variable is unset or empty: a
+   * vendor-specific name that falls back to a shared one (Google Calendar's
+   * `{ clientId: ['GOOGLE_CLIENT_ID'] }` behind `GOOGLE_CALENDAR_CLIENT_ID`).
+   */
+  envFallback?: { [K in keyof Creds & string]?: string[] };
   /** zod schema of the credentials (env values are strings; coerce where needed). */
   credentials: z.ZodType<Creds>;
   /** Fields that must be set for live mode; without them the provider runs in sandbox mode. */
