@@ -58,6 +58,7 @@ export function fromGoogleEvent(raw: Json, calendarId: string, provider = 'googl
     responseStatus: RESPONSES.has(a.responseStatus as ResponseStatus) ? (a.responseStatus as ResponseStatus) : 'needsAction',
     optional: a.optional === true,
     organizer: a.organizer === true,
+    ...(a.self === true && { self: true }),
   }));
   const original = obj(raw.originalStartTime);
   const status = raw.status === 'tentative' || raw.status === 'cancelled' ? raw.status : 'confirmed';
@@ -81,6 +82,7 @@ export function fromGoogleEvent(raw: Json, calendarId: string, provider = 'googl
     status,
     htmlLink: str(raw.htmlLink),
     conference: conferenceOf(raw),
+    ...(raw.transparency === 'transparent' && { transparent: true }),
     etag: str(raw.etag),
     updated: str(raw.updated),
     raw,

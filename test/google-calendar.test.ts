@@ -1,0 +1,86 @@
+/**
+ * Google Calendar: the calendar contract suite against the connector and the emulator through a
+ * real Transport, then what only Google has — a sync token dropped after the emulator's reset
+ * (410 → `calendar_sync_expired`), Google's 403 `rateLimitExceeded` waited out, 401 on a revoked
+ * token, the account's own answer to an invitation, and watch channels.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calendarContractSuite } from '../src/categories/calendar/contract-suite.js';
+import type { CalendarProvider } from '../src/categories/calendar/contract.js';
+import { systemClock } from '../src/core/clock.js';
+import { createLogger } from '../src/core/logger.js';
+import type { ResolvedConnection } from '../src/kit/connector.js';
+import { googleCalendar, googleCalendarManifest, startGoogleCalendarEmulator, type GoogleCalendarEmulator } from '../src/providers/google-calendar/index.js';
+import { Transport } from '../src/transport/transport.js';
+import { failure } from './helpers/hub-error.js';
+
+async function connect(): Promise<{ emulator: GoogleCalendarEmulator; provider: CalendarProvider }> {
+  const emulator = await startGoogleCalendarEmulator();
+  const connection: ResolvedConnection = { id: 'conn_test_gcal', tenantId: 't', provider: 'google-calendar', mode: 'sandbox', baseUrl: emulator.url, credentials: emulator.credentials, tokens: emulator.tokens };
+  const http = new Transport().forConnection(googleCalendarManifest as never, connection);
+  const provider = googleCalendar.calendar!({ connection, http, clock: systemClock, logger: createLogger('silent') } as never);
+  return { emulator, provider };
+}
+
+calendarContractSuite('google-calendar', async () => {
+  const { emulator, provider } = await connect();
+  return {
+    provider,
+    accountEmail: emulator.account.email,
+    expireCursor: async (cursor) => {
+      emulator.resetSync();
+      return cursor;
+    },
+    teardown: () => emulator.close(),
+  };
+});
+
+describe('google-calendar: what only Google has', () => {
+  let emulator: GoogleCalendarEmulator;
+  let p: CalendarProvider;
+  beforeAll(async () => ({ emulator, provider: p } = await connect()));
+  afterAll(() => emulator?.close());
+
+  it('pages a sync until nextSyncToken and reports a 410 after the reset as calendar_sync_expired', async () => {
+    const cal = (await p.createCalendar!({ name: 'Many' })).calendarId;
+    for (let i = 0; i < 260; i++) emulator.account.create(emulator.account.calendar(cal), { summary: `E${i}`, start: { date: '2027-05-01' }, end: { date: '2027-05-02' } }, 0);
+    const full = await p.sync(cal, null);
+    expect(full.changes).toHaveLength(260); // two pages of Google's 250
+    emulator.resetSync();
+    const err = await failure(p.sync(cal, full.cursor));
+    expect([err.code, err.status, err.providerCode, err.provider]).toEqual(['calendar_sync_expired', 410, 'fullSyncRequired', 'google-calendar']);
+  });
+
+  it('waits out Google\'s 403 rateLimitExceeded (Retry-After) and answers', async () => {
+    emulator.quota.retryAfterSec = 0;
+    emulator.quota.rateLimitNext = 1;
+    expect((await p.listCalendars()).some((c) => c.primary)).toBe(true);
+    expect(emulator.quota.rateLimitNext).toBe(0);
+  });
+
+  it('answers an invitation on the account\'s own attendee entry (self: true) only', async () => {
+    const made = await p.createEvent('primary', { summary: 'Invited', start: '2027-05-03T09:00:00Z', end: '2027-05-03T10:00:00Z', attendees: [{ email: 'ada@example.com' }, { email: emulator.account.email }] });
+    expect(made.attendees.find((a) => a.email === emulator.account.email)?.self).toBe(true);
+    const answered = await p.respond!('primary', made.eventId, 'accepted');
+    expect(answered.attendees.map((a) => [a.email, a.responseStatus])).toEqual([['ada@example.com', 'needsAction'], [emulator.account.email, 'accepted']]);
+    const alone = await p.createEvent('primary', { summary: 'Not invited', start: '2027-05-03T11:00:00Z', end: '2027-05-03T12:00:00Z', attendees: [{ email: 'ada@example.com' }] });
+    expect((await failure(p.respond!('primary', alone.eventId, 'declined'))).code).toBe('validation_failed');
+  });
+
+  it('a watch channel carries the token; stopping twice is harmless; a 401 names the variables', async () => {
+    const channel = await p.watch!('primary', { address: 'http://127.0.0.1:9/unreachable', token: 'pt1.abc.def', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(channel.resourceId).toEqual(expect.any(String));
+    expect(emulator.channels.list().find((c) => c.id === channel.channelId)).toMatchObject({ token: 'pt1.abc.def', calendarId: emulator.account.email });
+    // Google caps a channel's life: more than a week is answered as a week.
+    const long = await p.watch!('primary', { address: 'http://127.0.0.1:9/unreachable', token: 't', expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+    expect(Date.parse(long.expiresAt)).toBeLessThanOrEqual(Date.now() + 7 * 86_400_000 + 1000);
+    await p.stopWatch!(channel);
+    await p.stopWatch!(channel);
+    await p.stopWatch!(long);
+    expect(emulator.channels.list()).toEqual([]);
+    emulator.expireToken();
+    const err = await failure(p.listCalendars());
+    expect([err.code, err.providerStatus]).toEqual(['provider_auth_failed', 401]);
+    expect(err.message).toContain('GOOGLE_CALENDAR_REFRESH_TOKEN');
+  });
+});
