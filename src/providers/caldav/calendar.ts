@@ -16,7 +16,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { calendarQuery, makeCalendar, syncCollection } from 'tsdav';
-import { HubError } from '../../core/errors.js';
+import { HubError, validationError } from '../../core/errors.js';
+import { isIanaZone } from './tz.js';
 import type { ProviderContext } from '../../kit/connection.js';
 import type { Calendar, CalendarCapability, CalendarEvent, CalendarProvider, EventInput, EventPage, EventPatch, ListEventsQuery, ResponseStatus, SyncChange } from '../../categories/calendar/contract.js';
 import { Dav, splitEventId, type DavCalendar } from './dav.js';
@@ -27,6 +28,18 @@ import type { CaldavCredentials } from './manifest.js';
 const CAPABILITIES: ReadonlySet<CalendarCapability> = new Set(['createCalendar', 'move', 'respond', 'search']);
 const DEFAULT_PAGE = 250;
 const basicIso = (iso: string) => `${new Date(iso).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+
+const TIME_RE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+/** Refuses what would make a broken VEVENT, naming the field (the category validates first; a direct caller may not). */
+function checked(f: EventFields): EventFields {
+  for (const field of ['start', 'end'] as const) {
+    const v = f[field];
+    if (!TIME_RE.test(v) || Number.isNaN(Date.parse(v))) throw validationError(field, `"${v}" is not a date (YYYY-MM-DD) or an ISO 8601 date-time with an offset (2026-12-07T09:00:00+01:00)`);
+  }
+  if (f.timeZone && !isIanaZone(f.timeZone)) throw validationError('timeZone', `"${f.timeZone}" is not an IANA time zone (Europe/Berlin)`);
+  return f;
+}
 
 /** What an input or a patch makes of an event's fields. */
 export function mergeFields(base: EventFields | null, input: EventPatch, organizer: { email: string; name: string | null } | null): EventFields {
@@ -141,7 +154,7 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
       const uid = randomUUID();
       const vcal = newResource();
       const vevent = newEvent(uid);
-      applyEvent(vevent, mergeFields(null, input, await organizer()), now());
+      applyEvent(vevent, checked(mergeFields(null, input, await organizer())), now());
       vcal.addSubcomponent(vevent);
       ensureTimezones(vcal);
       const href = Dav.eventUrl(calUrl, uid);
@@ -164,7 +177,7 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
       const { result: target, resource, etag } = await modify(href, (r) => {
         const vevent = suffix ? overrideFor(r, base, suffix, now()) : r.master;
         if (!vevent) throw new HubError('calendar_event_not_found', `No event ${eventId}`, { provider: 'caldav' });
-        applyEvent(vevent, mergeFields(fieldsOf(vevent, r.vcal), patch, org), now());
+        applyEvent(vevent, checked(mergeFields(fieldsOf(vevent, r.vcal), patch, org)), now());
         return vevent;
       });
       return suffix ? occurrenceOf(resource, base, suffix, { calendarId, etag }) : toEvent(resource, target, { calendarId, eventId: base, etag });

@@ -43,8 +43,15 @@ run()
 
 const NOT_INSTALLED = 'CalDAV sandbox: Radicale is not installed: install radicale (apt-get install radicale) or set CALDAV_URL, CALDAV_USERNAME and CALDAV_PASSWORD';
 
-/** The Python that has Radicale: the interpreter of the `radicale` command on PATH, else python3. */
+let found: { path: string; python: string | undefined } | undefined;
+
+/** The Python that has Radicale: the interpreter of the `radicale` command on PATH, else python3 (asked once per PATH). */
 export function radicalePython(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (found?.path !== env.PATH) found = { path: env.PATH ?? '', python: findPython(env) };
+  return found.python;
+}
+
+function findPython(env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     const bin = join(dir, 'radicale');
     if (!existsSync(bin)) continue;
@@ -91,8 +98,8 @@ function listening(child: ChildProcess, timeoutMs: number): Promise<number> {
  * // connection: { baseUrl: radicale.url, credentials: radicale.credentials }
  * await radicale.close();
  */
-export async function startRadicaleEmulator(options: EmulatorOptions & { username?: string; password?: string } = {}): Promise<RadicaleEmulator> {
-  const python = radicalePython();
+export async function startRadicaleEmulator(options: EmulatorOptions & { username?: string; password?: string; python?: string } = {}): Promise<RadicaleEmulator> {
+  const python = options.python === undefined ? radicalePython() : works(options.python) ? options.python : undefined;
   if (!python) throw new HubError('not_configured', NOT_INSTALLED, { provider: 'caldav' });
   const dir = await mkdtemp(join(tmpdir(), 'switchboard-radicale-'));
   const username = options.username ?? 'sandbox@example.com';
@@ -145,11 +152,13 @@ export async function startRadicaleEmulator(options: EmulatorOptions & { usernam
     setWebhookTarget: () => {}, // CalDAV has no webhooks: the hub polls with sync-collection
     close() {
       closing ??= (async () => {
+        // The launcher exits at once when its stdin closes; SIGTERM (Radicale's graceful stop takes ~1 s) and SIGKILL only if not.
         child.stdin?.end();
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        const term = setTimeout(() => child.kill('SIGTERM'), 2000);
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
-        clearTimeout(timer);
+        clearTimeout(term);
+        clearTimeout(kill);
         await rm(dir, { recursive: true, force: true });
       })();
       return closing;

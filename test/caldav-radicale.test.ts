@@ -1,0 +1,202 @@
+/**
+ * The CalDAV connector against Radicale beyond the contract suite: what we write is what Radicale
+ * stores and understands. Each check reads Radicale directly (plain fetch with Basic auth, XML
+ * written here), parses with ical.js, and asks Radicale's own time-range filter, which expands
+ * recurrences with its own code (vobject + dateutil): an occurrence on the summer-time side of a
+ * DST change, an EXDATE and a moved exception are seen by Radicale where we put them.
+ * Also: a sync with a deletion, a forged sync token, a wrong password, If-Match conflicts and that
+ * every request went through the transport (its audit log).
+ */
+import ICAL from 'ical.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from './helpers/hub-error.js';
+import { inCi, radicaleInstalled, startCaldav, type CaldavUnderTest } from './helpers/radicale.js';
+import type { CalendarProvider } from '../src/categories/calendar/contract.js';
+import { Transport } from '../src/transport/transport.js';
+import { undiciDispatcher } from '../src/transport/http.js';
+import { caldav } from '../src/providers/caldav/index.js';
+import { systemClock } from '../src/core/clock.js';
+import { createLogger } from '../src/core/logger.js';
+import type { DispatchRequest } from '../src/transport/types.js';
+
+let t: CaldavUnderTest;
+let p: CalendarProvider;
+const auth = () => ({ authorization: `Basic ${Buffer.from(`${t.radicale.credentials.username}:${t.radicale.credentials.password}`).toString('base64')}` });
+const rawGet = async (uid: string) => {
+  const res = await fetch(`${t.radicale.calendarUrl}${uid}.ics`, { headers: auth() });
+  expect(res.status).toBe(200);
+  return { text: await res.text(), etag: res.headers.get('etag')! };
+};
+const vcalOf = (text: string) => new ICAL.Component(ICAL.parse(text) as unknown[]);
+
+/** Hrefs Radicale's own time-range filter matches (RFC 4791 §9.9), asked without our code. */
+async function radicaleMatches(start: string, end: string): Promise<string[]> {
+  const range = (iso: string) => `${iso.replace(/[-:]/g, '').replace(/\.\d+/, '')}`;
+  const body = `<?xml version="1.0" encoding="utf-8"?><C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="${range(start)}" end="${range(end)}"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
+  const res = await fetch(t.radicale.calendarUrl, { method: 'REPORT', headers: { ...auth(), depth: '1', 'content-type': 'application/xml' }, body });
+  expect(res.status).toBe(207);
+  return [...(await res.text()).matchAll(/<href>([^<]+\.ics)<\/href>/g)].map((m) => decodeURIComponent(m[1]!.split('/').pop()!.replace(/\.ics$/, '')));
+}
+
+describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: what Radicale stores and understands', () => {
+  beforeAll(async () => {
+    t = await startCaldav();
+    p = t.provider;
+  });
+  afterAll(() => t?.close());
+
+  it('writes attendees, alarms, TZID with a VTIMEZONE, RRULE, an exception (RECURRENCE-ID) and an EXDATE that Radicale reads as we mean them', async () => {
+    const master = await p.createEvent('primary', {
+      summary: 'Weekly sync',
+      description: 'Line one\nLine two, with a comma; and a semicolon',
+      location: 'Room 4',
+      start: '2027-03-15T09:00:00+01:00',
+      end: '2027-03-15T09:30:00+01:00',
+      timeZone: 'Europe/Berlin',
+      attendees: [{ email: 'ada@example.com', name: 'Ada Lovelace' }, { email: 'grace@example.com', optional: true }],
+      reminders: [{ method: 'popup', minutes: 10 }, { method: 'email', minutes: 60 }],
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4'],
+    });
+    const [, second, third] = await p.instances('primary', master.eventId, { timeMin: '2027-03-01T00:00:00Z', timeMax: '2027-05-01T00:00:00Z' });
+    await p.updateEvent('primary', second!.eventId, { summary: 'Weekly sync (moved)', start: '2027-03-22T14:00:00+01:00', end: '2027-03-22T14:30:00+01:00' });
+    await p.deleteEvent('primary', third!.eventId);
+
+    const vcal = vcalOf((await rawGet(master.eventId)).text);
+    const [tz] = vcal.getAllSubcomponents('vtimezone');
+    expect(tz?.getFirstPropertyValue('tzid')).toBe('Europe/Berlin');
+    const events = vcal.getAllSubcomponents('vevent');
+    expect(events).toHaveLength(2);
+    const m = events.find((e) => !e.hasProperty('recurrence-id'))!;
+    const ex = events.find((e) => e.hasProperty('recurrence-id'))!;
+    expect(m.getFirstPropertyValue('uid')).toBe(master.eventId);
+    expect(ex.getFirstPropertyValue('uid')).toBe(master.eventId);
+    expect(m.getFirstProperty('dtstart')!.getParameter('tzid')).toBe('Europe/Berlin');
+    expect((m.getFirstPropertyValue('dtstart') as ICAL.Time).toString()).toBe('2027-03-15T09:00:00');
+    expect(m.getFirstPropertyValue('description')).toBe('Line one\nLine two, with a comma; and a semicolon');
+    expect(String(m.getFirstPropertyValue('rrule'))).toBe('FREQ=WEEKLY;COUNT=4');
+    const exdate = m.getFirstProperty('exdate')!;
+    expect([exdate.getParameter('tzid'), (exdate.getFirstValue() as ICAL.Time).toString()]).toEqual(['Europe/Berlin', '2027-03-29T09:00:00']);
+    const rid = ex.getFirstProperty('recurrence-id')!;
+    expect([rid.getParameter('tzid'), (rid.getFirstValue() as ICAL.Time).toString()]).toEqual(['Europe/Berlin', '2027-03-22T09:00:00']);
+    expect(ex.getFirstPropertyValue('summary')).toBe('Weekly sync (moved)');
+    const attendees = m.getAllProperties('attendee').map((a) => [a.getFirstValue(), a.getParameter('cn') ?? null, a.getParameter('partstat'), a.getParameter('role')]);
+    expect(attendees).toEqual([
+      ['mailto:ada@example.com', 'Ada Lovelace', 'NEEDS-ACTION', 'REQ-PARTICIPANT'],
+      ['mailto:grace@example.com', null, 'NEEDS-ACTION', 'OPT-PARTICIPANT'],
+    ]);
+    expect(m.getFirstPropertyValue('organizer')).toBe('mailto:alice@example.com');
+    const alarms = m.getAllSubcomponents('valarm').map((a) => [a.getFirstPropertyValue('action'), String(a.getFirstPropertyValue('trigger'))]);
+    expect(alarms).toEqual([
+      ['DISPLAY', '-PT10M'],
+      ['EMAIL', '-PT1H'],
+    ]);
+
+    // Radicale's own expansion: the 4th occurrence is 07:00Z (CEST), not 08:00Z; the 3rd is gone; the 2nd moved to 13:00Z.
+    expect(await radicaleMatches('2027-04-05T07:05:00Z', '2027-04-05T07:10:00Z')).toContain(master.eventId);
+    expect(await radicaleMatches('2027-04-05T08:05:00Z', '2027-04-05T08:10:00Z')).not.toContain(master.eventId);
+    expect(await radicaleMatches('2027-03-29T07:00:00Z', '2027-03-29T08:00:00Z')).not.toContain(master.eventId);
+    expect(await radicaleMatches('2027-03-22T13:05:00Z', '2027-03-22T13:10:00Z')).toContain(master.eventId);
+    expect(await radicaleMatches('2027-03-22T08:05:00Z', '2027-03-22T08:10:00Z')).not.toContain(master.eventId);
+
+    // And read back through the connector: the same series.
+    const back = await p.getEvent('primary', master.eventId);
+    expect(back).toMatchObject({ timeZone: 'Europe/Berlin', start: '2027-03-15T09:00:00+01:00', location: 'Room 4', reminders: [{ method: 'popup', minutes: 10 }, { method: 'email', minutes: 60 }] });
+    expect(back.recurrence).toEqual(['RRULE:FREQ=WEEKLY;COUNT=4', 'EXDATE;TZID=Europe/Berlin:20270329T090000']);
+    expect(back.attendees.map((a) => [a.email, a.name, a.responseStatus, a.optional])).toEqual([
+      ['ada@example.com', 'Ada Lovelace', 'needsAction', false],
+      ['grace@example.com', null, 'needsAction', true],
+    ]);
+  });
+
+  it('writes an all-day event as VALUE=DATE with an exclusive DTEND', async () => {
+    const made = await p.createEvent('primary', { summary: 'Offsite', start: '2027-06-10', end: '2027-06-12' });
+    const text = (await rawGet(made.eventId)).text;
+    expect(text).toMatch(/DTSTART;VALUE=DATE:20270610\r\n/);
+    expect(text).toMatch(/DTEND;VALUE=DATE:20270612\r\n/);
+    expect(await radicaleMatches('2027-06-11T12:00:00Z', '2027-06-11T13:00:00Z')).toContain(made.eventId);
+  });
+
+  it('a timed event without a zone is written in UTC', async () => {
+    const made = await p.createEvent('primary', { summary: 'UTC call', start: '2027-06-15T10:00:00+02:00', end: '2027-06-15T11:00:00+02:00' });
+    expect((await rawGet(made.eventId)).text).toMatch(/DTSTART:20270615T080000Z\r\n/);
+    expect(made).toMatchObject({ start: '2027-06-15T08:00:00Z', timeZone: null });
+  });
+
+  it('syncs a deletion as deleted, and refuses a token Radicale never issued with calendar_sync_expired (410)', async () => {
+    const { cursor } = await p.sync('primary', null);
+    const e = await p.createEvent('primary', { summary: 'Short-lived', start: '2027-07-01T10:00:00Z', end: '2027-07-01T11:00:00Z' });
+    await p.deleteEvent('primary', e.eventId);
+    const delta = await p.sync('primary', cursor);
+    expect(delta.changes).toEqual([{ eventId: e.eventId, deleted: true }]);
+    const err = await failure(p.sync('primary', 'http://radicale.org/ns/sync/not-a-token'));
+    expect([err.code, err.status, err.retryable, err.providerCode]).toEqual(['calendar_sync_expired', 410, false, 'valid-sync-token']);
+  });
+
+  it('a wrong password is provider_auth_failed naming CALDAV_USERNAME and CALDAV_PASSWORD, not retried', async () => {
+    const before = t.audit.length;
+    const wrong = t.connect({ password: 'not-the-password' });
+    const err = await failure(wrong.listCalendars());
+    expect(err.code).toBe('provider_auth_failed');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/CALDAV_USERNAME and CALDAV_PASSWORD/);
+    expect(err.message).not.toContain('not-the-password');
+    expect(t.audit.slice(before).filter((a) => a.status === 401)).toHaveLength(1);
+  });
+
+  it('refuses invalid times before sending anything', async () => {
+    const before = t.audit.filter((a) => a.method === 'PUT').length;
+    const err = await failure(p.createEvent('primary', { summary: 'x', start: '2027-03-09T9:00:00Z', end: '2027-03-09T10:00:00Z' }));
+    expect([err.code, err.errors?.[0]?.field]).toEqual(['validation_failed', 'start']);
+    expect(t.audit.filter((a) => a.method === 'PUT').length).toBe(before);
+  });
+
+  it('sent every request through the transport: the audit log saw PROPFIND, REPORT, PUT, GET, DELETE, MKCALENDAR, with no credentials in URLs', async () => {
+    await p.createCalendar!({ name: 'Audited' });
+    await p.listEvents('primary', { timeMin: '2027-01-01T00:00:00Z', timeMax: '2028-01-01T00:00:00Z' });
+    const methods = new Set(t.audit.map((a) => a.method));
+    for (const m of ['PROPFIND', 'REPORT', 'PUT', 'GET', 'DELETE', 'MKCALENDAR']) expect(methods).toContain(m);
+    expect(t.audit.map((a) => a.operation)).toEqual(expect.arrayContaining(['calendar.discover', 'calendar.list', 'calendar.events.list', 'calendar.event.create', 'calendar.event.update', 'calendar.sync', 'calendar.create']));
+    expect(t.audit.every((a) => a.provider === 'caldav' && !a.url.includes('alice-secret'))).toBe(true);
+    const metrics = await t.transport.registry.metrics();
+    expect(metrics).toMatch(/provider="caldav"/);
+  });
+});
+
+describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: If-Match', () => {
+  let other: CaldavUnderTest;
+  beforeAll(async () => {
+    other = await startCaldav();
+  });
+  afterAll(() => other?.close());
+
+  /** A connector whose transport lets another writer change the event right before each of our PUTs (`times` of them). */
+  function racing(times: number) {
+    let left = times;
+    const transport = new Transport({
+      dispatcher: async (req: DispatchRequest) => {
+        if (req.method === 'PUT' && req.headers['if-match'] && left-- > 0) {
+          const current = await fetch(req.url, { headers: auth2() }).then((r) => r.text());
+          const changed = current.replace(/LOCATION:[^\r\n]*/, `LOCATION:Changed by someone else ${left}`);
+          expect((await fetch(req.url, { method: 'PUT', headers: { ...auth2(), 'content-type': 'text/calendar' }, body: changed })).status).toBeLessThan(300);
+        }
+        return undiciDispatcher(req);
+      },
+    });
+    const connection = { id: 'conn_race', tenantId: 't', provider: 'caldav', mode: 'live' as const, baseUrl: other.radicale.url, credentials: other.radicale.credentials };
+    return caldav.calendar!({ connection, http: transport.forConnection(caldav.manifest as never, connection), clock: systemClock, logger: createLogger('silent') } as never);
+  }
+  const auth2 = () => ({ authorization: `Basic ${Buffer.from(`${other.radicale.credentials.username}:${other.radicale.credentials.password}`).toString('base64')}` });
+
+  it('a 412 is retried once from a fresh read: both changes survive', async () => {
+    const made = await other.provider.createEvent('primary', { summary: 'Raced', location: 'Room 1', start: '2027-08-01T10:00:00Z', end: '2027-08-01T11:00:00Z' });
+    const updated = await racing(1).updateEvent('primary', made.eventId, { summary: 'Raced (ours)' });
+    expect(updated).toMatchObject({ summary: 'Raced (ours)', location: 'Changed by someone else 0' });
+  });
+
+  it('a second 412 in a row is calendar_conflict', async () => {
+    const made = await other.provider.createEvent('primary', { summary: 'Raced twice', location: 'Room 1', start: '2027-08-02T10:00:00Z', end: '2027-08-02T11:00:00Z' });
+    const err = await failure(racing(2).updateEvent('primary', made.eventId, { summary: 'never written' }));
+    expect([err.code, err.status, err.providerStatus]).toEqual(['calendar_conflict', 412, 412]);
+    expect((await other.provider.getEvent('primary', made.eventId)).summary).toBe('Raced twice');
+  });
+});
