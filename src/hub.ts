@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { AnyCategory, CategoryServices } from './categories/category.js';
+import type { AnyCategory, CategoryHealth, CategoryServices } from './categories/category.js';
 import { CATEGORIES } from './categories/registry.js';
 import { wireCategories } from './categories/wire.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -86,6 +86,8 @@ export interface HubCore {
   on<P extends string>(pattern: P, handler: EventHandler<P>): string;
   /** Fastify plugins that modules add to the REST server (registered by `listen`). */
   routePlugins: FastifyPluginAsync[];
+  /** Category name → its own health check (`CategoryParts.health`), served by the health route. */
+  categoryHealth: Record<string, () => Promise<CategoryHealth>>;
   registry: Registry;
   logger: Logger;
   clock: Clock;
@@ -188,6 +190,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     inbox,
     events,
     routePlugins: [...wired.routes],
+    categoryHealth: wired.health,
     on: (pattern, handler) => onEvent(hub, pattern, handler),
     onClose(hook) {
       closeHooks.push(hook);

@@ -47,6 +47,7 @@ export * from './categories/chat/public.js';
 export * from './categories/sms/public.js';
 export * from './categories/voice/public.js';
 export * from './categories/meetings/public.js';
+export * from './categories/calendar/public.js';
 
 // ---- Using a connection: the proxy (`hub.proxy`) and LinkedIn's typed subset over it
 export type { ConnectionProxy, ProxyAnswer, ProxyRequest } from './connections/proxy.js';

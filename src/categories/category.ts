@@ -66,6 +66,19 @@ export interface CategoryParts<Service> {
   jobs?: Record<string, BatchProgressFn>;
   /** Runs when the hub closes, before the store. */
   close?(): Promise<void>;
+  /**
+   * The category's own state beside its providers' (calendar: tracked calendars failing or
+   * revoked), answered under `categories.<name>` at `GET /api/v1/integrations/health`, which is
+   * public: counts and states only, never a tenant's data.
+   */
+  health?(): Promise<CategoryHealth>;
+}
+
+/** What a category's `health()` answers; `degraded` or `down` makes the whole answer `degraded`. */
+export interface CategoryHealth {
+  status: 'ok' | 'degraded' | 'down';
+  /** Counts and states (`{tracked: 3, failing: 1}`): public, so no ids or tenant data. */
+  details?: Record<string, unknown>;
 }
 
 export interface CategoryDefinition<Name extends Category = Category, Service = unknown, Settings = Record<string, unknown>> {

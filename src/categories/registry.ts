@@ -8,5 +8,6 @@ import { chatCategory } from './chat/index.js';
 import { voiceCategory } from './voice/index.js';
 import { smsCategory } from './sms/index.js';
 import { meetingsCategory } from './meetings/index.js';
+import { calendarCategory } from './calendar/index.js';
 
-export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory, chatCategory, voiceCategory, smsCategory, meetingsCategory];
+export const CATEGORIES: readonly AnyCategory[] = [emailCategory, paymentsCategory, chatCategory, voiceCategory, smsCategory, meetingsCategory, calendarCategory];

@@ -7,7 +7,7 @@ import { registerErrorCodes } from '../core/errors.js';
 import { registerEventTypes } from '../events/types.js';
 import { runChain } from '../routing/failover.js';
 import type { EventSink } from '../webhooks/inbound.js';
-import type { AnyCategory, CategoryContext } from './category.js';
+import type { AnyCategory, CategoryContext, CategoryHealth } from './category.js';
 import type { CategoryPlan } from './plan.js';
 import { jobRoutes, type BatchProgressFn } from './jobs.js';
 
@@ -19,6 +19,8 @@ export interface WiredCategories {
   services: Record<string, unknown>;
   routes: FastifyPluginAsync[];
   sinks: EventSink[];
+  /** Category name → its `health()`, for those that declare one. */
+  health: Record<string, () => Promise<CategoryHealth>>;
   /** Close every category, last built first. */
   close(): Promise<void>;
 }
@@ -29,7 +31,7 @@ export interface WiredCategories {
  * wired.services.email // the EmailService
  */
 export async function wireCategories(categories: readonly AnyCategory[], plan: CategoryPlan, base: CategoryBase): Promise<WiredCategories> {
-  const wired: WiredCategories = { services: {}, routes: [], sinks: [], close: async () => {} };
+  const wired: WiredCategories = { services: {}, routes: [], sinks: [], health: {}, close: async () => {} };
   const closers: (() => Promise<void>)[] = [];
   const jobs = new Map<string, BatchProgressFn>();
   for (const c of categories) {
@@ -48,6 +50,7 @@ export async function wireCategories(categories: readonly AnyCategory[], plan: C
     wired.routes.push(...(parts.routes ?? []));
     wired.sinks.push(...(parts.sinks ?? []));
     if (parts.close) closers.push(parts.close);
+    if (parts.health) wired.health[c.name] = parts.health.bind(parts);
     for (const [type, progress] of Object.entries(parts.jobs ?? {})) jobs.set(type, progress);
   }
   wired.routes.push(jobRoutes(base.store, jobs));

@@ -8,6 +8,7 @@ import type { ConnectionManager } from '../../../connections/connections.js';
 import type { ProviderCatalog } from '../../../kit/catalog.js';
 import type { Store } from '../../../store/store.js';
 import type { Transport } from '../../../transport/transport.js';
+import type { CategoryHealth } from '../../../categories/category.js';
 
 /** What health reads. */
 export interface HealthDeps {
@@ -17,6 +18,8 @@ export interface HealthDeps {
   store: Store;
   /** Provider ids in order per category. */
   chains: Record<string, string[]>;
+  /** Category name → its own health check (`CategoryParts.health`). */
+  categoryHealth?: Record<string, () => Promise<CategoryHealth>>;
 }
 
 export interface ProviderHealth {
@@ -60,6 +63,12 @@ export async function providerHealth(hub: HealthDeps): Promise<ProviderHealth[]>
   });
 }
 
+/** Each category's own health; one that throws reads as `down` (its message is not shown: the route is public). */
+export async function categoryHealth(hub: Pick<HealthDeps, 'categoryHealth'>): Promise<Record<string, CategoryHealth>> {
+  const entries = await Promise.all(Object.entries(hub.categoryHealth ?? {}).map(async ([name, check]) => [name, await check().catch((): CategoryHealth => ({ status: 'down' }))] as const));
+  return Object.fromEntries(entries);
+}
+
 export const healthRoutes =
   (hub: HealthDeps): FastifyPluginAsync =>
   async (app) => {
@@ -71,8 +80,9 @@ export const healthRoutes =
         store = 'down';
       }
       const integrations = await providerHealth(hub);
-      const ok = store === 'ok' && integrations.some((i) => i.status === 'healthy');
+      const categories = store === 'ok' ? await categoryHealth(hub) : {};
+      const ok = store === 'ok' && integrations.some((i) => i.status === 'healthy') && Object.values(categories).every((c) => c.status === 'ok');
       reply.code(store === 'ok' ? 200 : 503);
-      return { status: ok ? 'ok' : 'degraded', store: { status: store, dialect: hub.store.dialect }, integrations };
+      return { status: ok ? 'ok' : 'degraded', store: { status: store, dialect: hub.store.dialect }, integrations, categories };
     });
   };
