@@ -203,7 +203,7 @@ export function calendarContractSuite(name: string, setup: () => Promise<Calenda
 
     it('lists the events of a window, page by page', async () => {
       const made = [];
-      for (const hour of [9, 11, 13]) made.push(await p.createEvent(cal, { summary: `Contract page ${hour}`, start: `2027-03-09T${hour}:00:00Z`, end: `2027-03-09T${hour}:45:00Z` }));
+      for (const hour of [9, 11, 13]) made.push(await p.createEvent(cal, { summary: `Contract page ${hour}`, start: `2027-03-09T${String(hour).padStart(2, "0")}:00:00Z`, end: `2027-03-09T${String(hour).padStart(2, "0")}:45:00Z` }));
       const outside = await p.createEvent(cal, { summary: 'Contract page outside', start: '2027-03-10T09:00:00Z', end: '2027-03-10T10:00:00Z' });
       const { events, pages } = await listAll(p, cal, '2027-03-09T00:00:00Z', '2027-03-10T00:00:00Z', 2);
       expect(pages).toBeGreaterThanOrEqual(2);
