@@ -47,7 +47,7 @@ let found: { path: string; python: string | undefined } | undefined;
 
 /** The Python that has Radicale: the interpreter of the `radicale` command on PATH, else python3 (asked once per PATH). */
 export function radicalePython(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (found?.path !== env.PATH) found = { path: env.PATH ?? '', python: findPython(env) };
+  if (found === undefined || found.path !== (env.PATH ?? '')) found = { path: env.PATH ?? '', python: findPython(env) };
   return found.python;
 }
 
