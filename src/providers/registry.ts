@@ -16,11 +16,12 @@ import { twilio } from './twilio/index.js';
 import { zoom } from './zoom/index.js';
 import { caldav } from './caldav/index.js';
 import { googleCalendar, googleMeet } from './google-calendar/index.js';
+import { outlook, teams } from './outlook/index.js';
 import type { ProviderDefinition } from '../kit/connector.js';
 import { catalogProviders } from './catalog-providers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
-const VENDORS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, gmail, stripe, paypal, linkedin, slack, teamsWebhook, discordWebhook, twilio, zoom, googleCalendar, googleMeet, caldav];
+const VENDORS: readonly ProviderDefinition<any>[] = [sendgrid, mailgun, smtp, gmail, stripe, paypal, linkedin, slack, teamsWebhook, discordWebhook, twilio, zoom, googleCalendar, googleMeet, caldav, outlook, teams];
 
 /** The vendor folders, then the OAuth catalog's providers that have none (GitHub, Discord, … for the proxy and sign-in). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own credential type
