@@ -250,7 +250,7 @@ export class CalendarSync {
       await trx.updateTable('calendar_syncs').set({ status, failures, last_error_code: err.code, last_error: err.message.slice(0, 1000), updated_at: now }).where('id', '=', row.id).execute();
       if (failures > 1 && status === row.status) return; // told already
       const [e] = await this.o.events.recordMany(trx, [
-        { tenantId: row.tenant_id, type: 'calendar.sync.failed', provider: row.provider, connectionId: row.connection_id, dedupeKey: `${row.id}:failed:${status}:${now}`, occurredAt: now, data: { calendarId: row.calendar_id, code: err.code, message: err.message, failures, status, syncId: row.id }, raw: null },
+        { tenantId: row.tenant_id, type: 'calendar.sync.failed', provider: row.provider, connectionId: row.connection_id, occurredAt: now, data: { calendarId: row.calendar_id, code: err.code, message: err.message, failures, status, syncId: row.id }, raw: null },
       ]);
       if (e) recorded.push(e);
     });
