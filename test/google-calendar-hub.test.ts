@@ -3,7 +3,7 @@
  * set-up and point at the emulator; a watch channel's notifications, posted by the emulator with
  * the token the hub issued under the connection's push key, are accepted at
  * `/webhooks/google-calendar/<connectionId>`; a forged token is refused (401) and a redelivery is a
- * duplicate. Google Meet answers through `/api/v1/meetings`. And the env fallback of
+ * duplicate. Google Meet answers through `/api/v1/meetings`, on the same emulator account. And the env fallback of
  * `GOOGLE_CALENDAR_CLIENT_ID` to `GOOGLE_CLIENT_ID` that makes the live default connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,10 @@ describe('google-meet on the sandbox hub', () => {
     expect(res.body).toMatchObject({ provider: 'google-meet', id: `google-meet:${res.body.meetingId}`, joinUrl: expect.stringMatching(/^https:\/\/meet\.google\.com\//) });
     const recordings = await t.api(`/api/v1/meetings/${res.body.id}/recordings`);
     expect([recordings.status, recordings.body.code]).toEqual([422, 'capability_unsupported']);
+    // One emulator and one sandbox account for both: the meeting is an event of the calendar.
+    expect(t.hub.connections.emulator('google-meet')).toBe(emulator);
+    const listed = await calendar.listEvents('primary', { timeMin: '2027-02-02T00:00:00Z', timeMax: '2027-02-03T00:00:00Z' });
+    expect(listed.events.find((e) => e.eventId === res.body.meetingId)).toMatchObject({ summary: 'Hub meet', conference: { provider: 'google-meet', joinUrl: res.body.joinUrl } });
     expect((await t.api(`/api/v1/meetings/${res.body.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 });

@@ -4,6 +4,8 @@
  * however many callers ask at once; signed webhooks go to the hub's base URL, also for emulators
  * started after `setWebhookBase`. The emulator of an `oauth2` provider (Gmail) issues an access
  * token, which a sandbox connection without tokens of its own gets as it gets the credentials.
+ * A provider whose manifest names `emulatorOf` shares that provider's emulator (one server, one
+ * sandbox account: Google Meet's meetings are events in Google Calendar's emulator).
  */
 import type { Emulator, EmulatorOptions } from '../kit/emulator.js';
 import type { ProviderDefinition, TokenSet } from '../kit/connector.js';
@@ -29,7 +31,12 @@ export class Sandboxes {
 
   /** The running emulator of `provider`, if it was started. */
   get(provider: string): Emulator | undefined {
-    return this.started.get(provider);
+    return this.started.get(this.hostOf(provider));
+  }
+
+  /** Whose emulator `provider` runs against: its own, or its manifest's `emulatorOf`. */
+  private hostOf(provider: string): string {
+    return this.defs.get(provider)?.manifest.emulatorOf ?? provider;
   }
 
   /**
@@ -48,13 +55,15 @@ export class Sandboxes {
     return emulator;
   }
 
-  private emulator(provider: string): Promise<Emulator> {
+  private emulator(asked: string): Promise<Emulator> {
+    // A provider sharing another's emulator (`emulatorOf`) starts and finds it under that id.
+    const provider = this.hostOf(asked);
     const running = this.started.get(provider);
     if (running) return Promise.resolve(running);
     let pending = this.starting.get(provider);
     if (!pending) {
-      const def = this.defs.get(provider);
-      if (!def?.startEmulator) return Promise.reject(new Error(`${provider} has no emulator`));
+      const def = this.defs.get(provider) ?? this.defs.get(asked);
+      if (!def?.startEmulator) return Promise.reject(new Error(`${asked} has no emulator`));
       pending = def.startEmulator(this.options).then(async (emulator) => {
         if (this.closed) {
           await emulator.close();

@@ -88,6 +88,11 @@ export interface ProviderManifest<Creds extends Record<string, unknown> = Record
    * env variables make the default connection (or a sandbox one).
    */
   defaultConnection?: false;
+  /**
+   * Another provider whose emulator this one runs against in sandbox mode: one server and one
+   * sandbox account for both (Google Meet's meetings are events of Google Calendar's emulator).
+   */
+  emulatorOf?: string;
 }
 
 export type { ConnectionStatus, ProviderContext, ResolvedConnection, TokenSet } from './connection.js';

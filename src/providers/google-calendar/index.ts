@@ -22,7 +22,7 @@ export const googleCalendar = defineProvider({
   startEmulator: startGoogleCalendarEmulator,
 });
 
-/** Its own default connection (same variables), its own emulator instance in sandbox mode. */
+/** Its own default connection (same variables); in a hub's sandbox, Google Calendar's emulator (`emulatorOf`). */
 export const googleMeet = defineProvider({
   manifest: googleMeetManifest,
   meetings: (ctx) => createGoogleMeet(ctx),

@@ -90,4 +90,6 @@ export const googleMeetManifest: ProviderManifest<GoogleCalendarCredentials> = {
   categories: ['meetings'],
   docsUrl: 'https://developers.google.com/calendar/api/guides/create-events#conferencing',
   mapError: meetErrorMapper,
+  // In sandbox mode Meet's meetings are events of the Google Calendar emulator's account.
+  emulatorOf: 'google-calendar',
 };
