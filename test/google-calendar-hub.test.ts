@@ -17,6 +17,7 @@ import { googleCalendar, googleMeet, type GoogleCalendarEmulator } from '../src/
 import { startTestHub, type TestHub } from './helpers/hub.js';
 
 const CONN = 'conn_default_google-calendar';
+const APP = 'https://app.example.com';
 let t: TestHub;
 let emulator: GoogleCalendarEmulator;
 let calendar: CalendarProvider;
@@ -31,7 +32,7 @@ const standIn = defineCategory({ name: 'calendar', title: 'Calendar (stand-in)',
 const registered = CATEGORIES.some((c) => c.name === 'calendar');
 
 beforeAll(async () => {
-  t = await startTestHub({}, registered ? {} : { categories: [...CATEGORIES, standIn] });
+  t = await startTestHub({ SWITCHBOARD_AUTH_REDIRECTS: APP, SWITCHBOARD_OAUTH_AUTO_APPROVE: 'true' }, registered ? {} : { categories: [...CATEGORIES, standIn] });
   emulator = t.hub.connections.emulator('google-calendar') as GoogleCalendarEmulator;
   calendar = await t.hub.connections.connector('default', 'google-calendar', 'calendar');
 });
@@ -94,6 +95,24 @@ describe('google-meet on the sandbox hub', () => {
     const listed = await calendar.listEvents('primary', { timeMin: '2027-02-02T00:00:00Z', timeMax: '2027-02-03T00:00:00Z' });
     expect(listed.events.find((e) => e.eventId === res.body.meetingId)).toMatchObject({ summary: 'Hub meet', conference: { provider: 'google-meet', joinUrl: res.body.joinUrl } });
     expect((await t.api(`/api/v1/meetings/${res.body.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+});
+
+describe('google-calendar over the Google OAuth app', () => {
+  it('an account connected through the connect flow asks the calendar scope and writes with its own token', async () => {
+    const { key } = await t.hub.apiKeys.create({ name: 'acme', tenantId: 'acme' });
+    const started = await t.as(key, '/api/v1/connections/oauth/start', { provider: 'google-calendar', redirectUrl: APP });
+    expect(started.status).toBe(200);
+    expect(new URL(started.body.authorizeUrl).searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['https://www.googleapis.com/auth/calendar']));
+    const consent = await fetch(started.body.authorizeUrl, { redirect: 'manual' });
+    const back = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
+    const connectionId = new URL(back.headers.get('location')!).searchParams.get('connectionId')!;
+    const connection = (await t.hub.connections.byId(connectionId))!;
+    expect(connection).toMatchObject({ provider: 'google-calendar', tenantId: 'acme' });
+    expect(connection.tokens?.accessToken).not.toBe(emulator.tokens.accessToken);
+    const own = await t.hub.connections.connector('acme', 'google-calendar', 'calendar');
+    const made = await own.createEvent('primary', { summary: 'Acme', start: '2027-02-03', end: '2027-02-04' });
+    expect(emulator.account.calendar('primary').events.get(made.eventId)?.json.summary).toBe('Acme');
   });
 });
 
