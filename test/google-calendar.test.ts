@@ -51,6 +51,36 @@ describe('google-calendar: what only Google has', () => {
     expect([err.code, err.status, err.providerCode, err.provider]).toEqual(['calendar_sync_expired', 410, 'fullSyncRequired', 'google-calendar']);
   });
 
+  it('free/busy merges overlapping events and a series\' occurrences, skipping transparent and cancelled ones', async () => {
+    const cal = (await p.createCalendar!({ name: 'Busy' })).calendarId;
+    const c = emulator.account.calendar(cal);
+    const add = (body: Record<string, unknown>) => emulator.account.create(c, body, 0);
+    add({ summary: 'a', start: { dateTime: '2027-05-10T09:00:00Z' }, end: { dateTime: '2027-05-10T10:00:00Z' } });
+    add({ summary: 'b', start: { dateTime: '2027-05-10T09:30:00Z' }, end: { dateTime: '2027-05-10T10:30:00Z' } });
+    add({ summary: 'free', transparency: 'transparent', start: { dateTime: '2027-05-10T12:00:00Z' }, end: { dateTime: '2027-05-10T13:00:00Z' } });
+    const daily = add({ summary: 'daily', start: { dateTime: '2027-05-10T15:00:00+02:00', timeZone: 'Europe/Berlin' }, end: { dateTime: '2027-05-10T15:30:00+02:00', timeZone: 'Europe/Berlin' }, recurrence: ['RRULE:FREQ=DAILY;COUNT=3'] });
+    await p.deleteEvent(cal, `${String(daily.id)}_20270511T130000Z`); // the second occurrence cancelled
+    const answer = await p.freeBusy!({ calendarIds: [cal], timeMin: '2027-05-10T00:00:00Z', timeMax: '2027-05-13T00:00:00Z' });
+    expect(answer[cal]!.busy).toEqual([
+      { start: '2027-05-10T09:00:00.000Z', end: '2027-05-10T10:30:00.000Z' },
+      { start: '2027-05-10T13:00:00.000Z', end: '2027-05-10T13:30:00.000Z' },
+      { start: '2027-05-12T13:00:00.000Z', end: '2027-05-12T13:30:00.000Z' },
+    ]);
+    // The transparent event says so.
+    const listed = await p.listEvents(cal, { q: 'free' });
+    expect(listed.events.map((e) => [e.summary, e.transparent])).toEqual([['free', true]]);
+  });
+
+  it('a moved event is cancelled in its calendar\'s sync and present in the destination\'s', async () => {
+    const from = (await p.createCalendar!({ name: 'From' })).calendarId;
+    const to = (await p.createCalendar!({ name: 'To' })).calendarId;
+    const e = await p.createEvent(from, { summary: 'Moving', start: '2027-05-20', end: '2027-05-21' });
+    const [a, b] = [await p.sync(from, null), await p.sync(to, null)];
+    await p.moveEvent!(from, e.eventId, to);
+    expect((await p.sync(from, a.cursor)).changes).toEqual([{ eventId: e.eventId, deleted: true }]);
+    expect((await p.sync(to, b.cursor)).changes).toEqual([expect.objectContaining({ eventId: e.eventId, deleted: false, event: expect.objectContaining({ calendarId: to, summary: 'Moving' }) })]);
+  });
+
   it('waits out Google\'s 403 rateLimitExceeded (Retry-After) and answers', async () => {
     emulator.quota.retryAfterSec = 0;
     emulator.quota.rateLimitNext = 1;
