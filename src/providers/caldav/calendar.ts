@@ -158,7 +158,13 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
       vcal.addSubcomponent(vevent);
       ensureTimezones(vcal);
       const href = Dav.eventUrl(calUrl, uid);
-      const etag = await dav.put(href, vcal.toString(), null, 'calendar.event.create');
+      const etag = await dav.put(href, vcal.toString(), null, 'calendar.event.create').catch(async (err: unknown) => {
+        // A retried PUT whose first attempt was stored meets its own resource (If-None-Match: * → 412): the UID is ours alone.
+        if (!(err instanceof HubError && err.code === 'calendar_conflict')) throw err;
+        const stored = await dav.get(href);
+        if (parseResource(stored.text).master?.getFirstPropertyValue('uid') !== uid) throw err;
+        return stored.etag;
+      });
       return toEvent({ vcal, master: vevent, overrides: [] }, vevent, { calendarId, eventId: uid, etag });
     },
 

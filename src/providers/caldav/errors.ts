@@ -37,12 +37,14 @@ export function mapCaldavError(res: HttpResponse, notFound: ErrorCode = 'not_fou
   const opts = { provider: 'caldav', providerStatus: res.status, ...(pre && { providerCode: pre }) };
   if (pre === 'valid-sync-token') return new HubError('calendar_sync_expired', `${message}; the sync token is no longer valid: sync again from the start`, opts);
   if (res.status === 401) return new HubError('provider_auth_failed', `${message}; the server refused the login: check CALDAV_USERNAME and CALDAV_PASSWORD (an app password where the server asks for one)`, opts);
+  // A 403 naming a precondition (valid-calendar-data, no-uid-conflict, …) refuses the data, not the account.
+  if (res.status === 403 && pre) return new HubError('provider_rejected', message, opts);
   if (res.status === 403) return new HubError('provider_auth_failed', `${message}; the account may not access this calendar or event`, opts);
   if (res.status === 404 || res.status === 410) return new HubError(notFound, message, opts);
   if (res.status === 412) return new HubError('calendar_conflict', `${message}; the event changed at the server since it was read (ETag mismatch): read it again and retry`, opts);
   if (res.status === 429) return new HubError('provider_rate_limited', message, opts);
   if (res.status >= 500) return new HubError('provider_unavailable', message, opts);
-  if (res.status === 400 || res.status === 403 || res.status === 409 || res.status === 415 || res.status === 422) return new HubError('provider_rejected', message, opts);
+  if (res.status === 400 || res.status === 409 || res.status === 415 || res.status === 422) return new HubError('provider_rejected', message, opts);
   return new HubError('provider_error', message, opts);
 }
 

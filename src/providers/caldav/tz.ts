@@ -161,7 +161,9 @@ function observance(kind: 'standard' | 'daylight', t: Transition, rrule?: string
 export function vtimezone(zone: string, fromYear: number, years = 12): ICAL.Component {
   const tz = new ICAL.Component('vtimezone');
   tz.addPropertyWithValue('tzid', zone);
-  const start = Date.UTC(fromYear, 0, 1);
+  // From a year earlier: the observances must already be in force on 1 January of `fromYear`
+  // (southern zones are in summer time then, and a client reads nothing before the first DTSTART).
+  const start = Date.UTC(fromYear - 1, 0, 1);
   const found = transitions(zone, start, Date.UTC(fromYear + years, 0, 1));
   if (found.length === 0) {
     const offset = offsetAt(zone, start);
