@@ -16,6 +16,7 @@ import { systemClock } from '../src/core/clock.js';
 import { createLogger } from '../src/core/logger.js';
 import type { ResolvedConnection } from '../src/kit/connector.js';
 import { outlook, outlookManifest, startGraphEmulator, type GraphEmulator } from '../src/providers/outlook/index.js';
+import { TokenManager } from '../src/oauth/token-manager.js';
 import { Transport } from '../src/transport/transport.js';
 import { failure } from './helpers/hub-error.js';
 
@@ -144,5 +145,29 @@ describe('outlook: what only Graph has', () => {
     expect([again.status, ((await again.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
     const me = await fetch(`${emulator.url}/me`, { headers: { authorization: `Bearer ${answer.access_token}` } });
     expect(me.status).toBe(200);
+  });
+
+  it('a refused access token is refreshed at the v2.0 token endpoint; the rotated refresh token is the one kept', async () => {
+    const graph = await startGraphEmulator();
+    try {
+      const connection: ResolvedConnection = { id: 'conn_refresh_outlook', tenantId: 't', provider: 'outlook', mode: 'live', baseUrl: graph.url, credentials: graph.credentials, tokens: { ...graph.tokens } };
+      const transport = new Transport();
+      const http = transport.forConnection(outlookManifest as never, connection);
+      const tokenHttp = transport.forConnection({ id: 'microsoft', name: 'Microsoft', auth: { type: 'none' }, mapError: outlookManifest.mapError } as never, { id: 'oauth_app_microsoft', baseUrl: '', credentials: {} });
+      const manager = new TokenManager({ logger: createLogger('silent') });
+      connection.tokenSource = manager.source(connection, { endpoint: { provider: 'microsoft', url: graph.tokenUrl, clientId: graph.credentials.clientId, clientSecret: graph.credentials.clientSecret, clientAuth: 'client_secret_post' }, http: tokenHttp, type: 'refresh_token' });
+      const provider = outlook.calendar!({ connection, http, clock: systemClock, logger: createLogger('silent') } as never);
+      const seeded = graph.credentials.refreshToken;
+      graph.expireToken();
+      expect((await provider.listCalendars()).some((c) => c.primary)).toBe(true);
+      expect(graph.requests.filter((r) => r.path === '/v1.0/me/calendars').map((r) => r.status)).toEqual([401, 200]);
+      const rotated = graph.credentials.refreshToken;
+      expect(rotated).not.toBe(seeded);
+      graph.expireToken();
+      await provider.listCalendars(); // the second refresh must send the rotated token, or it is invalid_grant
+      expect(graph.credentials.refreshToken).not.toBe(rotated);
+    } finally {
+      await graph.close();
+    }
   });
 });

@@ -9,6 +9,9 @@ import type { Attendee, Calendar, CalendarPermission, DateTimeTimeZone, Event, O
 import { expandRecurrence, formatInZone, isTimeZone, occurrenceIdSuffix, zonedToInstant } from '../../../categories/calendar/recurrence.js';
 import { fromPatternedRecurrence } from '../recurrence.js';
 
+/** Graph's event as it answers one: the resource plus its OData etag (checked against the types at compile time). */
+export type GraphEventAnswer = Event & { '@odata.etag': string };
+
 /** A Graph error to answer: status, `error.code`, message. */
 export class GraphFault extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -223,11 +226,11 @@ export class Mailbox {
   }
 
   /** Graph's answer for a stored event (a single instance or a series master). */
-  render(e: StoredEvent, text = true): Event {
+  render(e: StoredEvent, text = true): GraphEventAnswer {
     const d = e.data;
     const body = d.body?.content ? (text || d.body.contentType === 'html' ? d.body : { contentType: 'html' as const, content: `<html><body>${escapeHtml(d.body.content)}</body></html>` }) : { contentType: 'text' as const, content: '' };
     const cancelled = [...e.exceptions.entries()].filter(([, x]) => x.cancelled).map(([s]) => s);
-    return {
+    const answer: GraphEventAnswer = {
       '@odata.etag': `W/"${e.changeKey}"`,
       id: e.id,
       createdDateTime: e.created,
@@ -265,19 +268,20 @@ export class Mailbox {
       organizer: { emailAddress: { name: this.user.displayName, address: this.user.mail } },
       onlineMeeting: d.onlineMeeting ?? null,
       ...(cancelled.length > 0 && { cancelledOccurrences: cancelled.map((s) => `OID.${e.id}.${s}`) }),
-    } as Event;
+    };
+    return answer;
   }
 
   /** One occurrence of a master, its exception applied. */
-  instance(master: StoredEvent, o: { suffix: string; originalStart: string; start: number; end: number }, text = true): Event {
+  instance(master: StoredEvent, o: { suffix: string; originalStart: string; start: number; end: number }, text = true): GraphEventAnswer {
     const base = this.render(master, text);
     const ex = master.exceptions.get(o.suffix);
     const allDay = !!master.data.isAllDay;
     const patch = ex?.patch ?? {};
-    return {
+    const answer: GraphEventAnswer = {
       ...base,
       ...patch,
-      '@odata.etag': base['@odata.etag' as keyof Event],
+      '@odata.etag': base['@odata.etag'],
       id: `${master.id}_${o.suffix}`,
       type: ex?.patch ? 'exception' : 'occurrence',
       seriesMasterId: master.id,
@@ -287,7 +291,8 @@ export class Mailbox {
       end: this.time(ex?.end ?? o.end, allDay),
       attendees: patch.attendees ?? base.attendees,
       location: patch.location ?? base.location,
-    } as Event;
+    };
+    return answer;
   }
 
   /** The live occurrences of a master overlapping a window, by start. */
