@@ -11,6 +11,8 @@ import { systemClock } from '../src/core/clock.js';
 import { createLogger } from '../src/core/logger.js';
 import type { ResolvedConnection } from '../src/kit/connector.js';
 import { googleCalendar, googleCalendarManifest, startGoogleCalendarEmulator, type GoogleCalendarEmulator } from '../src/providers/google-calendar/index.js';
+import { mapGoogleCalendarError } from '../src/providers/google-calendar/index.js';
+import { toResponse } from '../src/transport/http.js';
 import { Transport } from '../src/transport/transport.js';
 import { failure } from './helpers/hub-error.js';
 
@@ -112,5 +114,34 @@ describe('google-calendar: what only Google has', () => {
     const err = await failure(p.listCalendars());
     expect([err.code, err.providerStatus]).toEqual(['provider_auth_failed', 401]);
     expect(err.message).toContain('GOOGLE_CALENDAR_REFRESH_TOKEN');
+  });
+});
+
+describe('google-calendar: Google\'s error answers', () => {
+  const answer = (status: number, reason: string, headers: Record<string, string> = {}, domain = 'global') => toResponse({ status, headers, text: JSON.stringify({ error: { code: status, message: `m ${reason}`, errors: [{ domain, reason, message: `m ${reason}` }] } }) });
+  it.each([
+    [404, 'notFound', 'event', 'calendar_event_not_found'],
+    [404, 'notFound', 'calendar', 'calendar_not_found'],
+    [410, 'deleted', 'event', 'calendar_event_not_found'],
+    [410, 'fullSyncRequired', 'sync', 'calendar_sync_expired'],
+    [410, 'updatedMinTooLongAgo', 'calendar', 'calendar_sync_expired'],
+    [404, 'notFound', 'meeting', 'meeting_not_found'],
+    [412, 'conditionNotMet', 'event', 'calendar_conflict'],
+    [401, 'authError', 'event', 'provider_auth_failed'],
+    [403, 'forbidden', 'event', 'provider_auth_failed'],
+    [403, 'userRateLimitExceeded', 'event', 'provider_rate_limited'],
+    [403, 'quotaExceeded', 'event', 'provider_rate_limited'],
+    [429, 'rateLimitExceeded', 'event', 'provider_rate_limited'],
+    [400, 'timeRangeEmpty', 'event', 'provider_rejected'],
+    [503, 'backendError', 'event', 'provider_unavailable'],
+  ] as const)('%i %s on a %s call is %s', (status, reason, resource, code) => {
+    const err = mapGoogleCalendarError(answer(status, reason), resource);
+    expect([err.code, err.providerStatus, err.providerCode]).toEqual([code, status, reason]);
+  });
+
+  it('reads Retry-After on a 403 of the usageLimits domain, and a non-JSON answer as text', () => {
+    const err = mapGoogleCalendarError(answer(403, 'dailyLimitExceeded', { 'retry-after': '7' }, 'usageLimits'), 'event');
+    expect([err.code, err.retryAfter]).toEqual(['provider_rate_limited', 7]);
+    expect(mapGoogleCalendarError(toResponse({ status: 502, headers: {}, text: '<html>Bad Gateway</html>' }), 'event').message).toContain('Bad Gateway');
   });
 });

@@ -192,6 +192,7 @@ export function createGoogleCalendar(ctx: ProviderContext<GoogleCalendarCredenti
     },
 
     async watch(calendarId, request) {
+      if (Number.isNaN(Date.parse(request.expiresAt))) throw validationError('expiresAt', `"${request.expiresAt}" is not an ISO 8601 date-time`);
       const body = { id: randomUUID(), type: 'web_hook', address: request.address, token: request.token, expiration: String(Date.parse(request.expiresAt)) };
       const raw = await call('calendar', { method: 'POST', path: `${events(calendarId)}/watch`, body, operation: 'calendar.watch' });
       const expiration = Number(raw.expiration);

@@ -174,7 +174,8 @@ export function createGoogleMeet(ctx: ProviderContext<GoogleCalendarCredentials>
       const settings = input.settings === undefined ? undefined : { ...current.settings, ...input.settings };
       const moved = input.startTime !== undefined || input.duration !== undefined || input.timezone !== undefined;
       const payload = {
-        ...body(input, undefined, settings),
+        // Google's PATCH may replace the whole private map: the kind goes along with the settings.
+        ...body(input, settings === undefined ? undefined : current.kind, settings),
         ...(moved && times(input.startTime ?? current.startTime ?? new Date(ctx.clock.now()).toISOString(), input.duration ?? current.duration ?? DEFAULT_MINUTES, input.timezone ?? current.timezone ?? undefined)),
       };
       // conferenceDataVersion=1 with no conferenceData in the patch: the conference is kept as it is.

@@ -107,6 +107,8 @@ export class CalendarAccount {
   /** A new event from an insert body (validated, times normalized, conference created when asked). */
   create(cal: EmuCalendar, body: Json, conferenceVersion: number): Json {
     const id = str(body.id) ?? newEventId();
+    // A client may choose the id (retries then stay one event): base32hex, 5 to 1024 characters.
+    if (!/^[a-v0-9]{5,1024}$/.test(id)) throw invalid('Invalid resource id value.');
     if (cal.events.has(id)) throw new GoogleFault(409, 'duplicate', 'The requested identifier already exists.');
     const now = stamp(Date.now());
     const json = this.normalize(cal, {
