@@ -84,6 +84,7 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: what Radicale st
       ['mailto:ada@example.com', 'Ada Lovelace', 'NEEDS-ACTION', 'REQ-PARTICIPANT'],
       ['mailto:grace@example.com', null, 'NEEDS-ACTION', 'OPT-PARTICIPANT'],
     ]);
+    expect(m.getAllProperties('attendee').map((a) => a.getParameter('schedule-agent'))).toEqual(['CLIENT', 'CLIENT']); // sendUpdates none: no mail from a scheduling server
     expect(m.getFirstPropertyValue('organizer')).toBe('mailto:alice@example.com');
     const alarms = m.getAllSubcomponents('valarm').map((a) => [a.getFirstPropertyValue('action'), String(a.getFirstPropertyValue('trigger'))]);
     expect(alarms).toEqual([
@@ -191,6 +192,24 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: If-Match', () =>
     const made = await other.provider.createEvent('primary', { summary: 'Raced', location: 'Room 1', start: '2027-08-01T10:00:00Z', end: '2027-08-01T11:00:00Z' });
     const updated = await racing(1).updateEvent('primary', made.eventId, { summary: 'Raced (ours)' });
     expect(updated).toMatchObject({ summary: 'Raced (ours)', location: 'Changed by someone else 0' });
+  });
+
+  it('a create whose answer was lost is retried by the transport and finds its own event (If-None-Match 412 → the UID is ours)', async () => {
+    let dropped = 0;
+    const transport = new Transport({
+      random: () => 0,
+      dispatcher: async (req: DispatchRequest) => {
+        const res = await undiciDispatcher(req);
+        if (req.method === 'PUT' && req.headers['if-none-match'] === '*' && dropped++ === 0) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        return res;
+      },
+    });
+    const connection = { id: 'conn_lost', tenantId: 't', provider: 'caldav', mode: 'live' as const, baseUrl: other.radicale.url, credentials: other.radicale.credentials };
+    const p2 = caldav.calendar!({ connection, http: transport.forConnection(caldav.manifest as never, connection), clock: systemClock, logger: createLogger('silent') } as never) as CalendarProvider;
+    const made = await p2.createEvent('primary', { summary: 'Lost answer', start: '2027-08-03T10:00:00Z', end: '2027-08-03T11:00:00Z' });
+    expect(dropped).toBe(2);
+    expect(made).toMatchObject({ summary: 'Lost answer', etag: expect.any(String) });
+    expect((await other.provider.getEvent('primary', made.eventId)).summary).toBe('Lost answer');
   });
 
   it('a second 412 in a row is calendar_conflict', async () => {

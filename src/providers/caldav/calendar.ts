@@ -41,6 +41,9 @@ function checked(f: EventFields): EventFields {
   return f;
 }
 
+/** `sendUpdates` other than `none` (the default) lets a scheduling server (RFC 6638) mail the attendees. */
+const schedules = (input: EventPatch): boolean => input.sendUpdates !== undefined && input.sendUpdates !== 'none';
+
 /** What an input or a patch makes of an event's fields. */
 export function mergeFields(base: EventFields | null, input: EventPatch, organizer: { email: string; name: string | null } | null): EventFields {
   const start = input.start ?? base?.start ?? '';
@@ -154,7 +157,7 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
       const uid = randomUUID();
       const vcal = newResource();
       const vevent = newEvent(uid);
-      applyEvent(vevent, checked(mergeFields(null, input, await organizer())), now());
+      applyEvent(vevent, checked(mergeFields(null, input, await organizer())), now(), { serverSchedules: schedules(input) });
       vcal.addSubcomponent(vevent);
       ensureTimezones(vcal);
       const href = Dav.eventUrl(calUrl, uid);
@@ -183,7 +186,7 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
       const { result: target, resource, etag } = await modify(href, (r) => {
         const vevent = suffix ? overrideFor(r, base, suffix, now()) : r.master;
         if (!vevent) throw new HubError('calendar_event_not_found', `No event ${eventId}`, { provider: 'caldav' });
-        applyEvent(vevent, checked(mergeFields(fieldsOf(vevent, r.vcal), patch, org)), now());
+        applyEvent(vevent, checked(mergeFields(fieldsOf(vevent, r.vcal), patch, org)), now(), { serverSchedules: schedules(patch) });
         return vevent;
       });
       return suffix ? occurrenceOf(resource, base, suffix, { calendarId, etag }) : toEvent(resource, target, { calendarId, eventId: base, etag });

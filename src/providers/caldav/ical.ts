@@ -211,9 +211,10 @@ function alarm(r: Reminder, summary: string, organizer: string | null): ICAL.Com
 
 /**
  * Writes `f` onto a VEVENT (all managed properties replaced, others kept), bumping SEQUENCE and
- * stamping DTSTAMP and LAST-MODIFIED. `recurrence` is written on a master only.
+ * stamping DTSTAMP and LAST-MODIFIED. `recurrence` is written on a master only. Attendees get
+ * `SCHEDULE-AGENT=CLIENT` unless `serverSchedules` (the caller's `sendUpdates` asked for mail).
  */
-export function applyEvent(vevent: ICAL.Component, f: EventFields, now: number): void {
+export function applyEvent(vevent: ICAL.Component, f: EventFields, now: number, options: { serverSchedules?: boolean } = {}): void {
   setText(vevent, 'summary', f.summary);
   setText(vevent, 'description', f.description);
   setText(vevent, 'location', f.location);
@@ -228,6 +229,8 @@ export function applyEvent(vevent: ICAL.Component, f: EventFields, now: number):
     p.setParameter('partstat', PARTSTAT_OUT[a.responseStatus]);
     p.setParameter('role', a.optional ? 'OPT-PARTICIPANT' : 'REQ-PARTICIPANT');
     if (a.responseStatus === 'needsAction') p.setParameter('rsvp', 'TRUE');
+    // RFC 6638 §7.1: a server that schedules (Nextcloud, iCloud) mails attendees unless told the client does.
+    if (!options.serverSchedules) p.setParameter('schedule-agent', 'CLIENT');
     vevent.addProperty(p);
   }
   vevent.removeAllProperties('organizer');
