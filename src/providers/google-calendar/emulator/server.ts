@@ -47,7 +47,6 @@ export interface GoogleCalendarEmulator extends Emulator {
   drainWebhooks(): Promise<void>;
 }
 
-const TOKEN_TTL_MS = 3_600_000;
 const SCOPES = ['https://www.googleapis.com/auth/calendar', 'https://www.googleapis.com/auth/calendar.events'];
 
 /**
@@ -60,9 +59,11 @@ const SCOPES = ['https://www.googleapis.com/auth/calendar', 'https://www.googlea
 export async function startGoogleCalendarEmulator(options: GoogleCalendarEmulatorOptions = {}): Promise<GoogleCalendarEmulator> {
   const account = new CalendarAccount(options.emailAddress ?? 'sandbox@gmail.example');
   const credentials = { clientId: `${randomBytes(6).toString('hex')}.apps.googleusercontent.com`, clientSecret: `GOCSPX-${randomBytes(18).toString('base64url')}`, refreshToken: `1//0${randomBytes(32).toString('base64url')}` };
-  const tokens: TokenSet = { accessToken: `ya29.${randomBytes(32).toString('base64url')}`, refreshToken: credentials.refreshToken, tokenType: 'Bearer', obtainedAt: Date.now(), expiresAt: Date.now() + TOKEN_TTL_MS, scopes: [SCOPES[0]!] };
+  // No expiresAt: a sandbox default connection has no grant to renew it with, so the emulator's own
+  // token does not lapse with time (a hub in dev mode keeps working past the hour); expireToken() ends it.
+  const tokens: TokenSet = { accessToken: `ya29.${randomBytes(32).toString('base64url')}`, refreshToken: credentials.refreshToken, tokenType: 'Bearer', obtainedAt: Date.now(), scopes: [SCOPES[0]!] };
   let expired = false;
-  const own = (token: string) => !expired && token === tokens.accessToken && Date.now() < (tokens.expiresAt ?? Infinity);
+  const own = (token: string) => !expired && token === tokens.accessToken;
   const google = (token: string) => {
     const t = runningOAuthEmulator()?.accessToken(token);
     return t?.provider === 'google' && t.scopes.some((s) => SCOPES.includes(s));
