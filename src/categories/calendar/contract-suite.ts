@@ -31,7 +31,7 @@ export interface CalendarContractHarness {
   expireCursor(cursor: string): Promise<string>;
   /** A calendar to move events to, for a provider with `move` but without `createCalendar`. */
   otherCalendarId?: string;
-  /** The connected account's address (respond checks that attendee's answer). */
+  /** The connected account's address: required with `respond` (the suite invites it and checks its answer). */
   accountEmail?: string;
   /** Runs before each test (e.g. empty the emulator); optional. */
   reset?(): Promise<void>;
@@ -70,17 +70,22 @@ async function listAll(p: CalendarProvider, calendarId: string, timeMin: string,
  * Declares the suite for one provider.
  *
  * @example
- * // test/calendar-contract.test.ts
+ * // test/calendar-contract.test.ts: a sandbox hub gives each provider's connector, bound to its
+ * // emulator (Google, Graph) or to Radicale (CalDAV) through the real transport.
  * calendarContractSuite('google-calendar', async () => {
- *   const emu = await startGoogleCalendarEmulator({ port: 0 });
- *   const provider = googleCalendarConnector({ transport, baseUrl: emu.url, tokens: emu.tokens });
+ *   const hub = await createHub({ env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: tmp, CALENDAR_PROVIDERS: 'google-calendar' } });
+ *   await hub.connections.startEmulators();
+ *   const emu = hub.connections.emulator('google-calendar')!;
  *   return {
- *     provider,
- *     accountEmail: emu.accountEmail,
- *     expireCursor: async (cursor) => { emu.resetSyncTokens(); return cursor; }, // the next sync answers 410
- *     teardown: () => emu.close(),
+ *     provider: hub.connections.connectorFor((await hub.connections.forTenant('default', 'google-calendar'))!, 'calendar'),
+ *     accountEmail: 'sandbox@gmail.example',
+ *     // the emulator forgets its sync tokens: the next incremental sync answers 410
+ *     expireCursor: async (cursor) => (await fetch(`${new URL(emu.url).origin}/__emulator/reset-sync`, { method: 'POST' }), cursor),
+ *     teardown: () => hub.close(),
  *   };
  * });
+ * // Graph: POST /__emulator/expire-delta; CalDAV: answer a sync-token Radicale never issued
+ * // ('http://radicale.org/ns/sync/' + '0'.repeat(64)).
  */
 export function calendarContractSuite(name: string, setup: () => Promise<CalendarContractHarness>): void {
   describe(`calendar contract: ${name}`, () => {
@@ -225,10 +230,11 @@ export function calendarContractSuite(name: string, setup: () => Promise<Calenda
 
     it('answers an invitation where capable', async () => {
       if (!has('respond')) return;
-      const attendees = [{ email: 'ada@example.com' }, ...(h.accountEmail ? [{ email: h.accountEmail }] : [])];
+      if (!h.accountEmail) throw new Error(`${name} declares respond: give the harness accountEmail (the connected account, invited so it can answer)`);
+      const attendees = [{ email: 'ada@example.com' }, { email: h.accountEmail }];
       const made = await p.createEvent(cal, { summary: 'Contract respond', start: '2027-03-12T09:00:00Z', end: '2027-03-12T10:00:00Z', attendees });
       const answered = await p.respond!(cal, made.eventId, 'tentative', 'maybe');
-      const mine = (e: CalendarEvent) => e.attendees.filter((a) => (h.accountEmail ? a.email.toLowerCase() === h.accountEmail.toLowerCase() : a.responseStatus === 'tentative'));
+      const mine = (e: CalendarEvent) => e.attendees.filter((a) => a.email.toLowerCase() === h.accountEmail!.toLowerCase());
       expect(mine(answered).map((a) => a.responseStatus)).toEqual(['tentative']);
       expect(mine(await p.getEvent(cal, made.eventId)).map((a) => a.responseStatus)).toEqual(['tentative']);
     });
