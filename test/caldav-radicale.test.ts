@@ -109,6 +109,18 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: what Radicale st
     ]);
   });
 
+  it('creates a calendar with a name, a description and a zone (a whole VTIMEZONE), and lists it so', async () => {
+    const made = await p.createCalendar!({ name: 'Team Berlin', description: 'Shared plans', timeZone: 'Europe/Berlin' });
+    const listed = (await p.listCalendars()).find((c) => c.calendarId === made.calendarId);
+    expect(listed).toMatchObject({ name: 'Team Berlin', description: 'Shared plans', timeZone: 'Europe/Berlin', primary: false });
+    const body = `<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-timezone/></D:prop></D:propfind>`;
+    const res = await fetch(new URL(`${made.calendarId}/`, new URL(t.radicale.calendarUrl + '../')).href, { method: 'PROPFIND', headers: { ...auth(), depth: '0', 'content-type': 'application/xml' }, body });
+    const xml = await res.text();
+    expect(xml).toMatch(/BEGIN:DAYLIGHT/);
+    expect(xml).toMatch(/TZOFFSETTO:\+0200/);
+    expect((await failure(p.createCalendar!({ name: 'x', timeZone: 'Mars/Olympus' }))).code).toBe('validation_failed');
+  });
+
   it('writes an all-day event as VALUE=DATE with an exclusive DTEND', async () => {
     const made = await p.createEvent('primary', { summary: 'Offsite', start: '2027-06-10', end: '2027-06-12' });
     const text = (await rawGet(made.eventId)).text;

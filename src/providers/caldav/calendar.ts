@@ -21,12 +21,14 @@ import { isIanaZone } from './tz.js';
 import type { ProviderContext } from '../../kit/connection.js';
 import type { Calendar, CalendarCapability, CalendarEvent, CalendarProvider, EventInput, EventPage, EventPatch, ListEventsQuery, ResponseStatus, SyncChange } from '../../categories/calendar/contract.js';
 import { Dav, splitEventId, type DavCalendar } from './dav.js';
-import { applyEvent, ensureTimezones, fieldsOf, newEvent, newResource, parseResource, touch, type EventFields, type Resource } from './ical.js';
+import { applyEvent, ensureTimezones, fieldsOf, newEvent, newResource, parseResource, touch, zoneCalendar, type EventFields, type Resource } from './ical.js';
 import { expandSeries, occurrenceOf, overrideFor, removeOccurrence, toEvent } from './series.js';
 import type { CaldavCredentials } from './manifest.js';
 
 const CAPABILITIES: ReadonlySet<CalendarCapability> = new Set(['createCalendar', 'move', 'respond', 'search']);
 const DEFAULT_PAGE = 250;
+/** Path segments servers give the calendar they make with an account (Radicale's sandbox, Baïkal, Nextcloud and SOGo, iCloud). */
+const DEFAULT_NAMES = ['calendar', 'default', 'personal', 'home'];
 const basicIso = (iso: string) => `${new Date(iso).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
 
 const TIME_RE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
@@ -83,9 +85,16 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
     return { provider: 'caldav', calendarId: await dav.calendarId(c.url), name: c.name, description: c.description, timeZone: c.timeZone, primary, accessRole: 'owner', raw: c.raw };
   }
 
+  /**
+   * `CALDAV_CALENDAR` (name, URL or path), else the servers' usual default collection
+   * (`calendar`, `default`, `personal`, `home`), else the first by URL: stable however the server
+   * orders its answer and whatever calendars are added later.
+   */
   function isPrimary(c: DavCalendar, all: DavCalendar[]): boolean {
     const wanted = ctx.connection.credentials.calendar;
-    const chosen = (wanted && all.find((x) => x.name === wanted || x.url === wanted || new URL(x.url).pathname === wanted)) || all[0];
+    const segment = (x: DavCalendar) => decodeURIComponent(new URL(x.url).pathname.split('/').filter(Boolean).pop() ?? '').toLowerCase();
+    const byUrl = [...all].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+    const chosen = (wanted && all.find((x) => x.name === wanted || x.url === wanted || new URL(x.url).pathname === wanted)) || DEFAULT_NAMES.map((n) => byUrl.find((x) => segment(x) === n)).find(Boolean) || byUrl[0];
     return chosen === c;
   }
 
@@ -137,6 +146,7 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
     },
 
     async createCalendar(input) {
+      if (input.timeZone && !isIanaZone(input.timeZone)) throw validationError('timeZone', `"${input.timeZone}" is not an IANA time zone (Europe/Berlin)`);
       const { homeUrl } = await dav.discover();
       const url = new URL(`${randomUUID()}/`, homeUrl).href;
       await makeCalendar({
@@ -145,7 +155,7 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
           'd:displayname': input.name,
           ...(input.description && { 'c:calendar-description': input.description }),
           'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: 'VEVENT' } } },
-          ...(input.timeZone && { 'c:calendar-timezone': `BEGIN:VCALENDAR\r\nPRODID:-//Switchboard//EN\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:${input.timeZone}\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n` }),
+          ...(input.timeZone && { 'c:calendar-timezone': { _cdata: zoneCalendar(input.timeZone, new Date(now()).getUTCFullYear()) } }),
         },
         fetch: dav.fetch('calendar.create', 'not_found'),
       });

@@ -266,3 +266,13 @@ export function ensureTimezones(vcal: ICAL.Component): void {
   const have = new Set(vcal.getAllSubcomponents('vtimezone').map((z) => String(z.getFirstPropertyValue('tzid'))));
   for (const [tzid, year] of used) if (!have.has(tzid) && isIanaZone(tzid)) vcal.addSubcomponent(vtimezone(tzid, (year === 9999 ? new Date().getUTCFullYear() : year) - 1));
 }
+
+/**
+ * A VCALENDAR holding only the VTIMEZONE of `zone`: the value of a calendar's `calendar-timezone`
+ * property (RFC 4791 §5.2.2).
+ */
+export function zoneCalendar(zone: string, year: number): string {
+  const vcal = newResource();
+  vcal.addSubcomponent(vtimezone(zone, year));
+  return vcal.toString();
+}

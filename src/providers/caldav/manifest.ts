@@ -5,7 +5,7 @@
  * `CALDAV_URL` may be the server root, the principal or the calendar home: the connector asks
  * the server for the current user's principal and its `calendar-home-set` (RFC 5397, RFC 4791
  * §6.2.1). `CALDAV_CALENDAR` picks the `primary` calendar by display name or URL; absent, the
- * first calendar of the home is `primary`.
+ * server's usual default collection (`calendar`, `default`, `personal`, `home`), else the first by URL.
  *
  * @see https://www.rfc-editor.org/rfc/rfc4791
  * @see https://www.rfc-editor.org/rfc/rfc6578
@@ -26,7 +26,7 @@ export const caldavCredentials = z.object({
   url: optional(z.url({ error: 'CALDAV_URL must be an http(s) URL: the server root, the principal or the calendar home, e.g. https://dav.example.com/' })),
   username: optional(z.string().min(1, 'CALDAV_USERNAME is empty: the account name the server knows')),
   password: optional(z.string().min(1, 'CALDAV_PASSWORD is empty: the account password (an app password at iCloud or Fastmail)')),
-  calendar: optional(z.string().min(1, 'CALDAV_CALENDAR is empty: a calendar display name or URL, or unset for the first calendar')),
+  calendar: optional(z.string().min(1, 'CALDAV_CALENDAR is empty: a calendar display name or URL, or unset for the server's default calendar')),
 });
 
 export type CaldavCredentials = z.infer<typeof caldavCredentials>;
