@@ -4,7 +4,7 @@
  * an expired cursor, failures counted (an event on the first and on status changes), push channels
  * (token, address, notifications to sync jobs, renewal and swap, lifecycle), polling by the tick.
  *
- * The provider is a small in-memory TEST DOUBLE of CalendarProvider (cursor = change sequence):
+ * On SQLite and, when it answers, PostgreSQL. The provider is a small in-memory TEST DOUBLE of CalendarProvider (cursor = change sequence):
  * only the engine is under test here; real providers run the contract suite.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,9 +20,10 @@ import { EventStore } from '../src/events/event-store.js';
 import { checkPushToken } from '../src/kit/push-token.js';
 import { Queue } from '../src/queue/queue.js';
 import { openStore, type Store } from '../src/store/store.js';
-import { sqliteFixture } from './helpers/stores.js';
+import { postgresAvailable, postgresFixture, sqliteFixture } from './helpers/stores.js';
 
 const DAY = 86_400_000;
+const DIALECTS = (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
 
 /** TEST DOUBLE: one calendar in memory; `sync` answers the changes after a sequence number. */
 class MemoryCalendar implements CalendarProvider {
@@ -78,7 +79,7 @@ class MemoryCalendar implements CalendarProvider {
   instances = async () => [];
 }
 
-describe('calendar sync engine', () => {
+describe.each(DIALECTS)('calendar sync engine on %s', (dialect) => {
   let store: Store;
   let queue: Queue;
   let events: EventStore;
@@ -106,7 +107,9 @@ describe('calendar sync engine', () => {
   const jobs = async (type: string) => store.db.selectFrom('jobs').select(['payload', 'run_at']).where('type', '=', type).where('status', '=', 'pending').execute();
 
   beforeEach(async () => {
-    store = await openStore({ ...sqliteFixture().options, migrations: CALENDAR_MIGRATIONS });
+    const fixture = dialect === 'postgres' ? postgresFixture() : sqliteFixture();
+    await (await fixture.open()).close(); // the schema and the hub's tables
+    store = await openStore({ ...fixture.options, migrations: CALENDAR_MIGRATIONS });
     queue = new Queue(store, { clock });
     events = new EventStore(store, clock);
     provider = new MemoryCalendar(clock);
