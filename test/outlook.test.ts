@@ -1,6 +1,7 @@
 /**
  * Outlook (Microsoft Graph): the calendar contract suite against the connector and the Graph
- * emulator through a real Transport, then what only Graph has — delta pages with `@removed`, a
+ * emulator through a real Transport, then what only Graph has — calendarView delta pages with
+ * `@removed` (a series as its occurrences), a
  * forgotten delta state (410 `syncStateNotFound` → `calendar_sync_expired`), a 429 whose
  * `Retry-After` the transport waits out (the emulator records when the retry came), patterned
  * recurrences Graph cannot express refused as 400 naming `recurrence`, the page token checked to
@@ -76,12 +77,19 @@ describe('outlook: what only Graph has', () => {
     for (let i = 0; i < 23; i++) made.push(await p.createEvent(cal, { summary: `D${i}`, start: `2027-05-01T${String(i).padStart(2, '0')}:00:00Z`, end: `2027-05-01T${String(i).padStart(2, '0')}:30:00Z` }));
     const full = await p.sync(cal, null);
     expect(full.changes).toHaveLength(23); // three pages of 10
-    expect(emulator.requests.filter((r) => r.path.endsWith('/events/delta')).length).toBe(3);
+    expect(emulator.requests.filter((r) => r.path.endsWith('/calendarView/delta')).length).toBe(3);
     await p.deleteEvent(cal, made[0]!.eventId);
     const delta = await p.sync(cal, full.cursor);
     expect(delta.changes).toEqual([{ eventId: made[0]!.eventId, deleted: true }]);
+    // A series syncs as its occurrences (v1.0's delta is over a calendarView); a cancelled one is @removed.
+    const series = await p.createEvent(cal, { summary: 'Daily', start: '2027-05-03T08:00:00Z', end: '2027-05-03T08:15:00Z', recurrence: ['RRULE:FREQ=DAILY;COUNT=3'] });
+    const withSeries = await p.sync(cal, delta.cursor);
+    expect(withSeries.changes.map((c) => [c.event?.recurringEventId, c.event?.start])).toEqual([[series.eventId, '2027-05-03T08:00:00Z'], [series.eventId, '2027-05-04T08:00:00Z'], [series.eventId, '2027-05-05T08:00:00Z']]);
+    await p.deleteEvent(cal, withSeries.changes[1]!.eventId);
+    const cancelled = await p.sync(cal, withSeries.cursor);
+    expect(cancelled.changes.filter((c) => c.deleted)).toEqual([{ eventId: withSeries.changes[1]!.eventId, deleted: true }]);
     emulator.expireDeltaTokens();
-    const err = await failure(p.sync(cal, delta.cursor));
+    const err = await failure(p.sync(cal, cancelled.cursor));
     expect([err.code, err.status, err.providerCode, err.provider]).toEqual(['calendar_sync_expired', 410, 'syncStateNotFound', 'outlook']);
   });
 

@@ -15,8 +15,11 @@
  * - Sharing: `calendarPermissions` roles `read` → reader, `write` → writer, the delegate roles →
  *   owner (`owner` is shared as `delegateWithoutPrivateEventAccess`); `freeBusyRead` and
  *   `limitedRead` grants are not listed.
- * - Sync: `events/delta`, followed to its `@odata.deltaLink` (the cursor); `@removed` marks a
- *   deletion; an expired link is `calendar_sync_expired`.
+ * - Sync: Graph v1.0 has delta over a calendarView only (`/me/calendarView/delta`, or the
+ *   calendar's), so a sync round covers from a year ago to five years ahead, fixed when the round
+ *   starts from no cursor (its links keep it); changes are single events and occurrences (a
+ *   series' occurrences carry `recurringEventId`). Followed to `@odata.deltaLink` (the cursor);
+ *   `@removed` marks a deletion; an expired link is `calendar_sync_expired`.
  * - Push: `POST /subscriptions` with the channel token as `clientState` (at most 4230 minutes for
  *   events), renewed by PATCH.
  *
@@ -34,6 +37,9 @@ const CAPABILITIES: ReadonlySet<CalendarCapability> = new Set<CalendarCapability
 /** Graph keeps an Outlook event subscription at most 4230 minutes (under 3 days). */
 export const MAX_EVENT_SUBSCRIPTION_MINUTES = 4230;
 const FAR_PAST = '1970-01-01T00:00:00Z';
+/** The window of a sync round (v1.0 has delta over a calendarView only); its links keep it. */
+const SYNC_PAST_DAYS = 365;
+const SYNC_FUTURE_DAYS = 5 * 365;
 const FAR_FUTURE = '2100-01-01T00:00:00Z';
 const ROLE_IN: Record<string, AclRule['role']> = { read: 'reader', write: 'writer', delegateWithoutPrivateEventAccess: 'owner', delegateWithPrivateEventAccess: 'owner' };
 const ROLE_OUT: Record<AclRule['role'], string> = { reader: 'read', writer: 'write', owner: 'delegateWithoutPrivateEventAccess' };
@@ -195,7 +201,10 @@ export function createOutlookCalendar(ctx: ProviderContext<GraphCredentials>): C
     },
     async sync(calendarId, cursor) {
       const changes = new Map<string, { eventId: string; deleted: boolean; event?: CalendarEvent }>();
-      let req: Omit<HttpRequest, 'headers'> = cursor ? { method: 'GET', path: link(cursor, 'cursor'), operation: 'calendar.sync' } : { method: 'GET', path: `${calPath(calendarId)}/events/delta`, operation: 'calendar.sync' };
+      const from = Date.now() - SYNC_PAST_DAYS * 86_400_000;
+      const window = { startDateTime: new Date(from).toISOString(), endDateTime: new Date(from + (SYNC_PAST_DAYS + SYNC_FUTURE_DAYS) * 86_400_000).toISOString() };
+      const first = calendarId === 'primary' ? '/me/calendarView/delta' : `${calPath(calendarId)}/calendarView/delta`;
+      let req: Omit<HttpRequest, 'headers'> = cursor ? { method: 'GET', path: link(cursor, 'cursor'), operation: 'calendar.sync' } : { method: 'GET', path: first, query: window, operation: 'calendar.sync' };
       for (;;) {
         const page = await (cursor ? call<Page<GraphEvent & { '@removed'?: unknown }>>(req) : onCalendar(calendarId, call<Page<GraphEvent & { '@removed'?: unknown }>>(req)));
         for (const e of page.value ?? []) {

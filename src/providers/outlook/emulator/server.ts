@@ -4,7 +4,7 @@
  * rotate on every use, as Microsoft's do: a used one answers `invalid_grant`), and under `/v1.0`
  * `/me`, calendars, events (series expanded into occurrences, exceptions, cancelled occurrences),
  * `calendarView`, `instances`, `accept|decline|tentativelyAccept`, `calendarPermissions`,
- * `getSchedule`, `events/delta` (with a control that forgets its state: 410 `syncStateNotFound`),
+ * `getSchedule`, `calendarView/delta` (with a control that forgets its state: 410 `syncStateNotFound`),
  * subscriptions (the `validationToken` check, change and lifecycle notifications; see
  * `subscriptions.ts`) and `onlineMeetings`. Bearer tokens are checked (401
  * `InvalidAuthenticationToken`), errors have Graph's shape, paging uses `@odata.nextLink` with an
@@ -157,22 +157,22 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     const list = [...mailbox.events.values()].filter((e) => e.calendarId === calendarId && (f.online === undefined || !!e.data.isOnlineMeeting === f.online) && mailbox.overlaps(e, f.min, f.max));
     return page(req, list.sort((a, b) => a.startMs - b.startMs).map((e) => mailbox.render(e, text(req))));
   };
+  /** `calendarView/delta`: the window and the change sequence travel in the opaque tokens of its links. */
   const deltaOf = (req: Req, calendarId: string) => {
-    type Skip = { o: number; s: number; u: number; e: number };
-    const skip = req.query.$skiptoken ? unb64<Skip>(req.query.$skiptoken) : undefined;
-    const delta = req.query.$deltatoken ? unb64<{ s: number; e: number }>(req.query.$deltatoken) : undefined;
-    const epoch = skip?.e ?? delta?.e ?? mailbox.deltaEpoch;
-    if ((req.query.$skiptoken && !skip) || (req.query.$deltatoken && !delta) || epoch !== mailbox.deltaEpoch) throw new GraphFault(410, 'syncStateNotFound', 'The sync state generation is not found. Please retry the request without the delta token.');
-    const since = skip?.s ?? delta?.s ?? 0;
-    const upto = skip?.u ?? mailbox.seq;
-    const live = [...mailbox.events.values()].filter((e) => e.calendarId === calendarId && e.seq > since && e.seq <= upto).sort((a, b) => a.seq - b.seq);
-    const items: Event[] = live.map((e) => mailbox.render(e, text(req)));
-    if (since > 0) for (const t of mailbox.tombstones) if (t.calendarId === calendarId && t.seq > since && t.seq <= upto) items.push({ '@odata.type': '#microsoft.graph.event', id: t.id, '@removed': { reason: 'deleted' } } as Event);
+    type Token = { o?: number; s: number; u?: number; e: number; w: { timeMin: string; timeMax: string } };
+    const given = req.query.$skiptoken ?? req.query.$deltatoken;
+    const token = given ? unb64<Token>(given) : undefined;
+    if (given && (!token?.w || token.e !== mailbox.deltaEpoch)) throw new GraphFault(410, 'syncStateNotFound', 'The sync state generation is not found. Please retry the request without the delta token.');
+    const window = token?.w ?? windowOf(req);
+    const since = token?.s ?? 0;
+    const upto = (req.query.$skiptoken ? token?.u : undefined) ?? mailbox.seq;
+    const items = mailbox.deltaItems(calendarId, window, since, upto, text(req));
     const top = Number(/odata\.maxpagesize=(\d+)/.exec(String(req.headers.prefer ?? ''))?.[1] ?? DEFAULT_PAGE);
-    const offset = skip?.o ?? 0;
-    const path = `${origin()}/v1.0${req.url.split('?')[0]!.replace(/^\/v1\.0/, '')}`;
+    const offset = (req.query.$skiptoken ? token?.o : undefined) ?? 0;
+    const path = `${origin()}${req.url.split('?')[0]!}`;
     const more = offset + top < items.length;
-    return { value: items.slice(offset, offset + top), ...(more ? { '@odata.nextLink': `${path}?$skiptoken=${b64({ o: offset + top, s: since, u: upto, e: epoch })}` } : { '@odata.deltaLink': `${path}?$deltatoken=${b64({ s: upto, e: epoch })}` }) };
+    const next: Token = more ? { o: offset + top, s: since, u: upto, e: mailbox.deltaEpoch, w: window } : { s: upto, e: mailbox.deltaEpoch, w: window };
+    return { value: items.slice(offset, offset + top), ...(more ? { '@odata.nextLink': `${path}?$skiptoken=${b64(next)}` } : { '@odata.deltaLink': `${path}?$deltatoken=${b64(next)}` }) };
   };
   const findEvent = (id: string) => mailbox.find(id);
   const renderFound = (req: Req, id: string): Event => {
@@ -193,7 +193,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     app.get(`${prefix}/events`, async (req: Req) => listEvents(req, calId(req)));
     app.post(`${prefix}/events`, async (req: Req, reply) => reply.code(201).send(mailbox.render(mailbox.create(calId(req), req.body as Event), text(req))));
     app.get(`${prefix}/calendarView`, async (req: Req) => page(req, mailbox.view(calId(req), windowOf(req), text(req))));
-    app.get(`${prefix}/events/delta`, async (req: Req) => deltaOf(req, calId(req)));
+    app.get(`${prefix}/calendarView/delta`, async (req: Req) => deltaOf(req, calId(req)));
     app.get(`${prefix}/calendarPermissions`, async (req: Req) => ({ value: calendarOf(req).permissions }));
     app.post(`${prefix}/calendarPermissions`, async (req: Req, reply) => {
       const b = req.body as CalendarPermission;
@@ -226,6 +226,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     return reply.code(201).send(mailbox.addCalendar(name));
   });
   app.get('/v1.0/me/events', async (req: Req) => listEvents(req, mailbox.primaryId));
+  app.get('/v1.0/me/calendarView/delta', async (req: Req) => deltaOf(req, mailbox.primaryId));
   app.get('/v1.0/me/events/:id', async (req: Req) => renderFound(req, req.params.id!));
   app.patch('/v1.0/me/events/:id', async (req: Req) => {
     mailbox.update(req.params.id!, req.body as Event);

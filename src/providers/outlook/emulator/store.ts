@@ -68,7 +68,8 @@ export function instantOf(t: DateTimeTimeZone | null | undefined, field: string)
 export class Mailbox {
   readonly calendars = new Map<string, StoredCalendar>();
   readonly events = new Map<string, StoredEvent>();
-  readonly tombstones: { id: string; calendarId: string; seq: number }[] = [];
+  /** Deleted events: the ids a delta reports as `@removed` (a series' occurrences, a single event's own). */
+  readonly tombstones: { ids: string[]; calendarId: string; seq: number }[] = [];
   readonly onlineMeetings = new Map<string, OnlineMeeting>();
   readonly primaryId: string;
   /** Off: Teams is not licensed, events get no online meeting (as Graph leaves `isOnlineMeeting` false). */
@@ -211,7 +212,8 @@ export class Mailbox {
     this.events.delete(master.id);
     const joinUrl = master.data.onlineMeeting?.joinUrl;
     for (const [k, m] of this.onlineMeetings) if (m.joinWebUrl === joinUrl) this.onlineMeetings.delete(k);
-    this.tombstones.push({ id: master.id, calendarId: master.calendarId, seq: ++this.seq });
+    const ids = master.data.recurrence ? this.occurrences(master, FAR).map((o) => `${master.id}_${o.suffix}`) : [master.id];
+    this.tombstones.push({ ids, calendarId: master.calendarId, seq: ++this.seq });
     this.onChange(master, 'deleted');
   }
 
@@ -296,7 +298,7 @@ export class Mailbox {
   }
 
   /** The live occurrences of a master overlapping a window, by start. */
-  instances(master: StoredEvent, window: { timeMin: string; timeMax: string }, text = true): Event[] {
+  instances(master: StoredEvent, window: { timeMin: string; timeMax: string }, text = true): GraphEventAnswer[] {
     const min = Date.parse(window.timeMin);
     const max = Date.parse(window.timeMax);
     const wide = { timeMin: new Date(min - 30 * 86_400_000).toISOString(), timeMax: new Date(max + 30 * 86_400_000).toISOString() };
@@ -319,6 +321,28 @@ export class Mailbox {
       else if (e.startMs < max && (e.endMs > min || (e.endMs === e.startMs && e.startMs >= min))) out.push({ at: e.startMs, e: this.render(e, text) });
     }
     return out.sort((a, b) => a.at - b.at).map((x) => x.e);
+  }
+
+  /**
+   * What a `calendarView/delta` reports since `since` (0: everything) up to `upto`: single events
+   * and occurrences in the window, cancelled occurrences and deleted events as `@removed`.
+   */
+  deltaItems(calendarId: string, window: { timeMin: string; timeMax: string }, since: number, upto: number, text = true): GraphEventAnswer[] {
+    const min = Date.parse(window.timeMin);
+    const max = Date.parse(window.timeMax);
+    const removed = (id: string) => ({ '@odata.type': '#microsoft.graph.event', '@odata.etag': '', id, '@removed': { reason: 'deleted' } }) as GraphEventAnswer;
+    const out: GraphEventAnswer[] = [];
+    for (const e of [...this.events.values()].sort((a, b) => a.seq - b.seq)) {
+      if (e.calendarId !== calendarId || e.seq <= since || e.seq > upto) continue;
+      if (!e.data.recurrence) {
+        if (e.startMs < max && e.endMs > min) out.push(this.render(e, text));
+        continue;
+      }
+      out.push(...(this.instances(e, window, text) as GraphEventAnswer[]));
+      if (since > 0) for (const o of this.occurrences(e, window)) if (e.exceptions.get(o.suffix)?.cancelled) out.push(removed(`${e.id}_${o.suffix}`));
+    }
+    if (since > 0) for (const t of this.tombstones) if (t.calendarId === calendarId && t.seq > since && t.seq <= upto) out.push(...t.ids.map(removed));
+    return out;
   }
 
   /** Whether a stored event (a master: any occurrence) overlaps a window. */
