@@ -8,10 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CalendarProvider } from '../src/categories/calendar/contract.js';
-import { defineCategory, type AnyCategory } from '../src/categories/category.js';
-import { CATEGORIES } from '../src/categories/registry.js';
 import { resolveDefault } from '../src/connections/defaults.js';
-import type { InboundEvent } from '../src/kit/inbound.js';
 import { issuePushToken } from '../src/kit/push-token.js';
 import { googleCalendar, googleMeet, type GoogleCalendarEmulator } from '../src/providers/google-calendar/index.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
@@ -22,17 +19,8 @@ let t: TestHub;
 let emulator: GoogleCalendarEmulator;
 let calendar: CalendarProvider;
 
-/**
- * Until the calendar category is in the registry, a stand-in of the same name gives the hub a
- * calendar chain (so google-calendar gets its default connection) and a sink that keeps what
- * the push handler parsed.
- */
-const pushed: InboundEvent[] = [];
-const standIn = defineCategory({ name: 'calendar', title: 'Calendar (stand-in)', failover: 'none', scopes: {}, create: () => ({ service: undefined, sinks: [async (_provider, events) => void pushed.push(...events)] }) }) as AnyCategory;
-const registered = CATEGORIES.some((c) => c.name === 'calendar');
-
 beforeAll(async () => {
-  t = await startTestHub({ SWITCHBOARD_AUTH_REDIRECTS: APP, SWITCHBOARD_OAUTH_AUTO_APPROVE: 'true' }, registered ? {} : { categories: [...CATEGORIES, standIn] });
+  t = await startTestHub({ SWITCHBOARD_AUTH_REDIRECTS: APP, SWITCHBOARD_OAUTH_AUTO_APPROVE: 'true' });
   emulator = t.hub.connections.emulator('google-calendar') as GoogleCalendarEmulator;
   calendar = await t.hub.connections.connector('default', 'google-calendar', 'calendar');
 });
@@ -56,7 +44,6 @@ describe('google-calendar: watch channel notifications through the hub', () => {
     expect(rows.map((r) => [r.connection_id, r.tenant_id, r.body])).toEqual([[null, 'default', ''], [null, 'default', '']]);
     // The channel token is a credential: not kept with the stored request.
     expect(rows.some((r) => r.headers.includes(token) || r.headers.includes('x-goog-channel-token'))).toBe(false);
-    if (!registered) await expect.poll(() => pushed.filter((e) => e.data.channelId === channel.channelId).map((e) => [e.type, e.data.state])).toEqual([['calendar.push', 'sync'], ['calendar.push', 'exists']]);
     await calendar.stopWatch!(channel);
   });
 
