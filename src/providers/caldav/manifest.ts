@@ -26,7 +26,7 @@ export const caldavCredentials = z.object({
   url: optional(z.url({ error: 'CALDAV_URL must be an http(s) URL: the server root, the principal or the calendar home, e.g. https://dav.example.com/' })),
   username: optional(z.string().min(1, 'CALDAV_USERNAME is empty: the account name the server knows')),
   password: optional(z.string().min(1, 'CALDAV_PASSWORD is empty: the account password (an app password at iCloud or Fastmail)')),
-  calendar: optional(z.string().min(1, 'CALDAV_CALENDAR is empty: a calendar display name or URL, or unset for the server's default calendar')),
+  calendar: optional(z.string().min(1, 'CALDAV_CALENDAR is empty: a calendar display name or URL, or unset for the server\'s default calendar')),
 });
 
 export type CaldavCredentials = z.infer<typeof caldavCredentials>;
