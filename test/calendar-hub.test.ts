@@ -207,6 +207,39 @@ describe('calendar through the hub (Google Calendar emulator)', () => {
     expect((await api(`${C}/sync/${tracked.body.id}`, { method: 'DELETE' })).body.code).toBe('calendar_sync_not_found');
   });
 
+  it('a provider that stops answering, and a revoked connection, show in health and as calendar.sync.failed', async () => {
+    const tracked = (await api(`${C}/sync`, { body: { calendarId: 'primary', push: false } })).body;
+    expect(tracked).toMatchObject({ mode: 'poll', status: 'active' });
+    const emu = hub.connections.emulator('google-calendar')!;
+    emu.chaos.errorRate = 1;
+    try {
+      expect(await hub.calendar.sync.run(tracked.id)).toMatchObject({ failed: expect.stringMatching(/^provider_(unavailable|timeout)$|^circuit_open$/) });
+    } finally {
+      emu.chaos.errorRate = 0;
+    }
+    expect((await api(`${C}/sync`)).body.data[0]).toMatchObject({ id: tracked.id, status: 'failing', failures: 1 });
+    const health = async () => (await fetch(`${url}/api/v1/integrations/health`).then((r) => r.json() as Promise<{ status: string; categories: { calendar: { status: string; details: Record<string, number> } } }>));
+    expect((await health()).categories.calendar).toMatchObject({ status: 'degraded', details: { failing: 1 } });
+    expect((await health()).status).toBe('degraded');
+
+    const conn = hub.connections.defaultConnection('google-calendar')!;
+    await hub.connections.setStatus(conn, 'needs_reauth', 'the user revoked access');
+    try {
+      await hub.calendar.sync.run(tracked.id);
+      expect((await api(`${C}/sync`)).body.data[0]).toMatchObject({ status: 'revoked', failures: 2, lastError: { code: 'connection_inactive' } });
+      expect((await health()).categories.calendar.details).toMatchObject({ failing: 0, revoked: 1 });
+    } finally {
+      await hub.connections.setStatus(conn, 'active');
+    }
+    const failed = await stream('calendar.sync.failed');
+    expect(failed.map((f) => (f as unknown as { status: string; failures: number }).status)).toEqual(['failing', 'revoked']);
+
+    const back = await until(() => hub.calendar.sync.run(tracked.id), (o) => !o?.failed, 15_000);
+    expect(back?.failed).toBeUndefined();
+    expect((await health()).categories.calendar.status).toBe('ok');
+    await api(`${C}/sync/${tracked.id}`, { method: 'DELETE' });
+  });
+
   it('needs the calendar scopes, and documents every route in OpenAPI', async () => {
     const { key: readOnly } = await hub.apiKeys.create({ name: 'reader', scopes: ['calendar:read'] });
     expect((await api(`${C}/calendars`, { key: readOnly })).status).toBe(200);
