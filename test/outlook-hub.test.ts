@@ -75,6 +75,9 @@ describe('teams on the sandbox hub', () => {
     const res = await t.api('/api/v1/meetings', { body: { provider: 'teams', topic: 'Hub teams', startTime: '2027-02-02T09:00:00Z', duration: 30 } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ provider: 'teams', id: `teams:${res.body.meetingId}`, joinUrl: expect.stringMatching(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//) });
+    // One emulator and one sandbox mailbox for both: the meeting is an event of the Outlook calendar.
+    expect(t.hub.connections.emulator('teams')).toBe(emulator);
+    expect(await calendar.getEvent('primary', res.body.meetingId)).toMatchObject({ summary: 'Hub teams', conference: { provider: 'teams', joinUrl: res.body.joinUrl } });
     const recordings = await t.api(`/api/v1/meetings/${res.body.id}/recordings`);
     expect([recordings.status, recordings.body.code]).toEqual([422, 'capability_unsupported']);
     expect((await t.api(`/api/v1/meetings/${res.body.id}`, { method: 'DELETE' })).status).toBe(204);

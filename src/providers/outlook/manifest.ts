@@ -98,5 +98,7 @@ export const teamsManifest: ProviderManifest<GraphCredentials> = {
   categories: ['meetings'],
   docsUrl: 'https://learn.microsoft.com/en-us/graph/api/resources/onlinemeeting',
   mapError: (res) => mapGraphError(res, 'teams', 'meeting_not_found'),
+  // One Graph emulator and one sandbox mailbox for both: a Teams meeting is an Outlook event.
+  emulatorOf: 'outlook',
   oauthScopes: ['openid', 'email', 'offline_access', 'User.Read', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite'],
 };

@@ -74,11 +74,13 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
   const mailbox = new Mailbox({ id: userId, mail: options.mail ?? 'sandbox@contoso.example', displayName: 'Sandbox User' });
   const subscriptions = new Subscriptions(mailbox, tenantId);
   const credentials = { clientId: randomUUID(), clientSecret: `${randomBytes(3).toString('hex')}~${randomBytes(24).toString('base64url')}`, refreshToken: `M.C5${randomBytes(40).toString('base64url')}`, tenantId };
-  const access = new Map<string, number>(); // token → expiry ms
+  // Its own access tokens do not lapse with time (a sandbox default connection has no grant to renew
+  // them, and a dev hub must keep working after the hour): `expireToken()` ends them.
+  const access = new Set<string>();
   let refreshToken = credentials.refreshToken;
   const issue = (): TokenSet => {
     const accessToken = `eyJ0eXAiOiJKV1Qi.${randomBytes(32).toString('base64url')}`;
-    access.set(accessToken, Date.now() + TOKEN_TTL_SEC * 1000);
+    access.add(accessToken);
     return { accessToken, refreshToken, tokenType: 'Bearer', obtainedAt: Date.now(), expiresAt: Date.now() + TOKEN_TTL_SEC * 1000, scopes: ['Calendars.ReadWrite', 'OnlineMeetings.ReadWrite', 'User.Read'] };
   };
   let tokens = issue();
@@ -117,7 +119,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     if (!req.url.startsWith('/v1.0/')) return;
     const [, token] = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '') ?? [];
     const sandbox = token ? runningOAuthEmulator()?.accessToken(token) : undefined;
-    const ok = token && ((access.get(token) ?? 0) > Date.now() || sandbox?.provider === 'microsoft');
+    const ok = token && (access.has(token) || sandbox?.provider === 'microsoft');
     if (!ok) return fault(reply.header('www-authenticate', 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"'), 401, 'InvalidAuthenticationToken', token ? 'Lifetime validation failed, the token is expired.' : 'Access token is empty.');
   });
 
