@@ -238,8 +238,8 @@ describe('meetings: webinars and capabilities', () => {
     expect([res.status, res.body.code]).toEqual([422, 'capability_unsupported']);
   });
 
-  it('a meeting id of another provider than the chain\'s is a 400, never a fallback', async () => {
-    const res = await t.api('/api/v1/meetings/teams:123');
+  it('a meeting id of a provider outside the meetings chain is a 400, never a fallback', async () => {
+    const res = await t.api('/api/v1/meetings/stripe:123');
     expect([res.status, res.body.code, res.body.errors[0].field]).toEqual([400, 'validation_failed', 'provider']);
   });
 });
