@@ -7,6 +7,8 @@
  * Also: a sync with a deletion, a forged sync token, a wrong password, If-Match conflicts and that
  * every request went through the transport (its audit log).
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from './helpers/hub-error.js';
@@ -260,5 +262,46 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: If-Match', () =>
     const err = await failure(racing(2).updateEvent('primary', made.eventId, { summary: 'never written' }));
     expect([err.code, err.status, err.providerStatus]).toEqual(['calendar_conflict', 412, 412]);
     expect((await other.provider.getEvent('primary', made.eventId)).summary).toBe('Raced twice');
+  });
+});
+
+describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: a calendar home on another host (as iCloud answers)', () => {
+  let home: CaldavUnderTest;
+  let front: Server;
+  let frontUrl = '';
+  const seen: string[] = [];
+  beforeAll(async () => {
+    home = await startCaldav();
+    // CALDAV_URL's server forwards to Radicale, but names the calendar home by Radicale's own absolute URL.
+    front = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        seen.push(`${req.method} ${req.url}`);
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
+        const answer = await fetch(new URL(req.url!, home.radicale.url), { method: req.method, headers, ...(chunks.length > 0 && { body: Buffer.concat(chunks) }) });
+        const text = (await answer.text()).replace(/(<(?:\w+:)?calendar-home-set[^>]*>\s*<(?:\w+:)?href>)(\/[^<]*)/, `$1${home.radicale.url.replace(/\/$/, '')}$2`);
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' }).end(text);
+      });
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    front?.close();
+    await home?.close();
+  });
+
+  it('follows the home to its host with the connection\'s credentials', async () => {
+    const p2 = home.connect({ url: frontUrl });
+    const calendars = await p2.listCalendars();
+    expect(calendars.filter((c) => c.primary).map((c) => c.name)).toEqual(['Calendar']);
+    const made = await p2.createEvent('primary', { summary: 'Across hosts', start: '2027-11-01T10:00:00Z', end: '2027-11-01T11:00:00Z' });
+    expect((await p2.getEvent('primary', made.eventId)).summary).toBe('Across hosts');
+    await p2.updateEvent('primary', made.eventId, { summary: 'Across hosts (2)' });
+    expect((await home.provider.getEvent('primary', made.eventId)).summary).toBe('Across hosts (2)');
+    await p2.deleteEvent('primary', made.eventId);
+    // Only discovery went to CALDAV_URL's host; the calendar's requests went to the home's.
+    expect(seen.every((s) => s.startsWith('PROPFIND'))).toBe(true);
   });
 });

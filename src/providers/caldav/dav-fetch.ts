@@ -6,7 +6,7 @@
  *
  * A non-2xx answer is not returned to tsdav: the transport throws the HubError `mapError` makes.
  */
-import type { ErrorMapper, HttpMethod, ProviderHttp } from '../../transport/types.js';
+import type { AuthSpec, ErrorMapper, HttpMethod, ProviderHttp } from '../../transport/types.js';
 
 /** Statuses whose Response may carry no body (the Fetch standard's null body statuses). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
@@ -21,17 +21,20 @@ function headersOf(init: RequestInit['headers']): Record<string, string> {
 }
 
 /**
- * A fetch bound to one transport and operation name (`calendar.list`, `calendar.sync`).
+ * A fetch bound to one transport and operation name (`calendar.list`, `calendar.sync`); `authFor`
+ * gives the auth for a URL outside the connection's origin (the transport sends none there itself).
  *
  * @example
  * const calendars = await fetchCalendars({ account, fetch: transportFetch(ctx.http, 'calendar.list', mapError) });
  */
-export function transportFetch(http: ProviderHttp, operation: string, mapError?: ErrorMapper): typeof fetch {
+export function transportFetch(http: ProviderHttp, operation: string, mapError?: ErrorMapper, authFor?: (url: string) => AuthSpec | undefined): typeof fetch {
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const body = init?.body;
     if (body !== undefined && body !== null && typeof body !== 'string') throw new TypeError('tsdav sent a body that is not text; the CalDAV connector sends only XML and iCalendar text');
+    const auth = authFor?.(url);
     const res = await http.request({
+      ...(auth && { auth }),
       method: (init?.method ?? 'GET') as HttpMethod,
       path: url,
       headers: headersOf(init?.headers),

@@ -14,10 +14,10 @@
 import { fetchCalendarUserAddresses, fetchHomeUrl, fetchPrincipalUrl, propfind, type DAVAccount } from 'tsdav';
 import { HubError, type ErrorCode } from '../../core/errors.js';
 import type { ProviderContext } from '../../kit/connection.js';
-import type { HttpResponse } from '../../transport/types.js';
+import type { AuthSpec, HttpResponse } from '../../transport/types.js';
 import { transportFetch } from './dav-fetch.js';
 import { caldavErrorMapper } from './errors.js';
-import type { CaldavCredentials } from './manifest.js';
+import { caldavManifest, type CaldavCredentials } from './manifest.js';
 
 export interface DavAccount {
   principalUrl: string;
@@ -55,12 +55,24 @@ const b64 = (s: string) => Buffer.from(s).toString('base64url');
 /** The transport-bound helpers one connection's connector uses. */
 export class Dav {
   private account?: Promise<DavAccount>;
+  /** Origins the server named for the principal and the calendar home (iCloud's `pNN-caldav.icloud.com`). */
+  private readonly named = new Set<string>();
 
   constructor(private readonly ctx: ProviderContext<CaldavCredentials>) {}
 
   /** A tsdav `fetch` for `operation` whose 404 means `notFound`. */
   fetch(operation: string, notFound: ErrorCode = 'calendar_not_found'): typeof fetch {
-    return transportFetch(this.ctx.http, operation, caldavErrorMapper(notFound));
+    return transportFetch(this.ctx.http, operation, caldavErrorMapper(notFound), (url) => this.authFor(url));
+  }
+
+  /**
+   * The connection's Basic auth for a URL on another origin than CALDAV_URL's that the server
+   * itself named as the principal or calendar home (the transport sends credentials to the
+   * connection's own origin only); none for any other origin.
+   */
+  authFor(url: string): AuthSpec | undefined {
+    const origin = new URL(url).origin;
+    return origin !== new URL(this.ctx.connection.baseUrl).origin && this.named.has(origin) ? caldavManifest.auth : undefined;
   }
 
   /** Principal, home and addresses, asked once per connector (CALDAV_URL may be the root, the principal or the home). */
@@ -77,7 +89,9 @@ export class Dav {
     const fetch = this.fetch('calendar.discover', 'not_found');
     const account: DAVAccount = { accountType: 'caldav', serverUrl: root, rootUrl: root };
     account.principalUrl = await fetchPrincipalUrl({ account, fetch });
+    this.named.add(new URL(account.principalUrl).origin);
     account.homeUrl = await fetchHomeUrl({ account, fetch });
+    if (account.homeUrl) this.named.add(new URL(account.homeUrl).origin);
     if (!account.principalUrl || !account.homeUrl) throw new HubError('provider_error', `The CalDAV server at ${root} named no current-user-principal or calendar-home-set: is CALDAV_URL a CalDAV server?`, { provider: 'caldav' });
     const found = await fetchCalendarUserAddresses({ account, fetch }).catch(() => [] as string[]);
     const user = this.ctx.connection.credentials.username ?? '';
@@ -137,9 +151,14 @@ export class Dav {
     return new URL(`${encodeURIComponent(eventId)}.ics`, calendarUrl).href;
   }
 
+  private authOf(url: string): { auth?: AuthSpec } {
+    const auth = this.authFor(url);
+    return auth ? { auth } : {};
+  }
+
   /** GET a calendar object; 404 is `calendar_event_not_found`. */
   async get(href: string): Promise<StoredObject> {
-    const res = await this.ctx.http.request({ method: 'GET', path: href, operation: 'calendar.event.get', mapError: caldavErrorMapper('calendar_event_not_found') });
+    const res = await this.ctx.http.request({ ...this.authOf(href), method: 'GET', path: href, operation: 'calendar.event.get', mapError: caldavErrorMapper('calendar_event_not_found') });
     return { href, etag: res.headers.etag ?? null, text: res.text };
   }
 
@@ -149,6 +168,7 @@ export class Dav {
    */
   async put(href: string, text: string, etag: string | null, operation: string): Promise<string | null> {
     const res: HttpResponse = await this.ctx.http.request({
+      ...this.authOf(href),
       method: 'PUT',
       path: href,
       headers: { 'content-type': 'text/calendar; charset=utf-8', ...(etag === null ? { 'if-none-match': '*' } : { 'if-match': etag }) },
@@ -160,6 +180,6 @@ export class Dav {
   }
 
   async delete(href: string, etag: string | null, operation = 'calendar.event.delete'): Promise<void> {
-    await this.ctx.http.request({ method: 'DELETE', path: href, headers: etag ? { 'if-match': etag } : {}, operation, mapError: caldavErrorMapper('calendar_event_not_found') });
+    await this.ctx.http.request({ ...this.authOf(href), method: 'DELETE', path: href, headers: etag ? { 'if-match': etag } : {}, operation, mapError: caldavErrorMapper('calendar_event_not_found') });
   }
 }
