@@ -247,6 +247,31 @@ describe.each(DIALECTS)('calendar sync engine on %s', (dialect) => {
     expect((await sync.get('t1', tracked.id)).channel!.expiresAt).toBe(new Date(clock.now() + 7 * DAY).toISOString());
   });
 
+  it('syncs a push calendar from the tick after 12 quiet intervals', async () => {
+    const sync = engine('https://hub.example.com');
+    await sync.track('t1', { connectionId: 'conn1', provider: 'test-double', calendarId: 'primary' });
+    await sync.tick();
+    expect(await jobs(SYNC_JOB)).toHaveLength(0); // a fresh channel, a fresh sync: push does the work
+    clock.advance(12 * 300_000 + 1);
+    await sync.tick();
+    expect(await jobs(SYNC_JOB)).toHaveLength(1);
+  });
+
+  it('syncs a push calendar from the tick once its channel lapsed because renewals failed', async () => {
+    provider.grantMs = 30 * 60_000;
+    const sync = engine('https://hub.example.com');
+    const tracked = await sync.track('t1', { connectionId: 'conn1', provider: 'test-double', calendarId: 'primary' });
+    provider.watch = async () => {
+      throw new HubError('provider_unavailable', 'no answer');
+    };
+    await sync.tick(); // renewal tried (under an hour left) and failed; the channel still runs
+    expect(await jobs(SYNC_JOB)).toHaveLength(0);
+    clock.advance(31 * 60_000);
+    await sync.tick();
+    expect((await sync.get('t1', tracked.id)).channel!.channelId).toBe('ch-1');
+    expect(await jobs(SYNC_JOB)).toHaveLength(1);
+  });
+
   it('watches again after subscriptionRemoved; untracking stops the channel and forgets the calendar', async () => {
     const sync = engine('https://hub.example.com');
     const tracked = await sync.track('t1', { connectionId: 'conn1', provider: 'test-double', calendarId: 'primary' });

@@ -149,6 +149,7 @@ export class CalendarService {
   }
 
   async deleteEvent(tenantId: string, calendarId: string, eventId: string, t: Target & { sendUpdates?: EventInput['sendUpdates'] } = {}): Promise<void> {
+    if (t.sendUpdates !== undefined && !['all', 'externalOnly', 'none'].includes(t.sendUpdates)) throw validationError('sendUpdates', 'must be all, externalOnly or none');
     const r = await this.resolve(tenantId, t);
     await r.connector.deleteEvent(calendarId, eventId, t.sendUpdates ? { sendUpdates: t.sendUpdates } : undefined);
   }

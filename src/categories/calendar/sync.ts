@@ -40,6 +40,8 @@ const HOUR = 3_600_000;
 const CHANNEL_LIFETIME = 7 * 24 * HOUR;
 const REVOKED = new Set(['connection_inactive', 'oauth_invalid_grant', 'provider_auth_failed']);
 const CHUNK = 300;
+/** A push calendar with no sync for this many tick intervals is synced by the tick anyway. */
+const PUSH_SAFETY_SYNCS = 12;
 
 type Row = CalendarSyncsTable;
 
@@ -280,7 +282,10 @@ export class CalendarSync {
     }
   };
 
-  /** The periodic work: renew channels near expiry, sync calendars without push and those failing. */
+  /**
+   * The periodic work: renew channels near expiry; sync calendars without push, those failing, and
+   * push ones whose channel lapsed or that heard nothing for 12 intervals.
+   */
   async tick(): Promise<void> {
     const now = this.o.clock.now();
     const rows = await this.o.store.db.selectFrom('calendar_syncs').selectAll().execute();
@@ -290,7 +295,10 @@ export class CalendarSync {
         const lifetime = expires - Number(row.channel_started_at ?? now);
         if (expires - now < Math.max(HOUR, lifetime / 4)) await this.renew(row, false).catch((err: unknown) => this.o.logger.warn({ syncId: row.id, code: toHubError(err).code }, 'calendar: channel renewal failed'));
       }
-      if (row.mode === 'poll' || row.status !== 'active') await this.enqueueSync(row.id);
+      // Push calendars are synced too once their channel lapsed (a failed renewal) or nothing came
+      // for a while (a lost notification): never silent staleness.
+      const lapsed = row.mode === 'push' && (row.channel_expires_at === null || Number(row.channel_expires_at) <= now || now - Number(row.last_synced_at ?? 0) > PUSH_SAFETY_SYNCS * this.o.intervalSeconds * 1000);
+      if (row.mode === 'poll' || row.status !== 'active' || lapsed) await this.enqueueSync(row.id);
     }
   }
 
