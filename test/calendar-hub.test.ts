@@ -246,13 +246,29 @@ describe('calendar through the hub (Google Calendar emulator)', () => {
     const refused = await api(`${C}/calendars/primary/events`, { key: readOnly, body: { summary: 'x', start: '2027-01-01T09:00:00Z', end: '2027-01-01T10:00:00Z' } });
     expect(refused.status).toBe(403);
     const spec = (await (await fetch(`${url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const I = '/api/v1/integrations/calendar/{provider}';
+    const E = '/api/v1/calendar/calendars/{calendarId}/events';
     for (const [path, method] of [
-      ['/api/v1/integrations/calendar/{provider}/event', 'post'],
-      ['/api/v1/integrations/calendar/{provider}/events', 'get'],
-      ['/api/v1/integrations/calendar/{provider}/event/{eventId}', 'put'],
-      ['/api/v1/integrations/calendar/{provider}/event/{eventId}', 'delete'],
-      ['/api/v1/calendar/calendars/{calendarId}/events/{eventId}/instances', 'get'],
+      [`${I}/event`, 'post'],
+      [`${I}/events`, 'get'],
+      [`${I}/event/{eventId}`, 'put'],
+      [`${I}/event/{eventId}`, 'delete'],
+      ['/api/v1/calendar/calendars', 'get'],
+      ['/api/v1/calendar/calendars', 'post'],
+      [E, 'get'],
+      [E, 'post'],
+      [`${E}/{eventId}`, 'get'],
+      [`${E}/{eventId}`, 'patch'],
+      [`${E}/{eventId}`, 'delete'],
+      [`${E}/{eventId}/instances`, 'get'],
+      [`${E}/{eventId}/move`, 'post'],
+      [`${E}/{eventId}/respond`, 'post'],
+      ['/api/v1/calendar/calendars/{calendarId}/acl', 'get'],
+      ['/api/v1/calendar/calendars/{calendarId}/acl', 'post'],
+      ['/api/v1/calendar/calendars/{calendarId}/acl/{ruleId}', 'delete'],
       ['/api/v1/calendar/availability', 'post'],
+      ['/api/v1/calendar/sync', 'post'],
+      ['/api/v1/calendar/sync', 'get'],
       ['/api/v1/calendar/sync/{id}', 'delete'],
     ] as const) {
       expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined();
