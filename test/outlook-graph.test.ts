@@ -41,7 +41,7 @@ describe('graphWebhooks', () => {
   const key = 'the connection push key';
   const token = issuePushToken(key);
   const item = (clientState?: string) => ({ subscriptionId: 's-1', subscriptionExpirationDateTime: '2027-01-03T00:00:00Z', changeType: 'updated', resource: 'Users/u/Events/AAMk1', resourceData: { id: 'AAMk1' }, tenantId: 't', ...(clientState && { clientState }) });
-  const verify = (body: unknown, publicUrl = 'https://hub.example/webhooks/outlook/conn_1') => graphWebhooks.verify({ rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), headers: {}, secrets: [key], publicUrl });
+  const verify = (body: unknown, publicUrl = 'https://hub.example/webhooks/outlook/conn_1') => graphWebhooks.verify({ rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), headers: {}, secrets: [key], publicUrl, now: Date.now(), toleranceSec: 300 });
 
   it('echoes a validationToken as text before looking at the body', () => {
     expect(verify('', 'https://hub.example/webhooks/outlook/conn_1?validationToken=Validation%3A%20Testing%20%26%20more')).toEqual({ handshake: { status: 200, contentType: 'text/plain; charset=utf-8', body: 'Validation: Testing & more' } });
