@@ -202,6 +202,9 @@ describe('calendar through the hub (Google Calendar emulator)', () => {
     const health = await fetch(`${url}/api/v1/integrations/health`).then((r) => r.json() as Promise<{ categories: Record<string, unknown> }>);
     expect(health.categories.calendar).toEqual({ status: 'ok', details: { tracked: 1, push: 1, poll: 0, failing: 0, revoked: 0 } });
 
+    const { key: acme } = await hub.apiKeys.create({ name: 'acme', tenantId: 'acme' });
+    expect((await api(`${C}/sync`, { key: acme })).body.data).toEqual([]); // another tenant sees none of it
+    expect((await api(`${C}/sync/${tracked.body.id}`, { method: 'DELETE', key: acme })).status).toBe(404);
     expect((await api(`${C}/sync/${tracked.body.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api(`${C}/sync`)).body.data).toEqual([]);
     expect((await api(`${C}/sync/${tracked.body.id}`, { method: 'DELETE' })).body.code).toBe('calendar_sync_not_found');
