@@ -8,8 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CalendarProvider } from '../src/categories/calendar/contract.js';
+import { OAuthApps } from '../src/connections/oauth-apps.js';
+import { resolveDefault } from '../src/connections/defaults.js';
+import type { ResolvedConnection } from '../src/kit/connector.js';
 import { issuePushToken } from '../src/kit/push-token.js';
-import { graphWebhooks, type GraphEmulator } from '../src/providers/outlook/index.js';
+import { Transport } from '../src/transport/transport.js';
+import { graphWebhooks, outlook, teams, type GraphEmulator } from '../src/providers/outlook/index.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
 
 const CONN = 'conn_default_outlook';
@@ -81,5 +85,28 @@ describe('teams on the sandbox hub', () => {
     const recordings = await t.api(`/api/v1/meetings/${res.body.id}/recordings`);
     expect([recordings.status, recordings.body.code]).toEqual([422, 'capability_unsupported']);
     expect((await t.api(`/api/v1/meetings/${res.body.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+});
+
+describe('OUTLOOK_* variables', () => {
+  const env = { OUTLOOK_CLIENT_ID: '11111111-2222-3333-4444-555555555555', OUTLOOK_CLIENT_SECRET: 'abc~secret', OUTLOOK_REFRESH_TOKEN: 'M.C5-refresh' };
+  it('make a live default connection for both providers; its refresh goes to the tenant named (common by default)', async () => {
+    const live = resolveDefault(outlook as never, { ...env, OUTLOOK_TENANT_ID: 'contoso.onmicrosoft.com' }, false);
+    expect(live).toMatchObject({ connection: { id: 'conn_default_outlook', mode: 'live', baseUrl: 'https://graph.microsoft.com/v1.0', credentials: { clientId: env.OUTLOOK_CLIENT_ID, tenantId: 'contoso.onmicrosoft.com' } } });
+    expect(resolveDefault(teams as never, env, false)).toMatchObject({ connection: { id: 'conn_default_teams', mode: 'live' } });
+    const apps = new OAuthApps({ env: {}, forceSandbox: false, transport: new Transport() });
+    const urlOf = async (connection: ResolvedConnection) => {
+      await apps.prepare(connection, 'microsoft');
+      return apps.tokenGrant(connection, 'microsoft', undefined as never)!.endpoint;
+    };
+    const own = await urlOf((live as { connection: ResolvedConnection }).connection);
+    expect([own.url, own.clientId]).toEqual(['https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token', env.OUTLOOK_CLIENT_ID]);
+    const common = await urlOf((resolveDefault(outlook as never, env, false) as { connection: ResolvedConnection }).connection);
+    expect(common.url).toBe('https://login.microsoftonline.com/common/oauth2/v2.0/token');
+    expect(resolveDefault(outlook as never, { OUTLOOK_REFRESH_TOKEN: 'x' }, false)).toMatchObject({ connection: { mode: 'sandbox' } });
+  });
+
+  it('a tenant that is not one is named', () => {
+    expect(() => resolveDefault(outlook as never, { ...env, OUTLOOK_TENANT_ID: '../evil' }, false)).toThrow(/OUTLOOK_TENANT_ID/);
   });
 });

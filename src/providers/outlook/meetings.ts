@@ -166,7 +166,7 @@ export function createTeamsMeetings(ctx: ProviderContext<GraphCredentials>): Mee
         page = await call<Page<GraphEvent>>({ method: 'GET', path: url.toString(), operation: 'meetings.list' });
       } else {
         const upcoming = input.type === 'upcoming' ? ` and end/dateTime ge '${new Date().toISOString().slice(0, 19)}'` : '';
-        page = await call<Page<GraphEvent>>({ method: 'GET', path: '/me/calendar/events', query: { $filter: `isOnlineMeeting eq true${upcoming}`, $top: input.pageSize ?? 30, $orderby: 'start/dateTime' }, operation: 'meetings.list' });
+        page = await call<Page<GraphEvent>>({ method: 'GET', path: '/me/calendar/events', query: { $filter: `isOnlineMeeting eq true${upcoming}`, $top: input.pageSize ?? 30 }, operation: 'meetings.list' });
       }
       return { meetings: (page.value ?? []).map((e) => toMeeting(e, undefined)), nextPageToken: page['@odata.nextLink'] ?? null };
     },
