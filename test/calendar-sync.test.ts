@@ -44,6 +44,12 @@ class MemoryCalendar implements CalendarProvider {
     const n = ++this.seq;
     this.events.set(id, { seq: n, deleted: false, event: { provider: this.id, calendarId: 'primary', eventId: id, summary, description: null, location: null, start: '2027-01-04T09:00:00Z', end: '2027-01-04T10:00:00Z', allDay: false, timeZone: null, attendees: [], organizer: null, reminders: null, recurrence: null, recurringEventId: null, originalStart: null, status: 'confirmed', htmlLink: null, conference: null, etag: `"v${n}"`, updated: null, raw: { id } } });
   }
+  /** Google's way: a cancelled occurrence is an item of its own, `status: cancelled`, naming its series. */
+  cancelOccurrence(masterId: string, instanceId: string): void {
+    this.put(instanceId, 'occurrence');
+    const e = this.events.get(instanceId)!.event;
+    Object.assign(e, { status: 'cancelled', recurringEventId: masterId, originalStart: '2027-01-11T09:00:00Z' });
+  }
   remove(id: string): void {
     const e = this.events.get(id)!;
     Object.assign(e, { seq: ++this.seq, deleted: true });
@@ -141,6 +147,11 @@ describe.each(DIALECTS)('calendar sync engine on %s', (dialect) => {
 
     expect(await sync.run(tracked.id)).toMatchObject({ created: 0, updated: 0, deleted: 0 });
     expect(await types()).toHaveLength(3);
+
+    provider.cancelOccurrence('a', 'a_20270111T090000Z');
+    expect(await sync.run(tracked.id)).toMatchObject({ deleted: 1 });
+    const cancelled = await store.db.selectFrom('events').select('data').where('type', '=', 'calendar.event.deleted').orderBy('seq', 'desc').executeTakeFirstOrThrow();
+    expect(JSON.parse(cancelled.data)).toEqual({ calendarId: 'primary', eventId: 'a_20270111T090000Z', recurringEventId: 'a', originalStart: '2027-01-11T09:00:00Z' });
     expect(await sync.track('t1', { connectionId: 'conn1', provider: 'test-double', calendarId: 'primary' })).toMatchObject({ id: tracked.id });
   });
 

@@ -211,10 +211,13 @@ export class CalendarSync {
         seen.add(change.eventId);
         const before = known.get(change.eventId);
         if (change.deleted || change.event?.status === 'cancelled') {
-          if (before === undefined) continue; // never known: nothing to tell
-          removed.push(change.eventId);
+          const occurrence = change.event?.recurringEventId;
+          if (before === undefined && !occurrence) continue; // never known: nothing to tell
+          if (before !== undefined) removed.push(change.eventId);
           outcome.deleted++;
-          event('calendar.event.deleted', change.eventId, before, { calendarId: row.calendar_id, eventId: change.eventId }, change.event?.raw ?? null);
+          // A cancelled occurrence of a series is told even if the hub never saw it alone (Google sends it then only).
+          const extra = occurrence ? { recurringEventId: occurrence, originalStart: change.event?.originalStart ?? null } : {};
+          event('calendar.event.deleted', change.eventId, before ?? '', { calendarId: row.calendar_id, eventId: change.eventId, ...extra }, change.event?.raw ?? null);
           continue;
         }
         const version = versionOf(change.event);
