@@ -19,13 +19,13 @@ import { calendarQuery, makeCalendar, syncCollection } from 'tsdav';
 import { HubError, validationError } from '../../core/errors.js';
 import { isIanaZone } from './tz.js';
 import type { ProviderContext } from '../../kit/connection.js';
-import type { Calendar, CalendarCapability, CalendarEvent, CalendarProvider, EventInput, EventPage, EventPatch, ListEventsQuery, ResponseStatus, SyncChange } from '../../categories/calendar/contract.js';
+import type { Calendar, CalendarEvent, CalendarProvider, EventInput, EventPage, EventPatch, ListEventsQuery, ResponseStatus, SyncChange } from '../../categories/calendar/contract.js';
 import { Dav, splitEventId, type DavCalendar } from './dav.js';
 import { applyEvent, ensureTimezones, fieldsOf, newEvent, newResource, parseResource, touch, zoneCalendar, type EventFields, type Resource } from './ical.js';
 import { expandSeries, occurrenceOf, overrideFor, removeOccurrence, toEvent } from './series.js';
 import type { CaldavCredentials } from './manifest.js';
+import { CALDAV_CAPABILITIES } from './lazy.js';
 
-const CAPABILITIES: ReadonlySet<CalendarCapability> = new Set(['createCalendar', 'move', 'respond', 'search']);
 const DEFAULT_PAGE = 250;
 /** Path segments servers give the calendar they make with an account (Radicale's sandbox, Baïkal, Nextcloud and SOGo, iCloud). */
 const DEFAULT_NAMES = ['calendar', 'default', 'personal', 'home'];
@@ -138,7 +138,7 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
 
   const provider: CalendarProvider = {
     id: 'caldav',
-    capabilities: CAPABILITIES,
+    capabilities: CALDAV_CAPABILITIES,
 
     async listCalendars() {
       const all = await dav.calendars();

@@ -9,17 +9,17 @@
  * const radicale = await caldav.startEmulator!();
  */
 import { defineProvider } from '../../kit/connector.js';
-import { createCaldavCalendar } from './calendar.js';
+import { lazyCaldavCalendar } from './lazy.js';
 import { caldavManifest } from './manifest.js';
 import type * as Emulator from './emulator/radicale.js'; // types only: the code loads on first use
 
 export const caldav = defineProvider({
   manifest: caldavManifest,
-  calendar: (ctx) => createCaldavCalendar(ctx),
+  calendar: (ctx) => lazyCaldavCalendar(ctx), // tsdav and ical.js load on the first call
   startEmulator: startRadicaleEmulator,
 });
 
-export { createCaldavCalendar } from './calendar.js';
+export { CALDAV_CAPABILITIES, lazyCaldavCalendar } from './lazy.js';
 export { mapCaldavError } from './errors.js';
 export { caldavCredentials, caldavManifest, type CaldavCredentials } from './manifest.js';
 export type { RadicaleEmulator } from './emulator/radicale.js';
