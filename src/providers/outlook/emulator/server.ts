@@ -36,9 +36,9 @@ export interface GraphEmulator extends Emulator {
   readonly tokenUrl: string;
   readonly mailbox: Mailbox;
   readonly subscriptions: Subscriptions;
-  /** Change and lifecycle notifications posted, with the answer's status. */
+  /** The last 1000 change and lifecycle notifications posted, with the answer's status. */
   readonly deliveries: Delivery[];
-  /** Every API answer: when, the path, the status (429s included). */
+  /** The last 1000 API answers: when, the path, the status (429s included). */
   readonly requests: { at: number; method: string; path: string; status: number }[];
   /** Forget every delta state: the next delta link answers 410 `syncStateNotFound`. */
   expireDeltaTokens(): void;
@@ -51,6 +51,8 @@ export interface GraphEmulator extends Emulator {
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string>; Body: Record<string, unknown> }>;
 const TOKEN_TTL_SEC = 3599;
 const DEFAULT_PAGE = 10;
+/** The newest answers and deliveries kept for tests and the dashboard. */
+const KEPT = 1000;
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const unb64 = <T>(s: string): T | undefined => {
@@ -93,7 +95,9 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     rateLimited: (reply) => fault(reply, 429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.'),
   });
   app.addHook('onResponse', async (req, reply) => {
-    if (!req.url.startsWith('/__emulator')) requests.push({ at: Date.now(), method: req.method, path: req.url.split('?')[0]!, status: reply.statusCode });
+    if (req.url.startsWith('/__emulator')) return;
+    requests.push({ at: Date.now(), method: req.method, path: req.url.split('?')[0]!, status: reply.statusCode });
+    if (requests.length > KEPT) requests.splice(0, requests.length - KEPT); // a dev hub runs for days
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
   app.setErrorHandler((err, _req, reply) => {

@@ -90,6 +90,7 @@ export class Subscriptions {
     const body = { value };
     const delivery: Delivery = { url, body, status: 'failed' };
     this.deliveries.push(delivery);
+    if (this.deliveries.length > 1000) this.deliveries.splice(0, this.deliveries.length - 1000);
     const p = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) })
       .then(async (res) => {
         delivery.status = res.status;
