@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { failure } from './helpers/hub-error.js';
 import { inCi, radicaleInstalled } from './helpers/radicale.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
-import { startRadicaleEmulator, type RadicaleEmulator } from '../src/providers/caldav/index.js';
+import { caldav, startRadicaleEmulator, type RadicaleEmulator } from '../src/providers/caldav/index.js';
+import { PROVIDERS } from '../src/providers/registry.js';
+import { ProviderCatalog } from '../src/kit/catalog.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -73,5 +75,24 @@ describe('caldav sandbox without Radicale', () => {
     expect(err.code).toBe('not_configured');
     expect(err.message).toMatch(/apt-get install radicale/);
     expect(err.message).toMatch(/CALDAV_URL/);
+  });
+
+  it('a hub starts anyway: the other emulators run, caldav answers not_configured with the fix, and health shows it', async () => {
+    // The registry's caldav, with a Python that has no Radicale.
+    const noRadicale = { ...caldav, startEmulator: () => startRadicaleEmulator({ python: '/bin/false' }) };
+    const catalog = new ProviderCatalog(PROVIDERS.map((p) => (p.manifest.id === 'caldav' ? noRadicale : p)));
+    const h = await startTestHub({}, { catalog });
+    try {
+      expect(h.hub.connections.emulator('zoom')).toBeDefined();
+      const err = await failure(h.hub.connections.connector('default', 'caldav', 'calendar'));
+      expect([err.code, err.status]).toEqual(['not_configured', 503]);
+      expect(err.message).toMatch(/install radicale \(apt-get install radicale\) or set CALDAV_URL/);
+      const rest = await h.api('/api/v1/calendar/calendars?provider=caldav');
+      expect([rest.status, rest.body.code]).toEqual([503, 'not_configured']);
+      const health = await h.api('/api/v1/integrations/health');
+      expect(JSON.stringify(health.body)).toMatch(/apt-get install radicale/);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -96,7 +96,10 @@ export class ConnectionManager {
 
   /** Start every sandboxed provider's emulator now (tests that steer chaos before the first call). */
   async startEmulators(): Promise<void> {
-    await Promise.all([...this.defaults.values()].map((c) => this.ready(c)));
+    // A sandbox whose server cannot run here (Radicale not installed) keeps its reason for health; the others start.
+    await Promise.all([...this.defaults.values()].map((c) => this.ready(c).catch((err: unknown) => {
+      if (!(err instanceof HubError && err.code === 'not_configured')) throw err;
+    })));
   }
 
   /** A configuration problem found at start (shown by health), if any. */
@@ -382,7 +385,11 @@ export class ConnectionManager {
     // (A sandbox default connection uses its emulator's own token instead.)
     if (link && !(connection.mode === 'sandbox' && connection.tenantId === DEFAULT_TENANT)) await this.oauth.prepare(connection, link);
     if (connection.mode !== 'sandbox' || connection.baseUrl) return connection;
-    const emulator = await this.sandboxes.start(connection.provider, connection);
+    const emulator = await this.sandboxes.start(connection.provider, connection).catch((err: unknown) => {
+      // The emulator cannot run here (its server is not installed): health shows why.
+      if (err instanceof HubError && err.code === 'not_configured') this.errors.set(connection.provider, err.message);
+      throw err;
+    });
     const def = this.o.catalog.get(connection.provider);
     const m = def.manifest;
     // Kept: non-secret settings, a tenant's own webhook secrets (its URL verifies with them and the
