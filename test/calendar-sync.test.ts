@@ -208,6 +208,8 @@ describe.each(DIALECTS)('calendar sync engine on %s', (dialect) => {
     expect(provider.watches[0]!.address).toBe('https://hub.example.com/webhooks/test-double/conn1');
     expect(checkPushToken(provider.watches[0]!.token, [pushKey])).toBe(true);
     expect(checkPushToken(provider.watches[0]!.token, ['another-connection-key'])).toBe(false);
+    expect((await jobs(SYNC_JOB)).map((j) => JSON.parse(j.payload))).toEqual([{ syncId: tracked.id }]); // a catch-up sync: changes between the baseline and the channel
+    await queue.runDue();
 
     const push = (channelId: string, state = 'exists', lifecycle?: string) => ({ providerEventId: `${channelId}-${state}`, type: 'calendar.push', occurredAt: clock.now(), ref: {}, data: { channelId, state, ...(lifecycle ? { lifecycle } : {}) }, raw: {} });
     await sync.sink('test-double', [push('ch-1', 'sync')], { connectionId: 'conn1', tenantId: 't1', inboxIds: [] });
@@ -237,6 +239,7 @@ describe.each(DIALECTS)('calendar sync engine on %s', (dialect) => {
   it('swaps a channel near expiry (watch anew, stop the old, sync) or renews it where the provider can', async () => {
     const sync = engine('https://hub.example.com');
     const tracked = await sync.track('t1', { connectionId: 'conn1', provider: 'test-double', calendarId: 'primary' });
+    await queue.runDue(); // the catch-up sync after the channel opened
     clock.advance(DAY); // 1 of 2 days left: more than 25 % and more than an hour
     await sync.tick();
     expect(provider.watches).toHaveLength(1);
@@ -261,6 +264,7 @@ describe.each(DIALECTS)('calendar sync engine on %s', (dialect) => {
   it('syncs a push calendar from the tick after 12 quiet intervals', async () => {
     const sync = engine('https://hub.example.com');
     await sync.track('t1', { connectionId: 'conn1', provider: 'test-double', calendarId: 'primary' });
+    await queue.runDue(); // the catch-up sync after the channel opened
     await sync.tick();
     expect(await jobs(SYNC_JOB)).toHaveLength(0); // a fresh channel, a fresh sync: push does the work
     clock.advance(12 * 300_000 + 1);
@@ -272,6 +276,7 @@ describe.each(DIALECTS)('calendar sync engine on %s', (dialect) => {
     provider.grantMs = 30 * 60_000;
     const sync = engine('https://hub.example.com');
     const tracked = await sync.track('t1', { connectionId: 'conn1', provider: 'test-double', calendarId: 'primary' });
+    await queue.runDue(); // the catch-up sync after the channel opened
     provider.watch = async () => {
       throw new HubError('provider_unavailable', 'no answer');
     };

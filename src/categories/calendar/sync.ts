@@ -128,9 +128,16 @@ export class CalendarSync {
     const now = this.o.clock.now();
     const id = newId('csy', now);
     const row: Row = { id, tenant_id: tenantId, connection_id: input.connectionId, provider: input.provider, calendar_id: input.calendarId, cursor: null, mode: 'poll', channel_id: null, resource_id: null, channel_started_at: null, channel_expires_at: null, status: 'syncing', failures: 0, last_error_code: null, last_error: null, last_synced_at: null, created_at: now, updated_at: now };
-    await this.o.store.write((trx) => trx.insertInto('calendar_syncs').values(row).execute());
-    const connector = await this.o.connectorOf(input.connectionId);
     try {
+      await this.o.store.write((trx) => trx.insertInto('calendar_syncs').values(row).execute());
+    } catch (err) {
+      const raced = await this.o.store.db.selectFrom('calendar_syncs').selectAll().where('tenant_id', '=', tenantId).where('connection_id', '=', input.connectionId).where('calendar_id', '=', input.calendarId).executeTakeFirst();
+      if (raced) return trackedView(raced); // tracked by a concurrent request
+      throw err;
+    }
+    let connector: CalendarProvider;
+    try {
+      connector = await this.o.connectorOf(input.connectionId);
       await this.apply(row, await connector.sync(input.calendarId, null));
     } catch (err) {
       await this.o.store.write((trx) => trx.deleteFrom('calendar_syncs').where('id', '=', id).execute());
@@ -139,6 +146,7 @@ export class CalendarSync {
     if (input.push !== false && this.o.publicUrl && connector.capabilities.has('push') && connector.watch) {
       try {
         await this.saveChannel(id, await this.watch(connector, row));
+        await this.enqueueSync(id); // a change between the baseline and the channel
       } catch (err) {
         const e = toHubError(err);
         this.o.logger.warn({ syncId: id, code: e.code }, 'calendar: watch failed; polling instead');
