@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inCi, radicaleInstalled } from './helpers/radicale.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
-import type { RadicaleEmulator } from '../src/providers/caldav/index.js';
+import { startRadicaleEmulator, type RadicaleEmulator } from '../src/providers/caldav/index.js';
 
 describe.skipIf(!radicaleInstalled && !inCi)('caldav on a sandbox hub', () => {
   let t: TestHub;
@@ -84,5 +84,41 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav on a sandbox hub', () => {
       ['calendar.event.deleted', null],
       ['calendar.event.updated', 'Elsewhere (edited)'],
     ]);
+  });
+});
+
+describe.skipIf(!radicaleInstalled && !inCi)('caldav configured by CALDAV_* (live)', () => {
+  let server: RadicaleEmulator;
+  beforeAll(async () => {
+    server = await startRadicaleEmulator({ username: 'bob@example.com', password: 'bob-secret' });
+  });
+  afterAll(() => server?.close());
+
+  it('CALDAV_URL, CALDAV_USERNAME and CALDAV_PASSWORD make a live default connection; CALDAV_CALENDAR picks primary', async () => {
+    const other = await fetch(`${server.url}bob%40example.com/team/`, {
+      method: 'MKCALENDAR',
+      headers: { authorization: `Basic ${Buffer.from('bob@example.com:bob-secret').toString('base64')}`, 'content-type': 'application/xml' },
+      body: '<?xml version="1.0"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:displayname>Team</D:displayname></D:prop></D:set></C:mkcalendar>',
+    });
+    expect(other.status).toBe(201);
+    const t = await startTestHub({ NODE_ENV: 'development', CALDAV_URL: `${server.url}bob%40example.com/`, CALDAV_USERNAME: 'bob@example.com', CALDAV_PASSWORD: 'bob-secret', CALDAV_CALENDAR: 'Team' });
+    try {
+      expect(t.hub.connections.defaultConnection('caldav')).toMatchObject({ mode: 'live', baseUrl: `${server.url}bob%40example.com/` });
+      expect(t.hub.connections.emulator('caldav')).toBeUndefined();
+      const calendars = await t.api('/api/v1/calendar/calendars?provider=caldav');
+      expect(calendars.body.data.map((c: { calendarId: string; name: string; primary: boolean }) => [c.calendarId, c.name, c.primary]).sort()).toEqual([
+        ['calendar', 'Calendar', false],
+        ['team', 'Team', true],
+      ]);
+      const made = await t.api('/api/v1/integrations/calendar/caldav/event', { body: { summary: 'Live', startTime: '2027-12-01T10:00:00Z', endTime: '2027-12-01T11:00:00Z' } });
+      expect(made.status).toBe(201);
+      expect((await fetch(`${server.url}bob%40example.com/team/${made.body.eventId}.ics`, { headers: { authorization: `Basic ${Buffer.from('bob@example.com:bob-secret').toString('base64')}` } })).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a CALDAV_URL that is not a URL stops the hub with a message naming it', async () => {
+    await expect(startTestHub({ NODE_ENV: 'development', CALDAV_URL: 'dav.example.com', CALDAV_USERNAME: 'u', CALDAV_PASSWORD: 'p' })).rejects.toThrow(/CALDAV_URL/);
   });
 });
