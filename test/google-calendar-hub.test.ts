@@ -77,6 +77,11 @@ describe('google-meet on the sandbox hub', () => {
     expect(res.body).toMatchObject({ provider: 'google-meet', id: `google-meet:${res.body.meetingId}`, joinUrl: expect.stringMatching(/^https:\/\/meet\.google\.com\//) });
     const recordings = await t.api(`/api/v1/meetings/${res.body.id}/recordings`);
     expect([recordings.status, recordings.body.code]).toEqual([422, 'capability_unsupported']);
+    // Meet has no waiting-room or recording switches: asking for one is a 422, not a setting kept and ignored.
+    const waiting = await t.api('/api/v1/meetings', { body: { provider: 'google-meet', topic: 'Hub meet', startTime: '2027-02-02T09:00:00Z', duration: 30, settings: { waitingRoom: true } } });
+    expect([waiting.status, waiting.body.code]).toEqual([422, 'capability_unsupported']);
+    const patched = await t.api(`/api/v1/meetings/${res.body.id}`, { method: 'PATCH', body: { settings: { autoRecording: 'cloud' } } });
+    expect([patched.status, patched.body.code]).toEqual([422, 'capability_unsupported']);
     // One emulator and one sandbox account for both: the meeting is an event of the calendar.
     expect(t.hub.connections.emulator('google-meet')).toBe(emulator);
     const listed = await calendar.listEvents('primary', { timeMin: '2027-02-02T00:00:00Z', timeMax: '2027-02-03T00:00:00Z' });

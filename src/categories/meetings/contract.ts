@@ -155,7 +155,13 @@ export interface Registrant {
   joinUrl: string | null;
 }
 
-export type MeetingCapability = 'instant' | 'recurring' | 'recordings' | 'participants' | 'participantControls' | 'webinars';
+/**
+ * What a provider can do beyond a scheduled meeting. `settings`: the provider applies the
+ * {@link MeetingSettings} switches (Zoom's settings, Teams' lobby and recording); without it a
+ * create or update that sets one answers 422 `capability_unsupported` (Google Meet follows the
+ * organizer's Workspace policy and has no such switches).
+ */
+export type MeetingCapability = 'instant' | 'recurring' | 'settings' | 'recordings' | 'participants' | 'participantControls' | 'webinars';
 
 export interface MeetingsProvider {
   readonly id: string;

@@ -38,6 +38,9 @@ export interface MeetingsServiceOptions {
 /** A meeting as the API answers it: the hub's `id` (`<provider>:<meetingId>`) beside the provider's. */
 export type MeetingView = Omit<Meeting, 'raw'> & { id: string; raw: unknown };
 
+/** True when a request sets any meeting setting (an empty `settings: {}` sets none). */
+const setsAny = (settings: object | undefined): boolean => settings !== undefined && Object.values(settings).some((v) => v !== undefined);
+
 const view = (m: Meeting): MeetingView => ({ id: `${m.provider}:${m.meetingId}`, ...m });
 
 type Page = { pageSize?: number; pageToken?: string; provider?: string };
@@ -56,6 +59,7 @@ export class MeetingsService {
     const kind = v.kind ?? (v.recurrence ? 'recurring' : v.startTime ? 'scheduled' : 'instant');
     const { provider, connector } = await this.provider(tenantId, v.provider);
     if (kind !== 'scheduled') this.require(connector, kind, `create ${kind} meetings`);
+    if (setsAny(v.settings)) this.require(connector, 'settings', 'apply meeting settings (waiting room, auto-recording, …)');
     const request: CreateMeetingRequest = { topic: v.topic, kind, startTime: v.startTime, duration: v.duration, timezone: v.timezone, agenda: v.agenda, password: v.password, recurrence: v.recurrence, settings: v.settings };
     const meeting = await connector.create(request);
     this.o.logger.info({ provider, meetingId: meeting.meetingId, tenantId }, 'meetings: created');
@@ -71,6 +75,7 @@ export class MeetingsService {
   async update(tenantId: string, id: string, input: UpdateMeetingInput, provider?: string): Promise<MeetingView> {
     const v = parseInput(updateMeetingInput, input);
     const ref = await this.ref(tenantId, id, provider);
+    if (setsAny(v.settings)) this.require(ref.connector, 'settings', 'apply meeting settings (waiting room, auto-recording, …)');
     return view(await ref.connector.update(ref.meetingId, v));
   }
 

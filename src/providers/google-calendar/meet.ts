@@ -6,16 +6,17 @@
  * could not create (`createRequest.status.statusCode: failure`) is an error, and the event made
  * for it is deleted: never a meeting without a link.
  *
- * Meet's scheduling has no REST switches of its own: the kind and the settings (waiting room,
- * recording, …) are kept with the event (`extendedProperties.private`) and read back, while Meet
- * applies the organizer's Google Workspace policy. No recordings, participants or webinars
- * (Meet's conference records are another API): those answer 422 `capability_unsupported`.
+ * Meet's scheduling has no REST switches of its own: waiting room and recording follow the
+ * organizer's Google Workspace policy, so Meet does not declare `settings` (a request that sets
+ * them answers 422 `capability_unsupported`). The meeting's kind is kept with the event
+ * (`extendedProperties.private`). No recordings, participants or webinars (Meet's conference
+ * records are another API): those answer 422 too.
  *
  * @see https://developers.google.com/calendar/api/guides/create-events#conferencing
  */
 import { randomUUID } from 'node:crypto';
 import { HubError } from '../../core/errors.js';
-import type { CreateMeetingRequest, Meeting, MeetingCapability, MeetingKind, MeetingRecurrence, MeetingSettings, MeetingsProvider, UpdateMeetingRequest } from '../../categories/meetings/contract.js';
+import type { CreateMeetingRequest, Meeting, MeetingCapability, MeetingKind, MeetingRecurrence, MeetingsProvider, UpdateMeetingRequest } from '../../categories/meetings/contract.js';
 import type { ProviderContext } from '../../kit/connector.js';
 import type { HttpRequest } from '../../transport/types.js';
 import { arr, conferenceOf, obj, str, type Json } from './event-mapping.js';
@@ -24,7 +25,6 @@ import type { GoogleCalendarCredentials } from './manifest.js';
 const CAPABILITIES: ReadonlySet<MeetingCapability> = new Set<MeetingCapability>(['instant', 'recurring']);
 const PATH = '/calendars/primary/events';
 const KIND_KEY = 'switchboardMeetingKind';
-const SETTINGS_KEY = 'switchboardMeetingSettings';
 const DEFAULT_MINUTES = 60;
 /** How often a `pending` conference is read again before giving up. */
 const PENDING_READS = 5;
@@ -69,12 +69,6 @@ export function eventToMeeting(raw: Json): Meeting {
   const start = str(obj(raw.start).dateTime);
   const end = str(obj(raw.end).dateTime);
   const own = privateOf(raw);
-  let settings: MeetingSettings = {};
-  try {
-    settings = obj(JSON.parse(str(own[SETTINGS_KEY]) ?? '{}')) as MeetingSettings;
-  } catch {
-    // set by someone else: no settings
-  }
   const recurrence = fromRrule(raw.recurrence);
   const kind = (['instant', 'scheduled', 'recurring'] as const).find((k) => k === own[KIND_KEY]) ?? (recurrence ? 'recurring' : 'scheduled');
   return {
@@ -89,7 +83,7 @@ export function eventToMeeting(raw: Json): Meeting {
     startUrl: null,
     password: null,
     status: str(raw.status),
-    settings,
+    settings: {},
     recurrence,
     raw,
   };
@@ -137,14 +131,12 @@ export function createGoogleMeet(ctx: ProviderContext<GoogleCalendarCredentials>
     return { start: { dateTime: utc(new Date(start).toISOString()), timeZone: zone }, end: { dateTime: utc(new Date(start + minutes * 60_000).toISOString()), timeZone: zone } };
   }
 
-  function body(input: UpdateMeetingRequest, kind: MeetingKind | undefined, settings: MeetingSettings | undefined): Json {
+  function body(input: UpdateMeetingRequest, kind: MeetingKind | undefined): Json {
     return {
       ...(input.topic !== undefined && { summary: input.topic }),
       ...(input.agenda !== undefined && { description: input.agenda }),
       ...(input.recurrence !== undefined && { recurrence: [toRrule(input.recurrence)] }),
-      ...((kind !== undefined || settings !== undefined) && {
-        extendedProperties: { private: { ...(kind && { [KIND_KEY]: kind }), ...(settings && { [SETTINGS_KEY]: JSON.stringify(settings) }) } },
-      }),
+      ...(kind !== undefined && { extendedProperties: { private: { [KIND_KEY]: kind } } }),
     };
   }
 
@@ -155,7 +147,7 @@ export function createGoogleMeet(ctx: ProviderContext<GoogleCalendarCredentials>
     async create(input: CreateMeetingRequest) {
       const startTime = input.kind === 'instant' || !input.startTime ? new Date(ctx.clock.now()).toISOString() : input.startTime;
       const payload = {
-        ...body(input, input.kind, input.settings ?? {}),
+        ...body(input, input.kind),
         ...times(startTime, input.duration ?? DEFAULT_MINUTES, input.timezone),
         conferenceData: { createRequest: { requestId: randomUUID(), conferenceSolutionKey: { type: 'hangoutsMeet' } } },
       };
@@ -171,11 +163,9 @@ export function createGoogleMeet(ctx: ProviderContext<GoogleCalendarCredentials>
 
     async update(meetingId, input) {
       const current = eventToMeeting(await read(meetingId));
-      const settings = input.settings === undefined ? undefined : { ...current.settings, ...input.settings };
       const moved = input.startTime !== undefined || input.duration !== undefined || input.timezone !== undefined;
       const payload = {
-        // Google's PATCH may replace the whole private map: the kind goes along with the settings.
-        ...body(input, settings === undefined ? undefined : current.kind, settings),
+        ...body(input, undefined),
         ...(moved && times(input.startTime ?? current.startTime ?? new Date(ctx.clock.now()).toISOString(), input.duration ?? current.duration ?? DEFAULT_MINUTES, input.timezone ?? current.timezone ?? undefined)),
       };
       // conferenceDataVersion=1 with no conferenceData in the patch: the conference is kept as it is.

@@ -29,7 +29,7 @@ import { fromGraphTime, toGraphTime } from './event-map.js';
 import { GRAPH_PREFER, type GraphCredentials } from './manifest.js';
 import { toPatternedRecurrence } from './recurrence.js';
 
-const CAPABILITIES: ReadonlySet<MeetingCapability> = new Set<MeetingCapability>(['recurring']);
+const CAPABILITIES: ReadonlySet<MeetingCapability> = new Set<MeetingCapability>(['recurring', 'settings']);
 const ISO_DAYS = ['', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 const GRAPH_DAYS: Record<string, number> = { monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6, sunday: 7 };
 

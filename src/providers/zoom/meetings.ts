@@ -149,7 +149,7 @@ const toRegistrant = (r: Json): Registrant => ({
 /** Past-meeting calls take a UUID; one starting with `/` or holding `//` must be encoded twice. */
 const pastId = (id: string) => (id.startsWith('/') || id.includes('//') ? encodeURIComponent(encodeURIComponent(id)) : encodeURIComponent(id));
 
-const CAPABILITIES: ReadonlySet<MeetingCapability> = new Set(['instant', 'recurring', 'recordings', 'participants', 'webinars']);
+const CAPABILITIES: ReadonlySet<MeetingCapability> = new Set(['instant', 'recurring', 'settings', 'recordings', 'participants', 'webinars']);
 
 /**
  * @example
