@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../src/hub.js';
+import { startTestHub, type TestHub } from './helpers/hub.js';
 
 const G = '/api/v1/integrations/calendar/google';
 const C = '/api/v1/calendar';
@@ -276,5 +277,22 @@ describe('calendar through the hub (Google Calendar emulator)', () => {
     ] as const) {
       expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }
+  });
+});
+
+describe('calendar sync in sandbox mode without a public URL', () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub({ CALENDAR_PROVIDERS: 'google-calendar' });
+  });
+  afterAll(() => t?.close());
+
+  it('opens the push channel at the hub\'s loopback URL, where the emulator posts', async () => {
+    const tracked = await t.api(`${C}/sync`, { body: { calendarId: 'primary' } });
+    expect(tracked.body).toMatchObject({ mode: 'push', status: 'active' });
+    const made = await t.api(`${C}/calendars/primary/events`, { body: { summary: 'Loopback', start: '2027-07-01T09:00:00Z', end: '2027-07-01T10:00:00Z' } });
+    await expect
+      .poll(async () => (await t.hub.store.db.selectFrom('events').select('data').where('type', '=', 'calendar.event.created').execute()).map((e) => (JSON.parse(e.data) as { eventId: string }).eventId), { timeout: 8000 })
+      .toEqual([made.body.eventId]);
   });
 });

@@ -79,6 +79,14 @@ export class ConnectionManager {
     this.sandboxes.setWebhookBase(baseUrl);
   }
 
+  /**
+   * Where this process's emulators reach the hub (its loopback URL once it listens; undefined
+   * before): the address of push channels a sandbox connection opens when no public URL is set.
+   */
+  webhookBase(): string | undefined {
+    return this.sandboxes.base;
+  }
+
   /** The running emulator of a sandboxed provider, if it has started. */
   emulator(provider: string): Emulator | undefined {
     return this.sandboxes.get(provider);

@@ -17,6 +17,11 @@ export class Sandboxes {
   private webhookBase: string | undefined;
   private closed = false;
 
+  /** The hub's URL the emulators post to (`setWebhookBase`), once the hub listens. */
+  get base(): string | undefined {
+    return this.webhookBase;
+  }
+
   /** @param options what every emulator starts with (`autoApprove` for consent pages). */
   constructor(private readonly options: EmulatorOptions = {}) {}
 

@@ -51,6 +51,8 @@ export const calendarCategory = defineCategory({
       },
       pushKey: (connectionId) => ctx.connections.pushKeys(connectionId)[0]!,
       publicUrl: ctx.settings.SWITCHBOARD_PUBLIC_URL ?? ctx.settings.PUBLIC_URL,
+      // A sandbox connection's emulator runs in this process: it reaches the hub over loopback.
+      localBase: async (connectionId) => ((await ctx.connections.byId(connectionId))?.mode === 'sandbox' ? ctx.connections.webhookBase() : undefined),
       intervalSeconds: ctx.settings.CALENDAR_SYNC_INTERVAL_SECONDS,
     });
     await sync.scheduleTick();

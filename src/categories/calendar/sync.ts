@@ -79,8 +79,13 @@ export interface CalendarSyncOptions {
   connectorOf(connectionId: string): Promise<CalendarProvider>;
   /** The push key of a connection (`ConnectionManager.pushKeys(id)[0]`). */
   pushKey(connectionId: string): string;
-  /** `SWITCHBOARD_PUBLIC_URL`: without it the hub cannot be notified, and polls. */
+  /** `SWITCHBOARD_PUBLIC_URL`: where providers post notifications. */
   publicUrl?: string;
+  /**
+   * Without a public URL: where a connection's provider can still reach the hub (a sandbox
+   * connection's emulator runs in this process and posts over loopback); undefined: poll.
+   */
+  localBase?(connectionId: string): Promise<string | undefined>;
   intervalSeconds: number;
 }
 
@@ -143,9 +148,10 @@ export class CalendarSync {
       await this.o.store.write((trx) => trx.deleteFrom('calendar_syncs').where('id', '=', id).execute());
       throw err;
     }
-    if (input.push !== false && this.o.publicUrl && connector.capabilities.has('push') && connector.watch) {
+    const base = input.push === false ? undefined : await this.baseFor(row);
+    if (base && connector.capabilities.has('push') && connector.watch) {
       try {
-        await this.saveChannel(id, await this.watch(connector, row));
+        await this.saveChannel(id, await this.watch(connector, row, base));
         await this.enqueueSync(id); // a change between the baseline and the channel
       } catch (err) {
         const e = toHubError(err);
@@ -342,8 +348,12 @@ export class CalendarSync {
     await this.o.queue.add({ type: SYNC_JOB, payload: { syncId } });
   }
 
-  private watch(connector: CalendarProvider, row: Row): Promise<PushChannel> {
-    const address = `${this.o.publicUrl!.replace(/\/+$/, '')}/webhooks/${row.provider}/${row.connection_id}`;
+  private async baseFor(row: Row): Promise<string | undefined> {
+    return this.o.publicUrl ?? (await this.o.localBase?.(row.connection_id));
+  }
+
+  private watch(connector: CalendarProvider, row: Row, base: string): Promise<PushChannel> {
+    const address = `${base.replace(/\/+$/, '')}/webhooks/${row.provider}/${row.connection_id}`;
     return connector.watch!(row.calendar_id, { address, token: issuePushToken(this.o.pushKey(row.connection_id)), expiresAt: new Date(this.o.clock.now() + CHANNEL_LIFETIME).toISOString() });
   }
 
@@ -355,8 +365,9 @@ export class CalendarSync {
       await this.saveChannel(row.id, await connector.renewWatch(old, new Date(this.o.clock.now() + CHANNEL_LIFETIME).toISOString()));
       return;
     }
-    if (!this.o.publicUrl || !connector.watch) return;
-    await this.saveChannel(row.id, await this.watch(connector, row));
+    const base = await this.baseFor(row);
+    if (!base || !connector.watch) return;
+    await this.saveChannel(row.id, await this.watch(connector, row, base));
     if (old && !gone) await this.stop(row, old);
     await this.enqueueSync(row.id); // whatever changed during the swap
   }
