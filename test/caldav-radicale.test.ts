@@ -305,3 +305,45 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: a calendar home 
     expect(seen.every((s) => s.startsWith('PROPFIND'))).toBe(true);
   });
 });
+
+describe.skipIf(!radicaleInstalled && !inCi)('caldav sandbox chaos (the proxy in front of Radicale) through the transport', () => {
+  let c: CaldavUnderTest;
+  beforeAll(async () => {
+    c = await startCaldav();
+  });
+  afterAll(() => c?.close());
+  const attempts = (op: string, from: number) => c.audit.slice(from).filter((a) => a.operation === op).map((a) => a.status ?? a.errorCode);
+
+  it('a 429 with Retry-After is waited out and retried', async () => {
+    const from = c.audit.length;
+    Object.assign(c.radicale.chaos, { rateLimitNext: 1, retryAfterSec: 0 });
+    expect((await c.provider.listCalendars()).length).toBeGreaterThan(0);
+    expect(attempts('calendar.discover', from).slice(0, 2)).toEqual([429, 207]);
+  });
+
+  it('a server that keeps failing is provider_unavailable (retryable) after the manifest\'s attempts', async () => {
+    await c.provider.listEvents('primary', {}); // account and primary found before the outage
+    const from = c.audit.length;
+    c.radicale.chaos.errorRate = 1;
+    try {
+      const err = await failure(c.provider.listEvents('primary', { timeMin: '2027-01-01T00:00:00Z', timeMax: '2027-01-02T00:00:00Z' }));
+      expect([err.code, err.retryable]).toEqual(['provider_unavailable', true]);
+      expect(attempts('calendar.events.list', from)).toEqual([503, 503, 503]);
+    } finally {
+      c.radicale.chaos.errorRate = 0;
+    }
+  });
+
+  it('a create whose answer is dropped after Radicale stored it is retried and answers the one event', async () => {
+    const before = c.radicale.accepted.length;
+    c.radicale.chaos.dropAfterAcceptNext = 1;
+    const made = await c.provider.createEvent('primary', { summary: 'Dropped answer', start: '2027-12-05T10:00:00Z', end: '2027-12-05T11:00:00Z' });
+    const puts = c.radicale.accepted.slice(before).filter((w) => w.path.endsWith(`${made.eventId}.ics`));
+    expect(puts.map((w) => [w.method, w.status])).toEqual([
+      ['PUT', 201],
+      ['PUT', 412],
+    ]);
+    const listed = await c.provider.listEvents('primary', { timeMin: '2027-12-05T00:00:00Z', timeMax: '2027-12-06T00:00:00Z' });
+    expect(listed.events.map((e) => e.summary)).toEqual(['Dropped answer']);
+  });
+});

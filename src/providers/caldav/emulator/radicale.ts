@@ -5,8 +5,8 @@
  * ends it when the hub's process dies without closing it (its stdin pipe closes), so no Radicale
  * outlives its hub.
  *
- * Chaos knobs are not honoured (Radicale is not ours); the transport's policies are tested with
- * the other emulators.
+ * Connectors reach it through a small proxy (`chaos-proxy.ts`) that applies the chaos knobs every
+ * emulator has; `accepted` lists the writes that reached Radicale.
  *
  * @see https://radicale.org/v3.html#configuration
  */
@@ -18,9 +18,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { HubError } from '../../../core/errors.js';
 import { NO_CHAOS, type Emulator, type EmulatorOptions } from '../../../kit/emulator.js';
+import { startChaosProxy, type ChaosProxy } from './chaos-proxy.js';
 
 export interface RadicaleEmulator extends Emulator {
   readonly credentials: { url: string; username: string; password: string };
+  /** Writes (PUT, DELETE, MKCALENDAR) that reached Radicale, with its status, newest last. */
+  readonly accepted: { method: string; path: string; status: number }[];
   /** The Radicale process id (tests check it is gone after `close`). */
   readonly pid: number;
   /** The URL of the calendar made at start (`…/<user>/calendar/`). */
@@ -107,7 +110,7 @@ export async function startRadicaleEmulator(options: EmulatorOptions & { usernam
   await writeFile(join(dir, 'users'), `${username}:${password}\n`, { mode: 0o600 });
   const config = [
     '[server]',
-    `hosts = 127.0.0.1:${options.port ?? 0}`,
+    'hosts = 127.0.0.1:0',
     '[auth]',
     'type = htpasswd',
     `htpasswd_filename = ${join(dir, 'users')}`,
@@ -133,34 +136,41 @@ export async function startRadicaleEmulator(options: EmulatorOptions & { usernam
     await rm(dir, { recursive: true, force: true });
     throw new HubError('not_configured', `CalDAV sandbox: Radicale did not start (${(err as Error).message.split('\n')[0]}); ${NOT_INSTALLED.split(': ').slice(-1)[0]}`, { provider: 'caldav', cause: err });
   }
-  const url = `http://127.0.0.1:${port}/`;
-  const calendarUrl = `${url}${encodeURIComponent(username)}/calendar/`;
-  const auth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  const body = `<?xml version="1.0" encoding="utf-8"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:displayname>Calendar</D:displayname></D:prop></D:set></C:mkcalendar>`;
-  const made = await fetch(calendarUrl, { method: 'MKCALENDAR', headers: { authorization: auth, 'content-type': 'application/xml' }, body });
-  if (made.status !== 201) throw new Error(`Radicale refused MKCALENDAR (${made.status}): ${await made.text()}`);
-
-  let closing: Promise<void> | undefined;
   const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+  const stop = async () => {
+    // The launcher exits at once when its stdin closes; SIGTERM (Radicale's graceful stop takes ~1 s) and SIGKILL only if not.
+    child.stdin?.end();
+    const term = setTimeout(() => child.kill('SIGTERM'), 2000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(term);
+    clearTimeout(kill);
+    await rm(dir, { recursive: true, force: true });
+  };
+  const chaos = { ...NO_CHAOS };
+  let proxy: ChaosProxy;
+  try {
+    proxy = await startChaosProxy(port, chaos, options.port ?? 0);
+    const auth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    const body = `<?xml version="1.0" encoding="utf-8"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:displayname>Calendar</D:displayname></D:prop></D:set></C:mkcalendar>`;
+    const made = await fetch(`http://127.0.0.1:${port}/${encodeURIComponent(username)}/calendar/`, { method: 'MKCALENDAR', headers: { authorization: auth, 'content-type': 'application/xml' }, body });
+    if (made.status !== 201) throw new Error(`Radicale refused MKCALENDAR (${made.status}): ${await made.text()}`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const url = proxy.url;
+  let closing: Promise<void> | undefined;
   return {
     url,
     credentials: { url, username, password },
-    calendarUrl,
+    calendarUrl: `${url}${encodeURIComponent(username)}/calendar/`,
     pid: child.pid!,
-    chaos: { ...NO_CHAOS },
-    accepted: [],
+    chaos,
+    accepted: proxy.writes,
     setWebhookTarget: () => {}, // CalDAV has no webhooks: the hub polls with sync-collection
     close() {
-      closing ??= (async () => {
-        // The launcher exits at once when its stdin closes; SIGTERM (Radicale's graceful stop takes ~1 s) and SIGKILL only if not.
-        child.stdin?.end();
-        const term = setTimeout(() => child.kill('SIGTERM'), 2000);
-        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(term);
-        clearTimeout(kill);
-        await rm(dir, { recursive: true, force: true });
-      })();
+      closing ??= proxy.close().then(stop);
       return closing;
     },
   };
