@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../src/hub.js';
+import type { GoogleCalendarEmulator } from '../src/providers/google-calendar/emulator/server.js';
 import { startTestHub, type TestHub } from './helpers/hub.js';
 
 const G = '/api/v1/integrations/calendar/google';
@@ -196,6 +197,19 @@ describe('calendar through the hub (Google Calendar emulator)', () => {
     expect(deleted.map((e) => e.eventId)).toEqual([b]);
     await hub.calendar.sync.run(tracked.body.id);
     expect((await stream('calendar.event.%')).map((e) => `${e.type} ${e.eventId}`).filter((t) => t.endsWith(a) || t.endsWith(b))).toHaveLength(4); // no repeats
+
+    // Near expiry the Google channel (which cannot be extended) is swapped: a new one opens, the
+    // old one is stopped at the emulator, and changes keep arriving through the new one.
+    const emuChannels = (emu as unknown as GoogleCalendarEmulator).channels;
+    const oldChannel = tracked.body.channel.channelId as string;
+    await hub.store.write((trx) => trx.updateTable('calendar_syncs').set({ channel_expires_at: Date.now() + 30 * 60_000 }).where('id', '=', tracked.body.id).execute());
+    await hub.calendar.sync.tick();
+    const swapped = (await api(`${C}/sync`)).body.data[0].channel.channelId as string;
+    expect(swapped).not.toBe(oldChannel);
+    expect(emuChannels.list().map((c) => c.id)).toEqual([swapped]);
+    const c = (await api(`${C}/calendars/primary/events`, { body: { summary: 'After the swap', start: '2027-05-04T09:00:00Z', end: '2027-05-04T10:00:00Z' } })).body.eventId as string;
+    await until(() => stream('calendar.event.created'), (e) => e.some((x) => x.eventId === c));
+    expect((await stream('calendar.event.created')).map((e) => e.eventId)).toContain(c);
 
     const listed = await api(`${C}/sync`);
     expect(listed.body.data).toMatchObject([{ id: tracked.body.id, status: 'active', mode: 'push' }]);
