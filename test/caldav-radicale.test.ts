@@ -162,6 +162,30 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: what Radicale st
     expect((await failure(p.listEvents('primary', { ...window, pageToken: 'bogus' }))).code).toBe('validation_failed');
   });
 
+  it('reads what other clients write: a Windows TZID through its VTIMEZONE, DURATION instead of DTEND, unknown properties kept', async () => {
+    const uid = 'outlook-made-1';
+    const ics = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN',
+      'BEGIN:VTIMEZONE', 'TZID:W. Europe Standard Time',
+      'BEGIN:STANDARD', 'DTSTART:16011028T030000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'END:STANDARD',
+      'BEGIN:DAYLIGHT', 'DTSTART:16010325T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'END:DAYLIGHT',
+      'END:VTIMEZONE',
+      'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20270101T000000Z', 'DTSTART;TZID=W. Europe Standard Time:20270705T090000', 'DURATION:PT45M',
+      'SUMMARY:From Outlook', 'CATEGORIES:Blue', 'X-MICROSOFT-CDO-BUSYSTATUS:BUSY',
+      'ATTENDEE;PARTSTAT=DELEGATED;CN=Eve:mailto:eve@example.com',
+      'END:VEVENT', 'END:VCALENDAR', '',
+    ].join('\r\n');
+    expect((await fetch(`${t.radicale.calendarUrl}${uid}.ics`, { method: 'PUT', headers: { ...auth(), 'content-type': 'text/calendar' }, body: ics })).status).toBe(201);
+    const e = await p.getEvent('primary', uid);
+    expect([new Date(e.start).toISOString(), new Date(e.end).toISOString(), e.timeZone]).toEqual(['2027-07-05T07:00:00.000Z', '2027-07-05T07:45:00.000Z', null]);
+    expect(e.attendees).toEqual([{ email: 'eve@example.com', name: 'Eve', responseStatus: 'needsAction', optional: false, organizer: false }]);
+    await p.updateEvent('primary', uid, { summary: 'From Outlook (edited)' });
+    const text = (await rawGet(uid)).text;
+    expect(text).toContain('CATEGORIES:Blue');
+    expect(text).toContain('X-MICROSOFT-CDO-BUSYSTATUS:BUSY');
+    expect(text).toContain('SUMMARY:From Outlook (edited)');
+  });
+
   it('a timed event without a zone is written in UTC', async () => {
     const made = await p.createEvent('primary', { summary: 'UTC call', start: '2027-06-15T10:00:00+02:00', end: '2027-06-15T11:00:00+02:00' });
     expect((await rawGet(made.eventId)).text).toMatch(/DTSTART:20270615T080000Z\r\n/);
