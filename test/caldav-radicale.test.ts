@@ -371,3 +371,55 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav sandbox chaos (the proxy in
     expect(listed.events.map((e) => e.summary)).toEqual(['Dropped answer']);
   });
 });
+
+describe.skipIf(!radicaleInstalled && !inCi)('caldav sync: a server that answers part of the changes (RFC 6578 §3.6)', () => {
+  let c: CaldavUnderTest;
+  let front: Server;
+  let frontUrl = '';
+  const reports: string[] = [];
+  beforeAll(async () => {
+    c = await startCaldav();
+    let rest: { responses: string[]; token: string } | undefined;
+    // Forwards to Radicale; a full sync answers half the members, 507 on the collection and a token of its own, then the rest.
+    front = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (ch: Buffer) => chunks.push(ch));
+      req.on('end', async () => {
+        const body = Buffer.concat(chunks).toString();
+        const isSync = req.method === 'REPORT' && body.includes('sync-collection');
+        if (isSync) reports.push(/<[\w:]*sync-token>([^<]*)</.exec(body)?.[1] ?? '');
+        const reply = (status: number, text: string) => res.writeHead(status, { 'content-type': 'text/xml; charset=utf-8' }).end(text);
+        const multistatus = (responses: string[], token: string) => `<?xml version="1.0" encoding="utf-8"?><multistatus xmlns="DAV:">${responses.join('')}<sync-token>${token}</sync-token></multistatus>`;
+        if (isSync && reports.at(-1) === 'partial-1' && rest) return reply(207, multistatus(rest.responses, rest.token));
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
+        const answer = await fetch(new URL(req.url!, c.radicale.url), { method: req.method, headers, ...(body && { body }) });
+        const text = await answer.text();
+        if (isSync && reports.at(-1) === '') {
+          const responses = text.match(/<response>[\s\S]*?<\/response>/g) ?? [];
+          const half = Math.ceil(responses.length / 2);
+          rest = { responses: responses.slice(half), token: /<sync-token>([^<]*)</.exec(text)![1]! };
+          return reply(207, multistatus([...responses.slice(0, half), `<response><href>${new URL(req.url!, 'http://x').pathname}</href><status>HTTP/1.1 507 Insufficient Storage</status></response>`], 'partial-1'));
+        }
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain', ...(answer.headers.get('etag') && { etag: answer.headers.get('etag')! }) }).end(text);
+      });
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    front?.close();
+    await c?.close();
+  });
+
+  it('asks again from the partial token until the answer is whole', async () => {
+    const made = [];
+    for (const d of [1, 2, 3, 4, 5]) made.push(await c.provider.createEvent('primary', { summary: `Part ${d}`, start: `2027-04-0${d}T10:00:00Z`, end: `2027-04-0${d}T11:00:00Z` }));
+    const viaFront = c.connect({ url: frontUrl });
+    const full = await viaFront.sync('primary', null);
+    expect(reports).toEqual(['', 'partial-1']);
+    expect(full.changes.map((ch) => ch.eventId).sort()).toEqual(made.map((e) => e.eventId).sort());
+    expect(full.cursor).toMatch(/^http:\/\/radicale\.org\/ns\/sync\//);
+    const next = await c.provider.createEvent('primary', { summary: 'Part 6', start: '2027-04-06T10:00:00Z', end: '2027-04-06T11:00:00Z' });
+    expect((await viaFront.sync('primary', full.cursor)).changes.map((ch) => ch.eventId)).toEqual([next.eventId]);
+  });
+});

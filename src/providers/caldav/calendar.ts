@@ -282,33 +282,41 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
 
     async sync(calendarId, cursor) {
       const calUrl = await calendarUrl(calendarId);
-      const res = await syncCollection({
-        url: calUrl,
-        props: { 'd:getetag': {}, 'c:calendar-data': {} },
-        syncLevel: 1,
-        syncToken: cursor ?? '',
-        fetch: dav.fetch('calendar.sync'),
-      });
-      const token = (res[0]?.raw as { multistatus?: { syncToken?: unknown } } | undefined)?.multistatus?.syncToken;
-      if (token === undefined || token === null || token === '') throw new HubError('provider_error', 'The CalDAV server answered sync-collection without a sync-token (does it support RFC 6578?)', { provider: 'caldav' });
-      const changes: SyncChange[] = [];
-      for (const r of res) {
-        if (!r.href || r.href.endsWith('/')) continue;
-        const eventId = Dav.eventId(r.href);
-        if (r.status === 404) {
-          changes.push({ eventId, deleted: true });
-          continue;
+      const calPath = new URL(calUrl).pathname;
+      const changes = new Map<string, SyncChange>();
+      let token = cursor;
+      // A server may answer part of the changes (RFC 6578 §3.6: 507 on the collection itself); ask again from its token.
+      for (let round = 1; ; round++) {
+        const res = await syncCollection({ url: calUrl, props: { 'd:getetag': {}, 'c:calendar-data': {} }, syncLevel: 1, syncToken: token ?? '', fetch: dav.fetch('calendar.sync') });
+        const next = (res[0]?.raw as { multistatus?: { syncToken?: unknown } } | undefined)?.multistatus?.syncToken;
+        if (next === undefined || next === null || next === '') throw new HubError('provider_error', 'The CalDAV server answered sync-collection without a sync-token (does it support RFC 6578?)', { provider: 'caldav' });
+        token = String(next);
+        let truncated = false;
+        for (const r of res) {
+          if (!r.href) continue;
+          if (r.href.endsWith('/')) {
+            truncated ||= r.status === 507 && new URL(r.href, calUrl).pathname === calPath;
+            continue;
+          }
+          const eventId = Dav.eventId(r.href);
+          const change = r.status === 404 ? { eventId, deleted: true } : changeOf(calendarId, eventId, r.props);
+          if (change) changes.set(eventId, change);
         }
-        const text = calendarData(r.props);
-        const resource = text ? parseResource(text) : undefined;
-        if (!resource?.master) continue;
-        const event = toEvent(resource, resource.master, { calendarId, eventId, etag: r.props?.getetag ? String(r.props.getetag) : null });
-        changes.push({ eventId, deleted: event.status === 'cancelled', event });
+        if (!truncated || round >= 100) break;
       }
-      return { changes, cursor: String(token), full: cursor === null };
+      return { changes: [...changes.values()], cursor: token!, full: cursor === null };
     },
   };
   return provider;
+}
+
+/** A changed member of a sync-collection answer (`undefined` when it holds no event: exceptions only, no data). */
+function changeOf(calendarId: string, eventId: string, props: Record<string, unknown> | undefined): SyncChange | undefined {
+  const text = calendarData(props);
+  const resource = text ? parseResource(text) : undefined;
+  if (!resource?.master) return undefined;
+  const event = toEvent(resource, resource.master, { calendarId, eventId, etag: props?.getetag ? String(props.getetag) : null });
+  return { eventId, deleted: event.status === 'cancelled', event };
 }
 
 /** The calendar-data text of a REPORT answer (tsdav puts text or CDATA). */
