@@ -255,10 +255,11 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
       if (suffix) throw new HubError('validation_failed', `eventId: ${eventId} is one occurrence; move the series (${base})`, { errors: [{ field: 'eventId', message: 'move a whole event or series' }] });
       const destUrl = Dav.eventUrl(await calendarUrl(destinationCalendarId), base);
       const stored = await dav.get(href);
+      const resource = parseResource(stored.text);
+      if (!resource.master) throw new HubError('calendar_event_not_found', `No event ${eventId} (the resource holds exceptions only)`, { provider: 'caldav' });
       const etag = await dav.put(destUrl, stored.text, null, 'calendar.event.move');
       await dav.delete(href, stored.etag, 'calendar.event.move');
-      const resource = parseResource(stored.text);
-      return toEvent(resource, resource.master!, { calendarId: destinationCalendarId, eventId: base, etag });
+      return toEvent(resource, resource.master, { calendarId: destinationCalendarId, eventId: base, etag });
     },
 
     async respond(calendarId, eventId, response: Exclude<ResponseStatus, 'needsAction'>) {
