@@ -101,9 +101,9 @@ export async function throughHubVsDirect(name: string, hub: [string, RequestSpec
   };
 }
 
-/** Start `file` (a bench file that calls {@link serveSandboxHub} when run with `child`) as a process of its own. */
-export async function startSandboxHub(file: string): Promise<SandboxHub> {
-  const child = await startChild<SandboxHubInfo>(file, ['child'], `${file}: the sandbox hub`);
+/** Start `file` (a bench file that calls {@link serveSandboxHub} when run with `child`, then `variant` if given) as a process of its own. */
+export async function startSandboxHub(file: string, variant?: string): Promise<SandboxHub> {
+  const child = await startChild<SandboxHubInfo>(file, variant ? ['child', variant] : ['child'], `${file}: the sandbox hub`);
   return { info: child.info, settle: () => child.call('settle'), latency: (ms) => child.call('latency', { ms }), stop: () => child.stop() };
 }
 
@@ -151,9 +151,9 @@ export async function serveSandboxHub(setup: () => Promise<{ hub: Hub; info: Omi
   process.send!({ ready: { ...info, pid: process.pid } });
 }
 
-/** `hub vs direct` in a sandbox hub child started from `file`. */
-export async function benchThroughHub(name: string, file: string): Promise<ThroughHubFigures> {
-  const hub = await startSandboxHub(file);
+/** `hub vs direct` in a sandbox hub child started from `file` (with `variant`: which setup the file serves). */
+export async function benchThroughHub(name: string, file: string, variant?: string): Promise<ThroughHubFigures> {
+  const hub = await startSandboxHub(file, variant);
   try {
     return await throughHubVsDirect(name, [hub.info.url, hub.info.viaHub], [hub.info.emulatorUrl, hub.info.direct], () => hub.settle(), (ms) => hub.latency(ms));
   } finally {

@@ -23,10 +23,13 @@
  *    (`bench/proxy.ts`).
  * 9. [sms] `sms.send` through the hub vs a direct POST of the same message to the Twilio emulator
  *    (`bench/sms.ts`).
+ * 10. [calendar] An event created through the hub vs straight at the Google Calendar emulator, and
+ *    free/busy merged over Google, Outlook and CalDAV vs one direct Google `freeBusy`
+ *    (`bench/calendar.ts`).
  *
  * Flags: `--only ingest,deliveries` runs only the named figures (default all);
  * `--json FILE` also writes the figures as JSON: `{ingest, ingestPostgres, ingestFixedRate,
- * deliveries, send, payments, sms, sse, startup, memory, proxy, meta}`.
+ * deliveries, send, payments, sms, calendar, sse, startup, memory, proxy, meta}`.
  * Environment: `BENCH_SECONDS` (5) per run; `BENCH_DATABASE_URL` (default
  * postgres://postgres@127.0.0.1:5432/test, a fresh schema per run; `off` skips PostgreSQL);
  * `BENCH_INGEST_RATE` (2000) the fixed offered ingest rate; `BENCH_LATENCY_RATE` (200) the fixed
@@ -42,11 +45,12 @@ import { benchPayments } from './payments.js';
 import { benchProxy } from './proxy.js';
 import { benchSend } from './send.js';
 import { benchSms } from './sms.js';
+import { benchCalendar } from './calendar.js';
 import { benchPostgres, inFreshSchema } from './server.js';
 import { benchSse } from './sse.js';
 import { benchStartup } from './startup.js';
 
-const FIGURES = ['ingest', 'deliveries', 'send', 'payments', 'sms', 'sse', 'startup', 'memory', 'proxy'] as const;
+const FIGURES = ['ingest', 'deliveries', 'send', 'payments', 'sms', 'calendar', 'sse', 'startup', 'memory', 'proxy'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
   }
   if (wants('payments')) out.payments = await benchPayments();
   if (wants('sms')) out.sms = await benchSms();
+  if (wants('calendar')) out.calendar = await benchCalendar();
   if (wants('proxy')) out.proxy = await benchProxy();
   if (wants('sse')) {
     console.log('');
