@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { calendarQuery, makeCalendar, syncCollection } from 'tsdav';
 import { HubError, validationError } from '../../core/errors.js';
-import { isIanaZone } from './tz.js';
+import { isTimeZone } from '../../categories/calendar/recurrence.js';
 import type { ProviderContext } from '../../kit/connection.js';
 import type { Calendar, CalendarEvent, CalendarProvider, EventInput, EventPage, EventPatch, ListEventsQuery, ResponseStatus, SyncChange } from '../../categories/calendar/contract.js';
 import { Dav, splitEventId, type DavCalendar } from './dav.js';
@@ -39,7 +39,7 @@ function checked(f: EventFields): EventFields {
     const v = f[field];
     if (!TIME_RE.test(v) || Number.isNaN(Date.parse(v))) throw validationError(field, `"${v}" is not a date (YYYY-MM-DD) or an ISO 8601 date-time with an offset (2026-12-07T09:00:00+01:00)`);
   }
-  if (f.timeZone && !isIanaZone(f.timeZone)) throw validationError('timeZone', `"${f.timeZone}" is not an IANA time zone (Europe/Berlin)`);
+  if (f.timeZone && !isTimeZone(f.timeZone)) throw validationError('timeZone', `"${f.timeZone}" is not an IANA time zone (Europe/Berlin)`);
   return f;
 }
 
@@ -146,7 +146,7 @@ export function createCaldavCalendar(ctx: ProviderContext<CaldavCredentials>): C
     },
 
     async createCalendar(input) {
-      if (input.timeZone && !isIanaZone(input.timeZone)) throw validationError('timeZone', `"${input.timeZone}" is not an IANA time zone (Europe/Berlin)`);
+      if (input.timeZone && !isTimeZone(input.timeZone)) throw validationError('timeZone', `"${input.timeZone}" is not an IANA time zone (Europe/Berlin)`);
       const { homeUrl } = await dav.discover();
       const url = new URL(`${randomUUID()}/`, homeUrl).href;
       await makeCalendar({

@@ -13,7 +13,8 @@
  */
 import ICAL from 'ical.js';
 import type { Attendee, CalendarEvent, Reminder, ResponseStatus } from '../../categories/calendar/contract.js';
-import { isIanaZone, isoInZone, localIn, vtimezone, zonedToUtc } from './tz.js';
+import { isoInZone, localIn, vtimezone, zonedToUtc } from './tz.js';
+import { isTimeZone } from '../../categories/calendar/recurrence.js';
 
 /** A VEVENT's fields in the contract's terms (what `applyEvent` writes). */
 export interface EventFields {
@@ -93,7 +94,7 @@ export function readTime(prop: ICAL.Property, vcal: ICAL.Component): ReadTime {
   if (t.isDate) return { iso: `${t.year}-${pad(t.month)}-${pad(t.day)}`, ms: Date.UTC(t.year, t.month - 1, t.day), allDay: true, zone: null };
   const tzid = prop.getParameter('tzid') as string | undefined;
   const local = { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second };
-  if (tzid && isIanaZone(tzid)) {
+  if (tzid && isTimeZone(tzid)) {
     const ms = zonedToUtc(local, tzid);
     return { iso: isoInZone(ms, tzid), ms, allDay: false, zone: tzid };
   }
@@ -264,7 +265,7 @@ export function ensureTimezones(vcal: ICAL.Component): void {
     }
   }
   const have = new Set(vcal.getAllSubcomponents('vtimezone').map((z) => String(z.getFirstPropertyValue('tzid'))));
-  for (const [tzid, year] of used) if (!have.has(tzid) && isIanaZone(tzid)) vcal.addSubcomponent(vtimezone(tzid, (year === 9999 ? new Date().getUTCFullYear() : year) - 1));
+  for (const [tzid, year] of used) if (!have.has(tzid) && isTimeZone(tzid)) vcal.addSubcomponent(vtimezone(tzid, (year === 9999 ? new Date().getUTCFullYear() : year) - 1));
 }
 
 /**

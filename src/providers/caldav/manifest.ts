@@ -42,7 +42,8 @@ export const caldavManifest: ProviderManifest<CaldavCredentials> = {
   env: { url: 'CALDAV_URL', username: 'CALDAV_USERNAME', password: 'CALDAV_PASSWORD', calendar: 'CALDAV_CALENDAR' },
   credentials: caldavCredentials,
   liveWhen: ['url', 'username', 'password'],
-  secretFields: ['password'],
+  // The user name is a credential too: the basic auth reads it, and sandbox mode replaces it with the emulator's.
+  secretFields: ['username', 'password'],
   // No published limit; self-hosted servers are single processes: a gentle pace.
   rateLimit: { limit: 20, intervalMs: 1000 },
   timeoutMs: 15_000,

@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
-import { offsetAt, vtimezone, zonedToUtc, isoInZone } from './tz.js';
+import { vtimezone, zonedToUtc, isoInZone } from './tz.js';
+import { zoneOffsetMinutes as offsetAt } from '../../categories/calendar/recurrence.js';
 
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'Australia/Lord_Howe', 'Asia/Tokyo', 'America/Sao_Paulo', 'Africa/Casablanca', 'UTC'];
 const HOUR = 3_600_000;

@@ -10,42 +10,10 @@
  * a TZID that is an IANA name through `Intl` again, so a foreign VTIMEZONE cannot disagree.
  */
 import ICAL from 'ical.js';
+import { zonedToInstant, zoneOffsetMinutes as offsetAt } from '../../categories/calendar/recurrence.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset', year: 'numeric' });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** Whether the runtime knows `zone` as an IANA zone (`Europe/Berlin`, `UTC`). */
-export function isIanaZone(zone: string): boolean {
-  try {
-    formatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The zone's UTC offset in minutes at an instant.
- *
- * @example
- * offsetAt('Europe/Berlin', Date.UTC(2026, 6, 1)) // 120
- */
-export function offsetAt(zone: string, epochMs: number): number {
-  const name = formatter(zone).formatToParts(epochMs).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-}
-
 /** Wall-clock fields, month 1-12. */
 export interface LocalTime {
   year: number;
@@ -64,12 +32,7 @@ export interface LocalTime {
  * new Date(zonedToUtc({ year: 2026, month: 12, day: 7, hour: 9, minute: 0, second: 0 }, 'Europe/Berlin')).toISOString() // '2026-12-07T08:00:00.000Z'
  */
 export function zonedToUtc(t: LocalTime, zone: string): number {
-  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  const before = offsetAt(zone, wall - DAY);
-  const after = offsetAt(zone, wall + DAY);
-  // The readings that exist (two when the clock falls back: the earlier wins); none in a gap: the offset before it.
-  const valid = [before, after].map((o) => wall - o * MINUTE).filter((at) => wall - offsetAt(zone, at) * MINUTE === at);
-  return valid.length > 0 ? Math.min(...valid) : wall - before * MINUTE;
+  return zonedToInstant(new Date(Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second)), zone);
 }
 
 const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
