@@ -1,7 +1,7 @@
 /**
  * The `meetings` category, declared once: meetings (scheduled, instant, recurring), recordings,
- * participants and webinars at one provider of `MEETINGS_PROVIDERS` (Zoom today; Microsoft Teams
- * and Google Meet fit the same contract). Failover `none`: a meeting lives at one provider.
+ * participants and webinars at one provider of `MEETINGS_PROVIDERS` (Zoom, Google Meet, Microsoft
+ * Teams). Failover `none`: a meeting lives at one provider.
  */
 import { defineCategory } from '../category.js';
 import { MEETINGS_ERROR_CODES } from './errors.js';
@@ -33,7 +33,7 @@ export const meetingsCategory = defineCategory({
 
 declare module '../category.js' {
   interface CategoryServices {
-    /** Meetings, recordings, participants and webinars (Zoom). */
+    /** Meetings, recordings, participants and webinars (Zoom, Google Meet, Microsoft Teams). */
     meetings: MeetingsService;
   }
 }
