@@ -113,6 +113,19 @@ describe('Gmail emulator', () => {
     }
   });
 
+  it('keeps its own token past the hour (a sandbox default connection has no grant to renew it with)', async () => {
+    const own = await startGmailEmulator();
+    const realNow = Date.now;
+    try {
+      expect(own.tokens.expiresAt).toBeUndefined(); // the hub never schedules a renewal it cannot make
+      Date.now = () => realNow() + 2 * 3_600_000;
+      expect((await fetch(`${own.url}/gmail/v1/users/me/profile`, { headers: { authorization: `Bearer ${own.tokens.accessToken}` } })).status).toBe(200);
+    } finally {
+      Date.now = realNow;
+      await own.close();
+    }
+  });
+
   it('accepts the tokens an injected validToken accepts, and only those', async () => {
     const seen: string[] = [];
     const own = await startGmailEmulator({ validToken: async (t) => (seen.push(t), t === 'ya29.from-the-auth-server') });

@@ -54,7 +54,6 @@ export interface GmailEmulator extends Emulator {
   readonly quota: { userRateLimitNext: number; retryAfterSec: number };
 }
 
-const TOKEN_TTL_MS = 3_600_000;
 /** Gmail's message and thread ids: 16 lower-case hex digits. */
 const newId = (): string => randomBytes(8).toString('hex');
 /** Standard or URL-safe base64, padded or not: what Google's JSON `bytes` fields accept. */
@@ -72,12 +71,14 @@ const ADDRESS = /^[^\s@"<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 export async function startGmailEmulator(options: GmailEmulatorOptions = {}): Promise<GmailEmulator> {
   const emailAddress = options.emailAddress ?? 'sandbox@gmail.example';
   const credentials = { clientId: `${randomBytes(6).toString('hex')}.apps.googleusercontent.com`, clientSecret: `GOCSPX-${randomBytes(18).toString('base64url')}`, refreshToken: `1//0${randomBytes(32).toString('base64url')}` };
-  const issue = (): TokenSet => ({ accessToken: `ya29.${randomBytes(32).toString('base64url')}`, refreshToken: credentials.refreshToken, tokenType: 'Bearer', obtainedAt: Date.now(), expiresAt: Date.now() + TOKEN_TTL_MS, scopes: ['https://www.googleapis.com/auth/gmail.send'] });
+  // No expiresAt: a sandbox default connection has no grant to renew it with, so the emulator's own
+  // token does not lapse with time (`npm start` keeps sending past the hour); expireToken() ends it.
+  const issue = (): TokenSet => ({ accessToken: `ya29.${randomBytes(32).toString('base64url')}`, refreshToken: credentials.refreshToken, tokenType: 'Bearer', obtainedAt: Date.now(), scopes: ['https://www.googleapis.com/auth/gmail.send'] });
   let tokens = issue();
   let expired = false;
   // Its own token, or one the sandbox authorization server issued for Google with the send scope
   // (an account connected through the hub's connect flow), as Gmail accepts Google's tokens.
-  const own = (token: string) => !expired && token === tokens.accessToken && Date.now() < (tokens.expiresAt ?? Infinity);
+  const own = (token: string) => !expired && token === tokens.accessToken;
   const google = (token: string) => {
     const t = runningOAuthEmulator()?.accessToken(token);
     return t?.provider === 'google' && t.scopes.some((s) => s.startsWith('https://www.googleapis.com/auth/gmail.') || s === 'https://mail.google.com/');
