@@ -38,6 +38,8 @@ class MemoryCalendar implements CalendarProvider {
   renewed: string[] = [];
   grantMs = 2 * DAY;
   renewWatch?: (channel: PushChannel, expiresAt: string) => Promise<PushChannel>;
+  /** The next sync computes its answer at once but returns it only when this settles (a slow fetch). */
+  hold: Promise<void> | undefined;
   constructor(private readonly clock: { now(): number }) {}
 
   put(id: string, summary: string): void {
@@ -66,7 +68,10 @@ class MemoryCalendar implements CalendarProvider {
     if (cursor === null) return { full: true, cursor: next, changes: [...this.events.values()].filter((e) => !e.deleted).map((e): SyncChange => ({ eventId: e.event.eventId, deleted: false, event: e.event })) };
     const [gen, after] = cursor.split(':').map(Number);
     if (gen !== this.generation) throw new HubError('calendar_sync_expired', 'sync token expired');
-    const changes = [...this.events.values()].filter((e) => e.seq > after!).map((e): SyncChange => (e.deleted ? { eventId: e.event.eventId, deleted: true } : { eventId: e.event.eventId, deleted: false, event: e.event }));
+    const changes = [...this.events.values()].filter((e) => e.seq > after!).map((e): SyncChange => (e.deleted ? { eventId: e.event.eventId, deleted: true } : { eventId: e.event.eventId, deleted: false, event: { ...e.event } }));
+    const hold = this.hold;
+    this.hold = undefined;
+    if (hold) await hold;
     return { full: false, cursor: next, changes };
   }
   async watch(_calendarId: string, request: WatchRequest): Promise<PushChannel> {
@@ -168,6 +173,24 @@ describe.each(DIALECTS)('calendar sync engine on %s', (dialect) => {
     const deleted = await store.db.selectFrom('events').select('data').where('type', '=', 'calendar.event.deleted').executeTakeFirstOrThrow();
     expect(JSON.parse(deleted.data)).toEqual({ calendarId: 'primary', eventId: 'gone', vanished: true });
     expect(await sync.run(tracked.id)).toMatchObject({ created: 0, deleted: 0, full: false });
+  });
+
+  it('drops the answer of an overlapping run that fetched before another applied, and syncs again', async () => {
+    const sync = engine();
+    provider.put('a', 'A');
+    const tracked = await sync.track('t1', { connectionId: 'conn1', provider: 'test-double', calendarId: 'primary' });
+    provider.put('a', 'A edited');
+    let release!: () => void;
+    provider.hold = new Promise((r) => (release = r));
+    const slow = sync.run(tracked.id); // fetched: a edited, answer held
+    await new Promise((r) => setTimeout(r, 20));
+    provider.remove('a');
+    expect(await sync.run(tracked.id)).toMatchObject({ updated: 0, deleted: 1 }); // the quick run: a edited then deleted, seen as deleted
+    release();
+    expect(await slow).toMatchObject({ superseded: true, created: 0, updated: 0 });
+    expect(await types()).toEqual(['calendar.event.deleted a']); // never "created a" again
+    expect((await jobs('calendar.sync')).map((j) => JSON.parse(j.payload))).toEqual([{ syncId: tracked.id }]);
+    expect(await sync.run(tracked.id)).toMatchObject({ created: 0, updated: 0, deleted: 0 });
   });
 
   it('refuses to track a calendar the provider does not know, and keeps no row', async () => {

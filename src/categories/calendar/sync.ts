@@ -67,6 +67,11 @@ export interface SyncOutcome {
   full: boolean;
   baseline: boolean;
   failed?: string;
+  /**
+   * Another run of the same calendar moved the cursor while this one fetched: its answer was
+   * dropped (it could be older than what is recorded) and a fresh sync queued.
+   */
+  superseded?: boolean;
 }
 
 export interface CalendarSyncOptions {
@@ -205,15 +210,32 @@ export class CalendarSync {
     return this.apply(row, result);
   }
 
-  /** Compare a sync's changes with the known events, record the unified events, move the cursor. */
+  /**
+   * Compare a sync's changes with the known events, record the unified events, move the cursor.
+   * Only if the cursor is still the one the run started from: two runs of one calendar may overlap
+   * (a notification's job while the tick's runs, two processes), and an answer fetched earlier but
+   * applied later would move the cursor back and tell a deleted event as created again. The check
+   * is the transaction's first statement, a conditional UPDATE (on PostgreSQL it takes the row's
+   * lock, so a concurrent apply waits and then finds the cursor moved).
+   */
   private async apply(row: Row, result: SyncResult): Promise<SyncOutcome> {
     const baseline = row.last_synced_at === null;
     const outcome: SyncOutcome = { created: 0, updated: 0, deleted: 0, full: result.full, baseline };
     const recorded: UnifiedEvent[] = [];
     await this.o.store.write(async (trx) => {
       recorded.length = 0;
-      Object.assign(outcome, { created: 0, updated: 0, deleted: 0 });
+      Object.assign(outcome, { created: 0, updated: 0, deleted: 0, superseded: undefined });
       const now = this.o.clock.now();
+      const claimed = await trx
+        .updateTable('calendar_syncs')
+        .set({ updated_at: now })
+        .where('id', '=', row.id)
+        .where((eb) => (row.cursor === null ? eb('cursor', 'is', null) : eb('cursor', '=', row.cursor)))
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) {
+        outcome.superseded = true;
+        return;
+      }
       const known = new Map((await trx.selectFrom('calendar_sync_events').select(['event_id', 'version']).where('sync_id', '=', row.id).execute()).map((k) => [k.event_id, k.version]));
       const emit: RecordInput[] = [];
       const upserts = new Map<string, string>();
@@ -255,6 +277,10 @@ export class CalendarSync {
       if (!baseline) for (const e of await this.o.events.recordMany(trx, emit)) if (e) recorded.push(e);
     });
     this.o.events.publish(recorded);
+    if (outcome.superseded) {
+      this.o.logger.info({ syncId: row.id, provider: row.provider }, 'calendar: another sync moved the cursor first; syncing again from it');
+      await this.enqueueSync(row.id);
+    }
     return outcome;
   }
 
