@@ -24,7 +24,7 @@ import { Dav, splitEventId, type DavCalendar } from './dav.js';
 import { applyEvent, ensureTimezones, fieldsOf, newEvent, newResource, parseResource, touch, zoneCalendar, type EventFields, type Resource } from './ical.js';
 import { expandSeries, occurrenceOf, overrideFor, removeOccurrence, toEvent } from './series.js';
 import type { CaldavCredentials } from './manifest.js';
-import { CALDAV_CAPABILITIES } from './lazy.js';
+import { CALDAV_CAPABILITIES } from './capabilities.js';
 
 const DEFAULT_PAGE = 250;
 /** Path segments servers give the calendar they make with an account (Radicale's sandbox, Baïkal, Nextcloud and SOGo, iCloud). */

@@ -19,7 +19,8 @@ export const caldav = defineProvider({
   startEmulator: startRadicaleEmulator,
 });
 
-export { CALDAV_CAPABILITIES, lazyCaldavCalendar } from './lazy.js';
+export { lazyCaldavCalendar } from './lazy.js';
+export { CALDAV_CAPABILITIES } from './capabilities.js';
 export { mapCaldavError } from './errors.js';
 export { caldavCredentials, caldavManifest, type CaldavCredentials } from './manifest.js';
 export type { RadicaleEmulator } from './emulator/radicale.js';

@@ -3,12 +3,11 @@
  * (tsdav, ical.js: ~50–90 ms of imports) on first use, so importing the hub does not pay for a
  * provider no one calls.
  */
-import type { CalendarCapability, CalendarProvider } from '../../categories/calendar/contract.js';
+import type { CalendarProvider } from '../../categories/calendar/contract.js';
 import type { ProviderContext } from '../../kit/connection.js';
 import type { CaldavCredentials } from './manifest.js';
+import { CALDAV_CAPABILITIES } from './capabilities.js';
 
-/** What the CalDAV connector can do (see calendar.ts): no sharing, free/busy or push. */
-export const CALDAV_CAPABILITIES: ReadonlySet<CalendarCapability> = new Set(['createCalendar', 'move', 'respond', 'search']);
 
 const METHODS = ['listCalendars', 'createCalendar', 'createEvent', 'getEvent', 'updateEvent', 'deleteEvent', 'listEvents', 'instances', 'moveEvent', 'respond', 'sync'] as const;
 
