@@ -64,8 +64,12 @@ export interface SandboxHub {
   stop(): Promise<void>;
 }
 
-/** Full speed and fixed-rate figures of `hub` vs `direct`, with `settle` between runs; `latency` sets the emulator's answer delay. */
-export async function throughHubVsDirect(name: string, hub: [string, RequestSpec], direct: [string, RequestSpec], settle: () => Promise<void>, latency: (ms: number) => Promise<void>): Promise<ThroughHubFigures> {
+/**
+ * Full speed and fixed-rate figures of `hub` vs `direct`, with `settle` between runs; `latency` sets
+ * the emulator's answer delay; `rate` the fixed offered rate (default {@link LATENCY_RATE}: pick one
+ * the hub holds, or the added latency measures a queue).
+ */
+export async function throughHubVsDirect(name: string, hub: [string, RequestSpec], direct: [string, RequestSpec], settle: () => Promise<void>, latency: (ms: number) => Promise<void>, rate = LATENCY_RATE): Promise<ThroughHubFigures> {
   await load(...direct, { seconds: 1 });
   await settle();
   await load(...hub, { seconds: 1 });
@@ -74,9 +78,9 @@ export async function throughHubVsDirect(name: string, hub: [string, RequestSpec
   await settle();
   const viaHub = await load(...hub);
   await settle();
-  const baseFixed = await load(...direct, { rate: LATENCY_RATE });
+  const baseFixed = await load(...direct, { rate });
   await settle();
-  const hubFixed = await load(...hub, { rate: LATENCY_RATE });
+  const hubFixed = await load(...hub, { rate });
   await settle();
   await latency(VENDOR_LATENCY_MS);
   const baseFar = await load(...direct);
@@ -85,7 +89,7 @@ export async function throughHubVsDirect(name: string, hub: [string, RequestSpec
   await latency(0);
   await settle();
   console.log(row(name, viaHub, base));
-  console.log(row(`  at ${LATENCY_RATE} req/s`, hubFixed, baseFixed));
+  console.log(row(`  at ${rate} req/s`, hubFixed, baseFixed));
   console.log(row(`  vendor ${VENDOR_LATENCY_MS} ms away`, hubFar, baseFar));
   const errs = (...rs: Result[]) => rs.reduce((n, r) => n + r.errors + r.non2xx, 0);
   return {
@@ -93,7 +97,7 @@ export async function throughHubVsDirect(name: string, hub: [string, RequestSpec
     baseline: Math.round(base.rps),
     ratio: Math.round((viaHub.rps / base.rps) * 1000) / 1000,
     addedP50Ms: Math.round((hubFixed.p50 - baseFixed.p50) * 100) / 100,
-    offeredRate: LATENCY_RATE,
+    offeredRate: rate,
     p50Ms: hubFixed.p50,
     baselineP50Ms: baseFixed.p50,
     errors: errs(viaHub, hubFixed, base, baseFixed, hubFar, baseFar),
@@ -152,10 +156,10 @@ export async function serveSandboxHub(setup: () => Promise<{ hub: Hub; info: Omi
 }
 
 /** `hub vs direct` in a sandbox hub child started from `file` (with `variant`: which setup the file serves). */
-export async function benchThroughHub(name: string, file: string, variant?: string): Promise<ThroughHubFigures> {
+export async function benchThroughHub(name: string, file: string, variant?: string, rate?: number): Promise<ThroughHubFigures> {
   const hub = await startSandboxHub(file, variant);
   try {
-    return await throughHubVsDirect(name, [hub.info.url, hub.info.viaHub], [hub.info.emulatorUrl, hub.info.direct], () => hub.settle(), (ms) => hub.latency(ms));
+    return await throughHubVsDirect(name, [hub.info.url, hub.info.viaHub], [hub.info.emulatorUrl, hub.info.direct], () => hub.settle(), (ms) => hub.latency(ms), rate);
   } finally {
     await hub.stop();
   }
