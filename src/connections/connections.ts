@@ -232,6 +232,21 @@ export class ConnectionManager {
     return this.o.vault.derive(`push:${connectionId}`);
   }
 
+  /**
+   * The redirect URI registered with `provider`'s OAuth app when its environment names one (a
+   * manifest credential `redirectUri`: `GOOGLE_CALENDAR_REDIRECT_URI`, `OUTLOOK_REDIRECT_URI`);
+   * undefined: the hub's own `<public URL>/oauth/callback`.
+   */
+  redirectUriOf(provider: string): string | undefined {
+    const v = this.defaultConnection(provider)?.credentials.redirectUri;
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+  }
+
+  /** Every configured {@link redirectUriOf} (the hub serves each one's path as its OAuth callback). */
+  redirectUris(): string[] {
+    return [...new Set(this.o.catalog.ids().map((id) => this.redirectUriOf(id)).filter((u): u is string => u !== undefined))];
+  }
+
   /** Add a tenant connection; credentials are validated by the manifest and sealed. */
   async create(tenantId: string, provider: string, name: string, credentials: Record<string, unknown>): Promise<ConnectionSummary> {
     const def = this.o.catalog.find(provider);

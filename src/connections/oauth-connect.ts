@@ -48,6 +48,8 @@ interface ConnectState {
   tenant?: string;
   scopes: string[];
   redirectUrl?: string;
+  /** The `redirect_uri` sent when it is not the hub's own (the provider's configured one): the code exchange repeats it. */
+  redirectUri?: string;
   name: string;
   verifier: string;
 }
@@ -78,9 +80,11 @@ export class OAuthConnect {
     assertCodeGrant(app, input.provider, 'connect user accounts');
     const scopes = input.scopes ?? wanted ?? app.entry.scopes.default;
     const pkce = pkcePair();
-    const payload: ConnectState = { tenantId, provider: input.provider, link, scopes, name: input.name ?? 'default', verifier: pkce.verifier, ...(input.tenant && { tenant: input.tenant }), ...(input.redirectUrl && { redirectUrl: input.redirectUrl }) };
+    // The provider's own redirect URI when its environment names one (it reaches this hub's callback, see the routes).
+    const redirectUri = this.o.connections.redirectUriOf(input.provider);
+    const payload: ConnectState = { tenantId, provider: input.provider, link, scopes, name: input.name ?? 'default', verifier: pkce.verifier, ...(input.tenant && { tenant: input.tenant }), ...(input.redirectUrl && { redirectUrl: input.redirectUrl }), ...(redirectUri && { redirectUri }) };
     const { token, expiresAt } = await this.o.oneTime.issue(KIND, payload, STATE_TTL_MS);
-    const url = authorizeUrl(app, { redirectUri: this.o.callbackUrl(), state: token, scopes, params: app.entry.authorizeParams, ...(app.entry.pkce && { challenge: pkce.challenge }) });
+    const url = authorizeUrl(app, { redirectUri: redirectUri ?? this.o.callbackUrl(), state: token, scopes, params: app.entry.authorizeParams, ...(app.entry.pkce && { challenge: pkce.challenge }) });
     return { authorizeUrl: url, state: token, expiresAt: new Date(expiresAt).toISOString() };
   }
 
@@ -96,7 +100,7 @@ export class OAuthConnect {
     if (refused) return fail(refused);
     let connection: ConnectionSummary;
     try {
-      const tokens = await exchangeCode(app.http, app.endpoint, { code: query.code!, redirectUri: this.o.callbackUrl(), codeVerifier: s.verifier, scopes: s.scopes }, { now: () => this.o.clock.now() });
+      const tokens = await exchangeCode(app.http, app.endpoint, { code: query.code!, redirectUri: s.redirectUri ?? this.o.callbackUrl(), codeVerifier: s.verifier, scopes: s.scopes }, { now: () => this.o.clock.now() });
       connection = await this.o.connections.connectOAuth(s.tenantId, s.provider, s.name, s.tenant ? { tenantId: s.tenant } : {}, tokens);
     } catch (err) {
       return fail(exchangeRefusal(err, app.entry.name, WORDS));

@@ -7,9 +7,9 @@
  *
  * `GOOGLE_CALENDAR_CLIENT_ID` and `GOOGLE_CALENDAR_CLIENT_SECRET` fall back to `GOOGLE_CLIENT_ID`
  * and `GOOGLE_CLIENT_SECRET` (the manifest's `envFallback`). `GOOGLE_CALENDAR_REDIRECT_URI` is the
- * redirect URI registered with that client when the refresh token was granted; a refresh does not
- * send it (RFC 6749 §6), and accounts connected through the hub come back to
- * `<SWITCHBOARD_PUBLIC_URL>/oauth/callback`, which must be registered too.
+ * redirect URI registered with that client: accounts connected through the hub come back to it
+ * (`ConnectionManager.redirectUriOf`; the hub serves its path as the OAuth callback), else to
+ * `<SWITCHBOARD_PUBLIC_URL>/oauth/callback`. A refresh does not send it (RFC 6749 §6).
  *
  * @see https://developers.google.com/calendar/api/v3/reference
  * @see https://developers.google.com/calendar/api/guides/quota
