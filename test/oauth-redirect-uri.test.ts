@@ -22,7 +22,7 @@ let release: (() => Promise<void>) | undefined;
 const env = (extra: Record<string, string>) => ({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-redirect-')), SWITCHBOARD_AUTH_REDIRECTS: 'https://app.example.com', SWITCHBOARD_OAUTH_AUTO_APPROVE: 'true', ...extra });
 
 beforeAll(async () => {
-  hub = await createHub({ env: env({ GOOGLE_CALENDAR_REDIRECT_URI: OWN }) });
+  hub = await createHub({ env: env({ GOOGLE_CALENDAR_REDIRECT_URI: OWN, ZOOM_REDIRECT_URI: 'https://hub.example.com/zoom/callback' }) });
   url = await hub.listen({ port: 0, host: '127.0.0.1' });
   key = (await hub.apiKeys.create({ name: 'redirect', tenantId: 'acme' })).key;
   ({ release } = await sharedOAuthEmulator({ autoApprove: true }));
@@ -53,6 +53,14 @@ describe('a provider\'s own OAuth redirect URI', () => {
     expect(app.searchParams.get('error')).toBeNull();
     const connection = await hub.connections.byId(app.searchParams.get('connectionId')!);
     expect(connection).toMatchObject({ provider: 'google-calendar', tenantId: 'acme' });
+  });
+
+  it('each provider its own: Zoom\'s ZOOM_REDIRECT_URI for Zoom', async () => {
+    const authorize = await start('zoom');
+    expect(authorize.searchParams.get('redirect_uri')).toBe('https://hub.example.com/zoom/callback');
+    const back = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
+    const done = await fetch(`${url}${back.pathname}${back.search}`, { redirect: 'manual' });
+    expect(new URL(done.headers.get('location')!).searchParams.get('connectionId')).toMatch(/^conn_/);
   });
 
   it('leaves other providers on the hub\'s own /oauth/callback', async () => {

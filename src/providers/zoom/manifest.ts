@@ -31,6 +31,8 @@ export const zoomCredentials = z.object({
   clientSecret: optional(z.string().trim().min(1, 'ZOOM_CLIENT_SECRET is empty: the app\'s Client Secret')),
   accountId: optional(z.string().trim().min(1, 'ZOOM_ACCOUNT_ID is empty: the app\'s Account ID')),
   webhookSecretToken: optional(z.string().trim().min(8, 'ZOOM_WEBHOOK_SECRET_TOKEN is the app\'s Secret Token (Feature → Event Subscriptions)')),
+  /** The redirect URL of the hub's Zoom OAuth app: accounts connected through the hub come back to it (docs/oauth.md). */
+  redirectUri: optional(z.url({ error: 'ZOOM_REDIRECT_URI must be an absolute URL (the OAuth app\'s Redirect URL for OAuth)' })),
 });
 
 export type ZoomCredentials = z.infer<typeof zoomCredentials>;
@@ -42,7 +44,7 @@ export const zoomManifest: ProviderManifest<ZoomCredentials> = {
   docsUrl: 'https://developers.zoom.us/docs/api/meetings/',
   auth: { type: 'oauth2' },
   baseUrl: 'https://api.zoom.us/v2',
-  env: { clientId: 'ZOOM_CLIENT_ID', clientSecret: 'ZOOM_CLIENT_SECRET', accountId: 'ZOOM_ACCOUNT_ID', webhookSecretToken: 'ZOOM_WEBHOOK_SECRET_TOKEN' },
+  env: { clientId: 'ZOOM_CLIENT_ID', clientSecret: 'ZOOM_CLIENT_SECRET', accountId: 'ZOOM_ACCOUNT_ID', webhookSecretToken: 'ZOOM_WEBHOOK_SECRET_TOKEN', redirectUri: 'ZOOM_REDIRECT_URI' },
   credentials: zoomCredentials,
   liveWhen: ['clientId', 'clientSecret', 'accountId'],
   secretFields: ['clientSecret', 'webhookSecretToken'],
