@@ -162,7 +162,7 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: what Radicale st
     expect((await failure(p.listEvents('primary', { ...window, pageToken: 'bogus' }))).code).toBe('validation_failed');
   });
 
-  it('reads what other clients write: a Windows TZID through its VTIMEZONE, DURATION instead of DTEND, unknown properties kept', async () => {
+  it('reads what other clients write: a Windows TZID through its VTIMEZONE as its IANA zone, DURATION instead of DTEND, unknown properties kept', async () => {
     const uid = 'outlook-made-1';
     const ics = [
       'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN',
@@ -177,13 +177,31 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: what Radicale st
     ].join('\r\n');
     expect((await fetch(`${t.radicale.calendarUrl}${uid}.ics`, { method: 'PUT', headers: { ...auth(), 'content-type': 'text/calendar' }, body: ics })).status).toBe(201);
     const e = await p.getEvent('primary', uid);
-    expect([new Date(e.start).toISOString(), new Date(e.end).toISOString(), e.timeZone]).toEqual(['2027-07-05T07:00:00.000Z', '2027-07-05T07:45:00.000Z', null]);
+    expect([new Date(e.start).toISOString(), new Date(e.end).toISOString(), e.timeZone, e.start]).toEqual(['2027-07-05T07:00:00.000Z', '2027-07-05T07:45:00.000Z', 'Europe/Berlin', '2027-07-05T09:00:00+02:00']);
     expect(e.attendees).toEqual([{ email: 'eve@example.com', name: 'Eve', responseStatus: 'needsAction', optional: false, organizer: false }]);
     await p.updateEvent('primary', uid, { summary: 'From Outlook (edited)' });
     const text = (await rawGet(uid)).text;
     expect(text).toContain('CATEGORIES:Blue');
     expect(text).toContain('X-MICROSOFT-CDO-BUSYSTATUS:BUSY');
     expect(text).toContain('SUMMARY:From Outlook (edited)');
+  });
+
+  it('an Outlook series in a Windows zone repeats at the same local time across DST, its EXDATE in that zone honoured', async () => {
+    const uid = 'outlook-made-series';
+    const ics = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN',
+      'BEGIN:VTIMEZONE', 'TZID:W. Europe Standard Time',
+      'BEGIN:STANDARD', 'DTSTART:16011028T030000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'END:STANDARD',
+      'BEGIN:DAYLIGHT', 'DTSTART:16010325T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'END:DAYLIGHT',
+      'END:VTIMEZONE',
+      'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20270101T000000Z', 'DTSTART;TZID=W. Europe Standard Time:20271018T090000', 'DTEND;TZID=W. Europe Standard Time:20271018T093000',
+      'RRULE:FREQ=WEEKLY;COUNT=4', 'EXDATE;TZID=W. Europe Standard Time:20271025T090000', 'SUMMARY:Weekly from Outlook',
+      'END:VEVENT', 'END:VCALENDAR', '',
+    ].join('\r\n');
+    expect((await fetch(`${t.radicale.calendarUrl}${uid}.ics`, { method: 'PUT', headers: { ...auth(), 'content-type': 'text/calendar' }, body: ics })).status).toBe(201);
+    const occurrences = await p.instances('primary', uid, { timeMin: '2027-10-01T00:00:00Z', timeMax: '2027-12-01T00:00:00Z' });
+    // 09:00 in Berlin on both sides of 2027-10-31 (summer time ends); the 25th cancelled by its EXDATE.
+    expect(occurrences.map((o) => o.start)).toEqual(['2027-10-18T09:00:00+02:00', '2027-11-01T09:00:00+01:00', '2027-11-08T09:00:00+01:00']);
   });
 
   it('a timed event without a zone is written in UTC', async () => {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { expandRecurrence, occurrenceIdSuffix, zonedToInstant } from '../src/categories/calendar/recurrence.js';
+import { expandRecurrence, ianaZoneOf, occurrenceIdSuffix, zonedToInstant } from '../src/categories/calendar/recurrence.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 interface Example {
@@ -104,6 +104,15 @@ describe('recurrence: the hub\'s own forms', () => {
     expect(() => expandRecurrence({ ...master, recurrence: ['RRULE:FREQ=FORTNIGHTLY'] }, window)).toThrow(/recurrence: RRULE "FREQ=FORTNIGHTLY" cannot be read/);
     expect(() => expandRecurrence({ ...master, recurrence: ['EXRULE:FREQ=DAILY'] }, window)).toThrow(/EXRULE/);
     expect(() => expandRecurrence({ ...master, timeZone: 'Mars/Olympus', recurrence: ['RRULE:FREQ=DAILY'] }, window)).toThrow(/IANA/);
+  });
+
+  it('reads a Windows zone name in an EXDATE (as Outlook writes it) as its IANA zone', () => {
+    expect([ianaZoneOf('W. Europe Standard Time'), ianaZoneOf('Eastern Standard Time'), ianaZoneOf('Europe/Paris'), ianaZoneOf('Nowhere Standard Time')]).toEqual(['Europe/Berlin', 'America/New_York', 'Europe/Paris', undefined]);
+    const occ = expandRecurrence(
+      { start: '2027-10-18T09:00:00+02:00', end: '2027-10-18T09:30:00+02:00', allDay: false, timeZone: 'Europe/Berlin', recurrence: ['RRULE:FREQ=WEEKLY;COUNT=3', 'EXDATE;TZID=W. Europe Standard Time:20271025T090000'] },
+      { timeMin: '2027-10-01T00:00:00Z', timeMax: '2027-12-01T00:00:00Z' },
+    );
+    expect(occ.map((o) => o.start)).toEqual(['2027-10-18T09:00:00+02:00', '2027-11-01T09:00:00+01:00']);
   });
 
   it('names occurrences as Google does', () => {

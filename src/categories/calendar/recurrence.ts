@@ -19,6 +19,7 @@
  * ).map((o) => o.start) // ['2026-03-23T09:00:00+01:00', '2026-03-30T09:00:00+02:00', '2026-04-06T09:00:00+02:00']
  */
 import rrulePkg from 'rrule';
+import { findIana } from 'windows-iana';
 import { HubError } from '../../core/errors.js';
 
 const { RRuleSet, rrulestr } = rrulePkg;
@@ -70,6 +71,20 @@ export function isTimeZone(timeZone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The IANA zone a zone name stands for: an IANA name itself, or a Windows zone name as Outlook and
+ * Exchange write them (`W. Europe Standard Time` → `Europe/Berlin`, CLDR's windowsZones mapping);
+ * undefined for anything else.
+ *
+ * @example
+ * ianaZoneOf('Eastern Standard Time') // 'America/New_York'
+ */
+export function ianaZoneOf(name: string): string | undefined {
+  if (isTimeZone(name)) return name;
+  const iana = findIana(name)[0];
+  return iana && isTimeZone(iana) ? iana : undefined;
 }
 
 /** The zone's offset from UTC at `instantMs`, in minutes (Berlin in winter: 60). */
@@ -138,10 +153,9 @@ function icalValueToFloating(value: string, tzid: string | undefined, zone: stri
   if (!m) throw invalid(`recurrence: "${value}" is not an RFC 5545 DATE or DATE-TIME`);
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
   if (m[7] === 'Z') return instantToFloating(wall, zone, fixedOffset);
-  if (tzid && tzid !== zone) {
-    if (!isTimeZone(tzid)) throw invalid(`recurrence: unknown TZID "${tzid}"`);
-    return instantToFloating(zonedToInstant(new Date(wall), tzid), zone, fixedOffset);
-  }
+  const tz = tzid === undefined ? undefined : ianaZoneOf(tzid);
+  if (tzid !== undefined && tz === undefined) throw invalid(`recurrence: unknown TZID "${tzid}"`);
+  if (tz && tz !== zone) return instantToFloating(zonedToInstant(new Date(wall), tz), zone, fixedOffset);
   return new Date(wall);
 }
 

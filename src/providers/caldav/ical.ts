@@ -14,7 +14,7 @@
 import ICAL from 'ical.js';
 import type { Attendee, CalendarEvent, Reminder, ResponseStatus } from '../../categories/calendar/contract.js';
 import { isoInZone, localIn, vtimezone, zonedToUtc } from './tz.js';
-import { isTimeZone } from '../../categories/calendar/recurrence.js';
+import { ianaZoneOf, isTimeZone, zoneOffsetMinutes } from '../../categories/calendar/recurrence.js';
 
 /** A VEVENT's fields in the contract's terms (what `applyEvent` writes). */
 export interface EventFields {
@@ -88,7 +88,26 @@ export interface ReadTime {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** Reads DTSTART, DTEND, RECURRENCE-ID (a TZID that is no IANA name is read through its VTIMEZONE). */
+/**
+ * The IANA zone a Windows zone name stands for (`W. Europe Standard Time` → `Europe/Berlin`, CLDR's
+ * windowsZones mapping through `windows-iana`), when its VTIMEZONE agrees with that zone at `ms`:
+ * Outlook and Exchange write Windows names, and a series must repeat in a real zone across DST.
+ */
+function ianaOfWindows(tzid: string, ms: number, vtimezone: ICAL.Component | undefined): string | undefined {
+  const iana = ianaZoneOf(tzid);
+  if (!iana) return undefined;
+  if (vtimezone) {
+    const t = ICAL.Time.fromJSDate(new Date(ms), true);
+    const offset = new ICAL.Timezone(vtimezone).utcOffset(t) / 60;
+    if (offset !== zoneOffsetMinutes(iana, ms)) return undefined; // the sender's rules differ: trust its VTIMEZONE
+  }
+  return iana;
+}
+
+/**
+ * Reads DTSTART, DTEND, RECURRENCE-ID. A TZID that is no IANA name is read through its VTIMEZONE;
+ * a Windows zone name whose VTIMEZONE agrees with CLDR's IANA zone answers that zone.
+ */
 export function readTime(prop: ICAL.Property, vcal: ICAL.Component): ReadTime {
   const t = prop.getFirstValue() as ICAL.Time;
   if (t.isDate) return { iso: `${t.year}-${pad(t.month)}-${pad(t.day)}`, ms: Date.UTC(t.year, t.month - 1, t.day), allDay: true, zone: null };
@@ -100,6 +119,8 @@ export function readTime(prop: ICAL.Property, vcal: ICAL.Component): ReadTime {
   }
   const def = tzid ? vcal.getAllSubcomponents('vtimezone').find((z) => z.getFirstPropertyValue('tzid') === tzid) : undefined;
   const ms = def ? ICAL.Time.fromData({ ...local, isDate: false }, new ICAL.Timezone(def)).toUnixTime() * 1000 : Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  const iana = tzid ? ianaOfWindows(tzid, ms, def) : undefined;
+  if (iana) return { iso: isoInZone(ms, iana), ms, allDay: false, zone: iana };
   return { iso: isoInZone(ms, null), ms, allDay: false, zone: null };
 }
 
