@@ -40,6 +40,15 @@ async function radicaleMatches(start: string, end: string): Promise<string[]> {
   return [...(await res.text()).matchAll(/<href>([^<]+\.ics)<\/href>/g)].map((m) => decodeURIComponent(m[1]!.split('/').pop()!.replace(/\.ics$/, '')));
 }
 
+/** How Outlook opens an iCalendar object: its PRODID and the VTIMEZONE of a Windows zone name. */
+const OUTLOOK_HEAD = [
+  'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN',
+  'BEGIN:VTIMEZONE', 'TZID:W. Europe Standard Time',
+  'BEGIN:STANDARD', 'DTSTART:16011028T030000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'END:STANDARD',
+  'BEGIN:DAYLIGHT', 'DTSTART:16010325T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'END:DAYLIGHT',
+  'END:VTIMEZONE',
+];
+
 describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: what Radicale stores and understands', () => {
   beforeAll(async () => {
     t = await startCaldav();
@@ -165,11 +174,7 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: what Radicale st
   it('reads what other clients write: a Windows TZID through its VTIMEZONE as its IANA zone, DURATION instead of DTEND, unknown properties kept', async () => {
     const uid = 'outlook-made-1';
     const ics = [
-      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN',
-      'BEGIN:VTIMEZONE', 'TZID:W. Europe Standard Time',
-      'BEGIN:STANDARD', 'DTSTART:16011028T030000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'END:STANDARD',
-      'BEGIN:DAYLIGHT', 'DTSTART:16010325T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'END:DAYLIGHT',
-      'END:VTIMEZONE',
+      ...OUTLOOK_HEAD,
       'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20270101T000000Z', 'DTSTART;TZID=W. Europe Standard Time:20270705T090000', 'DURATION:PT45M',
       'SUMMARY:From Outlook', 'CATEGORIES:Blue', 'X-MICROSOFT-CDO-BUSYSTATUS:BUSY',
       'ATTENDEE;PARTSTAT=DELEGATED;CN=Eve:mailto:eve@example.com',
@@ -189,11 +194,7 @@ describe.skipIf(!radicaleInstalled && !inCi)('caldav connector: what Radicale st
   it('an Outlook series in a Windows zone repeats at the same local time across DST, its EXDATE in that zone honoured', async () => {
     const uid = 'outlook-made-series';
     const ics = [
-      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN',
-      'BEGIN:VTIMEZONE', 'TZID:W. Europe Standard Time',
-      'BEGIN:STANDARD', 'DTSTART:16011028T030000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'END:STANDARD',
-      'BEGIN:DAYLIGHT', 'DTSTART:16010325T020000', 'RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'END:DAYLIGHT',
-      'END:VTIMEZONE',
+      ...OUTLOOK_HEAD,
       'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20270101T000000Z', 'DTSTART;TZID=W. Europe Standard Time:20271018T090000', 'DTEND;TZID=W. Europe Standard Time:20271018T093000',
       'RRULE:FREQ=WEEKLY;COUNT=4', 'EXDATE;TZID=W. Europe Standard Time:20271025T090000', 'SUMMARY:Weekly from Outlook',
       'END:VEVENT', 'END:VCALENDAR', '',
