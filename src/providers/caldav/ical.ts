@@ -17,20 +17,7 @@ import { isoInZone, localIn, vtimezone, zonedToUtc } from './tz.js';
 import { ianaZoneOf, isTimeZone, zoneOffsetMinutes } from '../../categories/calendar/recurrence.js';
 
 /** A VEVENT's fields in the contract's terms (what `applyEvent` writes). */
-export interface EventFields {
-  summary: string;
-  description: string | null;
-  location: string | null;
-  start: string;
-  end: string;
-  allDay: boolean;
-  timeZone: string | null;
-  attendees: Attendee[];
-  organizer: { email: string; name: string | null } | null;
-  reminders: Reminder[] | null;
-  recurrence: string[] | null;
-  status: CalendarEvent['status'];
-}
+export type EventFields = Pick<CalendarEvent, 'summary' | 'description' | 'location' | 'start' | 'end' | 'allDay' | 'timeZone' | 'attendees' | 'organizer' | 'reminders' | 'recurrence' | 'status'>;
 
 /** A CalDAV calendar object resource, parsed. */
 export interface Resource {
