@@ -7,25 +7,15 @@
  * (410 `syncStateNotFound`) is a full resync that still applies the deletion it missed.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../src/hub.js';
+import { hubOnOwnPort } from './helpers/hub-on-port.js';
 import type { GraphEmulator } from '../src/providers/outlook/index.js';
 
 const C = '/api/v1/calendar';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 describe('outlook tracked by the calendar category (Graph emulator)', () => {
   let hub: Hub;
@@ -54,9 +44,7 @@ describe('outlook tracked by the calendar category (Graph emulator)', () => {
   const subscriptions = () => [...graph.subscriptions.items.values()];
 
   beforeAll(async () => {
-    const port = await freePort();
-    hub = await createHub({ env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-outlook-')), QUEUE_POLL_MS: '50', CALENDAR_PROVIDERS: 'outlook', SWITCHBOARD_PUBLIC_URL: `http://127.0.0.1:${port}` } });
-    url = await hub.listen({ port, host: '127.0.0.1' });
+    ({ hub, url } = await hubOnOwnPort((publicUrl) => createHub({ env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-outlook-')), QUEUE_POLL_MS: '50', CALENDAR_PROVIDERS: 'outlook', SWITCHBOARD_PUBLIC_URL: publicUrl } })));
     key = (await hub.apiKeys.create({ name: 'test-admin' })).key;
   });
   afterAll(() => hub?.close());
