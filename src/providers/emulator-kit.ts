@@ -84,7 +84,9 @@ export async function listenLoopback(app: FastifyInstance, port = 0): Promise<st
 const POST_TIMEOUT_MS = 5000;
 
 /**
- * Posts webhooks to the hub after a delay, retrying a few times on failure as vendors do.
+ * Posts webhooks to the hub after a delay, retrying a few times on failure as vendors do: to the
+ * one `target` the hub set ({@link WebhookPoster.post}), or to any URL a subscription named
+ * ({@link WebhookPoster.send}: Google Calendar's channels, Graph's subscriptions).
  * Posts in flight are awaited by {@link WebhookPoster.drain} (tests) and {@link WebhookPoster.close}.
  *
  * Posts go over undici's `request` on a keep-alive agent of the poster's own (WHATWG `fetch` with
@@ -99,25 +101,39 @@ export class WebhookPoster {
 
   constructor(private readonly delayMs = 50) {}
 
-  /** Schedule one POST of `body` with `headers` (signing is the caller's). */
+  /** Schedule one POST of `body` with `headers` to the hub's target (signing is the caller's). */
   post(body: string, headers: Record<string, string>): void {
-    const target = this.target;
-    if (!target || this.closed) return;
+    if (this.target) void this.send(this.target, body, headers);
+  }
+
+  /**
+   * POST `body` to `url` after the poster's delay, again after a failure or a 5xx (up to
+   * `attempts`, waiting `retryDelayMs` × the attempt number between); resolves with the receiver's
+   * last status (0: never reached, or the poster closed).
+   */
+  send(url: string, body: string, headers: Record<string, string>, options: { attempts?: number; retryDelayMs?: number } = {}): Promise<number> {
+    if (this.closed) return Promise.resolve(0);
+    const attempts = options.attempts ?? 3;
     const run = (async () => {
       if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
-      for (let attempt = 0; attempt < 3 && !this.closed; attempt++) {
+      let status = 0;
+      for (let attempt = 0; attempt < attempts && !this.closed; attempt++) {
         try {
-          const res = await request(target, { method: 'POST', headers, body, dispatcher: this.agent });
+          const res = await request(url, { method: 'POST', headers, body, dispatcher: this.agent });
           await res.body.dump();
-          if (res.statusCode < 500) return;
+          status = res.statusCode;
+          if (status < 500) break;
         } catch {
           // the hub may be restarting; try again
         }
-        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+        if (attempt + 1 < attempts) await new Promise((r) => setTimeout(r, (options.retryDelayMs ?? 200) * (attempt + 1)));
       }
+      return status;
     })();
-    this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
+    const tracked = run.then(() => undefined);
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+    return run;
   }
 
   /** Resolve once every scheduled post has been delivered (or given up). */

@@ -7,6 +7,7 @@
  * @see https://developers.google.com/calendar/api/guides/push#understanding-the-notification-message-format
  */
 import { randomBytes } from 'node:crypto';
+import { WebhookPoster } from '../../emulator-kit.js';
 
 /** Google's longest channel for events (and the default when no expiration is asked). */
 export const MAX_CHANNEL_MS = 7 * 86_400_000;
@@ -32,9 +33,9 @@ export interface SentNotification {
 
 export class Channels {
   private readonly open = new Map<string, EmuChannel>();
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Each channel posts to its own address, at once. */
+  private readonly poster = new WebhookPoster(0);
   readonly sent: SentNotification[] = [];
-  private closed = false;
 
   constructor(private readonly apiBase: () => string) {}
 
@@ -66,7 +67,6 @@ export class Channels {
   }
 
   private notify(channel: EmuChannel, state: string): void {
-    if (this.closed) return;
     if (Date.now() >= channel.expiration) {
       this.open.delete(channel.id); // expired: Google stops delivering
       return;
@@ -81,31 +81,15 @@ export class Channels {
       'x-goog-message-number': String(messageNumber),
       ...(channel.token !== undefined && { 'x-goog-channel-token': channel.token }),
     };
-    const run = (async () => {
-      let status = 0;
-      for (let attempt = 0; attempt < 3 && !this.closed; attempt++) {
-        try {
-          const res = await fetch(channel.address, { method: 'POST', headers, signal: AbortSignal.timeout(5000) });
-          await res.arrayBuffer();
-          status = res.status;
-          if (status < 500) break;
-        } catch {
-          // the receiver may be restarting: Google retries with backoff
-        }
-        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
-      }
-      this.sent.push({ channelId: channel.id, state, messageNumber, status });
-    })();
-    this.inFlight.add(run);
-    void run.finally(() => this.inFlight.delete(run));
+    // An empty body; Google retries a receiver that fails, with backoff.
+    void this.poster.send(channel.address, '', headers, { retryDelayMs: 100 }).then((status) => this.sent.push({ channelId: channel.id, state, messageNumber, status }));
   }
 
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  drain(): Promise<void> {
+    return this.poster.drain();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
+  close(): Promise<void> {
+    return this.poster.close();
   }
 }

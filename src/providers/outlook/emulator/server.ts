@@ -334,7 +334,10 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
       // Subscriptions name their own notification URLs.
     },
     drainWebhooks: () => subscriptions.drain(),
-    close: () => app.close(),
+    close: async () => {
+      await subscriptions.close();
+      await app.close();
+    },
   };
 }
 

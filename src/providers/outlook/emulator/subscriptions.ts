@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from '@microsoft/microsoft-graph-types';
+import { WebhookPoster } from '../../emulator-kit.js';
 import { GraphFault, type Mailbox, type StoredEvent } from './store.js';
 
 /** Outlook event subscriptions live at most 4230 minutes. */
@@ -24,7 +25,8 @@ export interface Delivery {
 export class Subscriptions {
   readonly items = new Map<string, Subscription & { calendarId: string }>();
   readonly deliveries: Delivery[] = [];
-  private readonly pending = new Set<Promise<void>>();
+  /** Each subscription posts to its own URL, at once. */
+  private readonly poster = new WebhookPoster(0);
 
   constructor(private readonly mailbox: Mailbox, private readonly tenantId: string) {
     mailbox.onChange = (e, changeType) => this.changed(e, changeType);
@@ -91,14 +93,10 @@ export class Subscriptions {
     const delivery: Delivery = { url, body, status: 'failed' };
     this.deliveries.push(delivery);
     if (this.deliveries.length > 1000) this.deliveries.splice(0, this.deliveries.length - 1000);
-    const p = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) })
-      .then(async (res) => {
-        delivery.status = res.status;
-        await res.arrayBuffer();
-      })
-      .catch(() => undefined)
-      .finally(() => this.pending.delete(p));
-    this.pending.add(p);
+    // One attempt, as the emulator has always made it (0: the receiver was not reached).
+    void this.poster.send(url, JSON.stringify(body), { 'content-type': 'application/json' }, { attempts: 1 }).then((status) => {
+      if (status !== 0) delivery.status = status;
+    });
   }
 
   private changed(e: StoredEvent, changeType: 'created' | 'updated' | 'deleted'): void {
@@ -124,7 +122,11 @@ export class Subscriptions {
     if (lifecycleEvent === 'subscriptionRemoved') this.items.delete(id);
   }
 
-  async drain(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  drain(): Promise<void> {
+    return this.poster.drain();
+  }
+
+  close(): Promise<void> {
+    return this.poster.close();
   }
 }
