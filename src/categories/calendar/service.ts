@@ -10,6 +10,7 @@
  * await hub.calendar.updateEvent('default', 'primary', e.eventId, { summary: 'Review (moved)' }, { provider: 'google-calendar' });
  */
 import { HubError, validationError } from '../../core/errors.js';
+import { requireCapability } from '../capability.js';
 import { parseInput } from '../../core/validation.js';
 import type { Clock } from '../../core/clock.js';
 import type { ConnectionManager } from '../../connections/connections.js';
@@ -235,9 +236,7 @@ export class CalendarService {
   }
 
   private require(connector: CalendarProvider, capability: CalendarCapability, what: string): void {
-    if (!connector.capabilities.has(capability)) {
-      throw new HubError('capability_unsupported', `${connector.id} cannot ${what} (it lacks the calendar capability "${capability}")`, { provider: connector.id, details: { provider: connector.id, capability } });
-    }
+    requireCapability(connector, 'calendar', capability, what);
   }
 
   /** `connectionId` (a default `conn_default_<provider>` or the tenant's own), else the tenant's connection of `provider`, else of the first of the chain. */

@@ -11,6 +11,7 @@
  * await hub.meetings.update('default', m.id, { startTime: '2026-12-24T10:00:00Z' }); // same joinUrl
  */
 import { HubError, validationError } from '../../core/errors.js';
+import { requireCapability } from '../capability.js';
 import { parseInput } from '../../core/validation.js';
 import type { ConnectionManager } from '../../connections/connections.js';
 import type { Logger } from '../../core/logger.js';
@@ -157,9 +158,7 @@ export class MeetingsService {
   }
 
   private require(connector: MeetingsProvider, capability: MeetingCapability, what: string): void {
-    if (!connector.capabilities.has(capability)) {
-      throw new HubError('capability_unsupported', `${connector.id} cannot ${what} (it lacks the meetings capability "${capability}")`, { provider: connector.id, details: { provider: connector.id, capability } });
-    }
+    requireCapability(connector, 'meetings', capability, what);
   }
 
   /** `zoom:123` names its provider; a bare id goes to `provider`, else the first of the chain. */
