@@ -15,10 +15,11 @@
  *   `customizeAjv`) that keeps the `$ref`s.
  */
 import { readFileSync } from 'node:fs';
-import { OpenAPIBackend, type Document } from 'openapi-backend';
+import type { OpenAPIBackend } from 'openapi-backend';
+import { type Document } from 'openapi-backend';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestProblems } from '../../../../test/helpers/openapi-requests.js';
+import { openApiValidators, requestProblems, type AjvLike, type Validate } from '../../../../test/helpers/openapi-requests.js';
 import { startRecordingProxy, type RecordingProxy } from '../../../../test/helpers/recording-proxy.js';
 import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { parseStripeForm } from './form.js';
@@ -26,33 +27,6 @@ import { startStripeEmulator, type StripeEmulator } from './index.js';
 
 const SPEC = sharedFile('specs/stripe/stripe.openapi.json');
 const haveSpec = requireShared('Stripe emulator spec conformance', 'specs/stripe/stripe.openapi.json');
-
-/**
- * In place: `{ anyOf, nullable: true }` (no `type`) → `{ anyOf: [..., { enum: [null] }] }`, and
- * a nullable `enum` lists `null` (Ajv's `nullable` does not extend `enum`).
- */
-function nullableForAjv(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(nullableForAjv);
-  if (node === null || typeof node !== 'object') return;
-  const obj = node as Record<string, unknown>;
-  for (const value of Object.values(obj)) nullableForAjv(value);
-  if (obj.nullable === true && Array.isArray(obj.enum) && !obj.enum.includes(null)) obj.enum.push(null);
-  if (obj.nullable !== true || obj.type !== undefined) return;
-  delete obj.nullable;
-  if (Array.isArray(obj.anyOf)) {
-    obj.anyOf.push({ enum: [null] });
-    return;
-  }
-  const copy = { ...obj };
-  for (const key of Object.keys(obj)) delete obj[key];
-  obj.anyOf = [copy, { enum: [null] }];
-}
-
-type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
-interface AjvLike {
-  addSchema(schema: object, key: string): unknown;
-  compile(schema: object): Validate;
-}
 
 describe.skipIf(!haveSpec)('Stripe emulator against the published OpenAPI description', () => {
   let api: OpenAPIBackend;
@@ -63,24 +37,7 @@ describe.skipIf(!haveSpec)('Stripe emulator against the published OpenAPI descri
 
   beforeAll(async () => {
     const definition = JSON.parse(readFileSync(SPEC, 'utf8')) as Document;
-    nullableForAjv(definition);
-    let AjvClass: (new (opts: object) => AjvLike) | undefined;
-    api = new OpenAPIBackend({
-      definition: structuredClone(definition),
-      quick: true,
-      validate: true,
-      ajvOpts: { strict: false, coerceTypes: true, logger: false },
-      customizeAjv: (original) => {
-        AjvClass ??= original.constructor as new (opts: object) => AjvLike;
-        return original;
-      },
-    });
-    await api.init();
-    api.matchOperation({ method: 'GET', path: '/v1/customers', headers: {} });
-    api.validateRequest({ method: 'GET', path: '/v1/customers', headers: {}, query: {} });
-    if (!AjvClass) throw new Error('openapi-backend did not hand out its Ajv');
-    ajv = new AjvClass({ strict: false, logger: false, allErrors: true });
-    ajv.addSchema(definition as object, 'stripe');
+    ({ api, ajv } = await openApiValidators(definition, 'stripe', { method: 'GET', path: '/v1/customers', headers: {}, query: {} }));
 
     emulator = await startStripeEmulator({ eventDelayMs: 0 });
     proxy = await startRecordingProxy(emulator.url);

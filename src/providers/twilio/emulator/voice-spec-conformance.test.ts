@@ -9,10 +9,11 @@
  * does not use: neither is checked here.
  */
 import { readFileSync } from 'node:fs';
-import { OpenAPIBackend, type Document } from 'openapi-backend';
+import type { OpenAPIBackend } from 'openapi-backend';
+import { type Document } from 'openapi-backend';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestProblems } from '../../../../test/helpers/openapi-requests.js';
+import { openApiValidators, requestProblems, type AjvLike } from '../../../../test/helpers/openapi-requests.js';
 import { startRecordingProxy, type RecordingProxy } from '../../../../test/helpers/recording-proxy.js';
 import { requireShared, sharedFile } from '../../../../test/helpers/shared-files.js';
 import { parseTwilioForm } from '../webhooks.js';
@@ -20,12 +21,6 @@ import { startTwilioEmulator, type TwilioEmulator } from './index.js';
 
 const SPEC = 'specs/twilio/twilio_api_v2010.json';
 const haveSpec = requireShared('Twilio voice emulator spec conformance', SPEC);
-
-type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
-interface AjvLike {
-  addSchema(schema: object, key: string): unknown;
-  compile(schema: object): Validate;
-}
 
 /** The client's own HTTP client, sent to the recording proxy instead of Twilio's hosts. */
 class ProxyClient extends twilio.RequestClient {
@@ -35,23 +30,6 @@ class ProxyClient extends twilio.RequestClient {
   override request<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
     return super.request<T>({ ...opts, uri: opts.uri.replace(/^https:\/\/api\.twilio\.com/, this.origin) } as never);
   }
-}
-
-/**
- * In place: `{ $ref, nullable: true }` (no `type`, which Ajv refuses) → `{ anyOf: [{ $ref }, { enum: [null] }] }`,
- * and a nullable `enum` lists `null` (Ajv's `nullable` does not extend `enum`).
- */
-function nullableForAjv(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(nullableForAjv);
-  if (node === null || typeof node !== 'object') return;
-  const obj = node as Record<string, unknown>;
-  for (const value of Object.values(obj)) nullableForAjv(value);
-  if (obj.nullable === true && Array.isArray(obj.enum) && !obj.enum.includes(null)) obj.enum.push(null);
-  if (obj.nullable !== true || obj.type !== undefined) return;
-  delete obj.nullable;
-  const copy = { ...obj };
-  for (const key of Object.keys(obj)) delete obj[key];
-  obj.anyOf = [copy, { enum: [null] }];
 }
 
 /** Form or query values as the description types them: a name the schema declares an array is one, repeated or not. */
@@ -78,23 +56,7 @@ describe.skipIf(!haveSpec)('Twilio emulator (voice) against the published OpenAP
 
   beforeAll(async () => {
     const definition = JSON.parse(readFileSync(sharedFile(SPEC), 'utf8')) as Document;
-    nullableForAjv(definition);
-    let AjvClass: (new (opts: object) => AjvLike) | undefined;
-    api = new OpenAPIBackend({
-      definition: structuredClone(definition),
-      quick: true,
-      validate: true,
-      ajvOpts: { strict: false, coerceTypes: true, logger: false },
-      customizeAjv: (original) => {
-        AjvClass ??= original.constructor as new (opts: object) => AjvLike;
-        return original;
-      },
-    });
-    await api.init();
-    api.validateRequest({ method: 'GET', path: '/2010-04-01/Accounts/AC00000000000000000000000000000000/Calls.json', headers: {}, query: {} });
-    if (!AjvClass) throw new Error('openapi-backend did not hand out its Ajv');
-    ajv = new AjvClass({ strict: false, logger: false, allErrors: true, validateFormats: false });
-    ajv.addSchema(definition as object, 'twilio');
+    ({ api, ajv } = await openApiValidators(definition, 'twilio', { method: 'GET', path: '/2010-04-01/Accounts/AC00000000000000000000000000000000/Calls.json', headers: {}, query: {} }, { validateFormats: false }));
 
     emu = await startTwilioEmulator({ eventDelayMs: 0 });
     proxy = await startRecordingProxy(emu.url);
