@@ -15,8 +15,7 @@
  *   `customizeAjv`) that keeps the `$ref`s.
  */
 import { readFileSync } from 'node:fs';
-import type { OpenAPIBackend } from 'openapi-backend';
-import { type Document } from 'openapi-backend';
+import type { Document, OpenAPIBackend } from 'openapi-backend';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiValidators, requestProblems, type AjvLike, type Validate } from '../../../../test/helpers/openapi-requests.js';

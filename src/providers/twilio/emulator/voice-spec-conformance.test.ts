@@ -9,8 +9,7 @@
  * does not use: neither is checked here.
  */
 import { readFileSync } from 'node:fs';
-import type { OpenAPIBackend } from 'openapi-backend';
-import { type Document } from 'openapi-backend';
+import type { Document, OpenAPIBackend } from 'openapi-backend';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiValidators, requestProblems, type AjvLike } from '../../../../test/helpers/openapi-requests.js';
