@@ -252,7 +252,7 @@ export class CalendarService {
       if (v.provider && v.provider !== connection.provider) throw validationError('provider', `the connection is ${connection.provider}'s, not ${v.provider}'s`);
     } else {
       const provider = v.provider ?? this.o.chain[0];
-      if (!provider) throw new HubError('not_configured', 'No calendar provider: set CALENDAR_PROVIDERS (google-calendar, outlook-calendar, caldav) and the provider\'s credentials');
+      if (!provider) throw new HubError('not_configured', 'No calendar provider: set CALENDAR_PROVIDERS (google-calendar, outlook, caldav) and the provider\'s credentials');
       connection = await this.o.connections.forTenant(tenantId, provider);
       if (!connection) throw new HubError('not_configured', `${provider} is not configured for calendars: connect an account (POST /api/v1/connections) or set its environment variables`, { provider });
     }
