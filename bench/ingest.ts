@@ -5,6 +5,11 @@
  * validly signed event: max throughput, then p99 at a fixed offered rate (default 2,000 req/s,
  * `BENCH_INGEST_RATE`). Plus the memory run: RSS of the hub process over a long fixed-rate run.
  *
+ * A second baseline, the durable floor (`floor.ts`: HMAC check, one SQLite insert with a UNIQUE
+ * de-duplication key at `synchronous = FULL`, one transaction per turn), takes the same signed
+ * requests as the custom-source route: bare Fastify writes nothing, so it tells what the hub costs
+ * over no work at all; the floor tells what it costs over the least durable work.
+ *
  * @example
  * const base = await ingestBaseline(); const sqlite = await benchIngest('sqlite', undefined, base);
  */
@@ -22,6 +27,8 @@ export interface IngestBaseline {
   fixed: Result;
   /** CPU µs the bare server spent per request of the max run. */
   cpuUs: number;
+  /** The durable floor (`floor.ts`) with the custom-source requests: full speed and the fixed rate. */
+  floor: { max: Result; fixed: Result; cpuUs: number };
 }
 
 const cpuOf = async (s: Server) => (await s.call<{ us: number }>('cpu')).us;
@@ -49,16 +56,28 @@ export interface RouteFigures {
 const figures = (r: Result): RouteFigures => ({ rps: Math.round(r.rps), p50Ms: r.p50, p99Ms: r.p99, errors: r.errors, non2xx: r.non2xx, ...(r.reused ? { reused: true } : {}) });
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 1000);
 
-/** The bare Fastify route at full speed and at the fixed rate, measured once per bench run. */
+/** The bare Fastify route and the durable floor, at full speed and at the fixed rate, measured once per bench run. */
 export async function ingestBaseline(): Promise<IngestBaseline> {
   const bare = await startServer('bare');
+  let base: Omit<IngestBaseline, 'floor'>;
   try {
     await load(bare.info.url, mailgun, { seconds: 1 });
     const max = await withCpu(bare, () => load(bare.info.url, mailgun));
     const fixed = await load(bare.info.url, mailgun, { rate: FIXED_RATE });
-    return { max, fixed, cpuUs: max.cpuUs };
+    base = { max, fixed, cpuUs: max.cpuUs };
   } finally {
     await bare.stop();
+  }
+  const floor = await startServer('floor');
+  try {
+    await load(floor.info.url, source(floor), { seconds: 1 });
+    const max = await withCpu(floor, () => load(floor.info.url, source(floor)));
+    const fixed = await load(floor.info.url, source(floor), { rate: FIXED_RATE });
+    console.log(row('durable floor vs bare', max, base.max));
+    console.log(`  CPU per request: ${max.cpuUs} µs vs ${base.cpuUs} µs bare`);
+    return { ...base, floor: { max, fixed, cpuUs: max.cpuUs } };
+  } finally {
+    await floor.stop();
   }
 }
 
@@ -76,10 +95,12 @@ export async function benchIngest(store: 'sqlite' | 'postgres', databaseUrl: str
     const stored = await hub.call<{ inbox: number; events: number }>('count');
     console.log(row(`ingest ${store}: mailgun vs bare`, provider, base.max));
     console.log(row(`ingest ${store}: source vs bare`, custom, base.max));
-    const cpu = (r: { cpuUs: number; cpuSettledUs?: number }) => `${r.cpuUs} µs (${r.cpuSettledUs} µs with its queued work) vs ${base.cpuUs} µs bare`;
+    console.log(row(`ingest ${store}: source vs floor`, custom, base.floor.max));
+    const cpu = (r: { cpuUs: number; cpuSettledUs?: number }) => `${r.cpuUs} µs (${r.cpuSettledUs} µs with its queued work) vs ${base.cpuUs} µs bare, ${base.floor.cpuUs} µs floor`;
     console.log(`  CPU per request: mailgun ${cpu(provider)}; source ${cpu(custom)}`);
     console.log(row(`  at ${FIXED_RATE} req/s: mailgun`, providerFixed, base.fixed));
     console.log(row(`  at ${FIXED_RATE} req/s: source`, customFixed, base.fixed));
+    console.log(row(`  at ${FIXED_RATE} req/s: source vs floor`, customFixed, base.floor.fixed));
     for (const [name, r] of [['mailgun', providerFixed], ['source', customFixed]] as const) {
       if (r.rps < FIXED_RATE * 0.97) console.log(`  !! ${store} ${name}: offered ${FIXED_RATE} req/s NOT held (${r.rps.toFixed(0)} req/s answered), so its p99 is a lower bound`);
     }
@@ -96,10 +117,11 @@ export async function benchIngest(store: 'sqlite' | 'postgres', databaseUrl: str
         provider: { ...figures(provider), cpuUs: provider.cpuUs, cpuSettledUs: provider.cpuSettledUs },
         source: { ...figures(custom), ratio: ratio(custom.rps, base.max.rps), cpuUs: custom.cpuUs, cpuSettledUs: custom.cpuSettledUs },
         baselineCpuUs: base.cpuUs,
+        floor: { ...figures(base.floor.max), cpuUs: base.floor.cpuUs, sourceRatio: ratio(custom.rps, base.floor.max.rps), providerRatio: ratio(provider.rps, base.floor.max.rps) },
         stored,
         tool: provider.tool,
       },
-      fixed: { provider: fixed(providerFixed), source: fixed(customFixed) },
+      fixed: { provider: fixed(providerFixed), source: { ...fixed(customFixed), p99RatioFloor: ratio(customFixed.p99, base.floor.fixed.p99) } },
     };
   } finally {
     await hub.stop();

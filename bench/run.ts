@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     const base = await ingestBaseline();
     const sqlite = await benchIngest('sqlite', undefined, base);
     out.ingest = sqlite.max;
-    const fixed: Record<string, unknown> = { offered: FIXED_RATE, baselineP99Ms: base.fixed.p99, baselineP50Ms: base.fixed.p50, sqlite: sqlite.fixed };
+    const fixed: Record<string, unknown> = { offered: FIXED_RATE, baselineP99Ms: base.fixed.p99, baselineP50Ms: base.fixed.p50, floorP99Ms: base.floor.fixed.p99, floorP50Ms: base.floor.fixed.p50, sqlite: sqlite.fixed };
     if (postgres) {
       const pg = await inFreshSchema(postgres, (url) => benchIngest('postgres', url, base));
       out.ingestPostgres = pg.max;

@@ -3,6 +3,8 @@
  * its event loop: `node --import tsx bench/server-child.ts <mode> '<json env>'`, driven over IPC.
  *
  * - `bare`: a bare Fastify app answering `{ok:true}` to any POST (the ingest baseline).
+ * - `floor`: the durable floor (`floor.ts`): Standard Webhooks HMAC, one SQLite insert at
+ *   `synchronous = FULL`, one transaction per event-loop turn (the second ingest baseline).
  * - `hub`: a sandbox hub with a Mailgun signing key and one Standard Webhooks custom source.
  * - `deliveries`: a hub whose queue delivers `bench.*` events to 4 endpoints of a receiver URL;
  *   the `feed` command keeps a bounded backlog of deliveries for some seconds.
@@ -11,11 +13,12 @@
  * `settle` (wait until no due job is left), `count`, `feed`, `cpu`, `mem`, `close` (and exits).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { createHub, type Hub } from '../src/hub.js';
+import { durableFloor } from './floor.js';
 import { outgoingOf } from '../src/webhooks/outgoing/index.js';
 import { MAILGUN_KEY } from './requests.js';
 
@@ -26,6 +29,8 @@ const opts = JSON.parse(process.argv[3] ?? '{}') as { databaseUrl?: string; rece
 const send = (m: unknown) => process.send!(m);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let closing: () => Promise<void> = async () => {};
+/** The child's data directory, removed when it closes (a SQLite hub leaves ~100 MB per run). */
+let dataDir: string | undefined;
 const commands: Record<string, (args: Record<string, number>) => Promise<unknown>> = {
   /** CPU time this process has used (user + system, µs): per-request cost, steadier than rates on a shared machine. */
   cpu: async () => {
@@ -53,7 +58,15 @@ async function start(): Promise<Record<string, unknown>> {
     closing = () => app.close();
     return { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-child-'));
+  dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-child-'));
+  if (mode === 'floor') {
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const floor = durableFloor(dataDir, secret);
+    await floor.app.listen({ port: 0, host: '127.0.0.1' });
+    closing = () => floor.app.close();
+    commands.count = async () => ({ inbox: 0, events: floor.count() });
+    return { url: `http://127.0.0.1:${(floor.app.server.address() as { port: number }).port}`, sourceId: 'floor', sourceSecret: secret };
+  }
   if (mode === 'hub') {
     const hub = await createHub({ env: { MOCK_EXTERNAL_APIS: 'true', LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: opts.databaseUrl ?? '', MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_KEY } });
     closing = () => hub.close();
@@ -105,6 +118,7 @@ async function start(): Promise<Record<string, unknown>> {
 process.on('message', (m: { id: number; cmd: string; args?: Record<string, number> }) => {
   if (m.cmd === 'close') {
     void closing()
+      .then(() => dataDir && rmSync(dataDir, { recursive: true, force: true }))
       .catch((err: unknown) => console.error(err))
       .finally(() => (send({ id: m.id, result: {} }), process.exit(0)));
     return;

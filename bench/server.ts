@@ -73,7 +73,7 @@ export async function startChild<I>(file: string, args: string[], label: string,
   };
 }
 
-export async function startServer(mode: 'bare' | 'hub' | 'deliveries', opts: { databaseUrl?: string; receiverUrl?: string } = {}): Promise<Server> {
+export async function startServer(mode: 'bare' | 'floor' | 'hub' | 'deliveries', opts: { databaseUrl?: string; receiverUrl?: string } = {}): Promise<Server> {
   const child = await startChild<ServerInfo>('server-child.ts', [mode, JSON.stringify(opts)], `${mode} server`);
   return { ...child, rss: () => rssOf(child.info.pid) };
 }
