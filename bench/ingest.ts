@@ -28,10 +28,26 @@ export interface IngestBaseline {
   /** CPU µs the bare server spent per request of the max run. */
   cpuUs: number;
   /** The durable floor (`floor.ts`) with the custom-source requests: full speed and the fixed rate. */
-  floor: { max: Result; fixed: Result; cpuUs: number };
+  floor: { max: Result; fixed: Result & { server: ServerSide }; cpuUs: number };
 }
 
 const cpuOf = async (s: Server) => (await s.call<{ us: number }>('cpu')).us;
+
+/** The server's own view of a fixed-rate run (`latency` in server-child.ts): its time per request and its event loop's delay. */
+export interface ServerSide {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
+}
+/** A fixed-rate run with the server's own latency beside the generator's. */
+async function fixedRun(s: Server, spec: RequestSpec): Promise<Result & { server: ServerSide }> {
+  await s.call('latency');
+  const r = await load(s.info.url, spec, { rate: FIXED_RATE });
+  return { ...r, server: await s.call<ServerSide>('latency') };
+}
+const serverSide = (r: { server: ServerSide }) => `server p50 ${r.server.p50Ms} ms, p99 ${r.server.p99Ms} ms, max ${r.server.maxMs} ms; event loop delay p99 ${r.server.loopP99Ms} ms, max ${r.server.loopMaxMs} ms`;
 const requestsOf = (r: Result) => r.requests ?? r.rps * SECONDS;
 
 /** `run` under load, and the server's CPU µs per request: while loaded, and until `settle` (the queue's work too). */
@@ -72,9 +88,11 @@ export async function ingestBaseline(): Promise<IngestBaseline> {
   try {
     await load(floor.info.url, source(floor), { seconds: 1 });
     const max = await withCpu(floor, () => load(floor.info.url, source(floor)));
-    const fixed = await load(floor.info.url, source(floor), { rate: FIXED_RATE });
+    const fixed = await fixedRun(floor, source(floor));
     console.log(row('durable floor vs bare', max, base.max));
     console.log(`  CPU per request: ${max.cpuUs} µs vs ${base.cpuUs} µs bare`);
+    console.log(row(`  at ${FIXED_RATE} req/s`, fixed, base.fixed));
+    console.log(`    ${serverSide(fixed)}`);
     return { ...base, floor: { max, fixed, cpuUs: max.cpuUs } };
   } finally {
     await floor.stop();
@@ -89,9 +107,9 @@ export async function benchIngest(store: 'sqlite' | 'postgres', databaseUrl: str
     const settle = () => hub.call('settle');
     const provider = await withCpu(hub, () => load(hub.info.url, mailgun), settle);
     const custom = await withCpu(hub, () => load(hub.info.url, source(hub)), settle);
-    const providerFixed = await load(hub.info.url, mailgun, { rate: FIXED_RATE });
+    const providerFixed = await fixedRun(hub, mailgun);
     await hub.call('settle');
-    const customFixed = await load(hub.info.url, source(hub), { rate: FIXED_RATE });
+    const customFixed = await fixedRun(hub, source(hub));
     const stored = await hub.call<{ inbox: number; events: number }>('count');
     console.log(row(`ingest ${store}: mailgun vs bare`, provider, base.max));
     console.log(row(`ingest ${store}: source vs bare`, custom, base.max));
@@ -99,13 +117,15 @@ export async function benchIngest(store: 'sqlite' | 'postgres', databaseUrl: str
     const cpu = (r: { cpuUs: number; cpuSettledUs?: number }) => `${r.cpuUs} µs (${r.cpuSettledUs} µs with its queued work) vs ${base.cpuUs} µs bare, ${base.floor.cpuUs} µs floor`;
     console.log(`  CPU per request: mailgun ${cpu(provider)}; source ${cpu(custom)}`);
     console.log(row(`  at ${FIXED_RATE} req/s: mailgun`, providerFixed, base.fixed));
+    console.log(`    ${serverSide(providerFixed)}`);
     console.log(row(`  at ${FIXED_RATE} req/s: source`, customFixed, base.fixed));
+    console.log(`    ${serverSide(customFixed)}`);
     console.log(row(`  at ${FIXED_RATE} req/s: source vs floor`, customFixed, base.floor.fixed));
     for (const [name, r] of [['mailgun', providerFixed], ['source', customFixed]] as const) {
       if (r.rps < FIXED_RATE * 0.97) console.log(`  !! ${store} ${name}: offered ${FIXED_RATE} req/s NOT held (${r.rps.toFixed(0)} req/s answered), so its p99 is a lower bound`);
     }
     console.log(`  (${stored.inbox} provider deliveries in the inbox, ${stored.events} events stored; load by ${provider.tool})`);
-    const fixed = (r: Result) => ({ ...figures(r), p99Ratio: ratio(r.p99, base.fixed.p99), held: r.rps >= FIXED_RATE * 0.97 && r.errors + r.non2xx === 0 });
+    const fixed = (r: Result & { server: ServerSide }) => ({ ...figures(r), p99Ratio: ratio(r.p99, base.fixed.p99), held: r.rps >= FIXED_RATE * 0.97 && r.errors + r.non2xx === 0, server: r.server });
     return {
       max: {
         hub: Math.round(provider.rps),

@@ -13,7 +13,9 @@
  * `settle` (wait until no due job is left), `count`, `feed`, `cpu`, `mem`, `close` (and exits).
  */
 import { randomBytes } from 'node:crypto';
+import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
@@ -41,6 +43,29 @@ const commands: Record<string, (args: Record<string, number>) => Promise<unknown
   mem: async () => ({ ...process.memoryUsage() }),
 };
 
+/**
+ * The `latency` command: since the last call, the server's own time per request (from the request
+ * event to the response's last byte handed to the kernel) and the event loop's delay, in ms. Beside
+ * the load generator's latency it tells the server's share from the host's (the generator's own
+ * scheduling, the kernel) on a shared machine.
+ */
+function watchLatency(server: HttpServer): void {
+  const requests = createHistogram();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  server.on('request', (_req, res) => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => requests.record(Math.max(1, Number(process.hrtime.bigint() - start))));
+  });
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  commands.latency = async () => {
+    const out = { p50Ms: ms(requests.percentile(50)), p99Ms: ms(requests.percentile(99)), maxMs: ms(requests.max), loopP99Ms: ms(loop.percentile(99)), loopMaxMs: ms(loop.max) };
+    requests.reset();
+    loop.reset();
+    return out;
+  };
+}
+
 async function dueJobs(hub: Hub): Promise<number> {
   const r = await hub.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['pending', 'running']).where('run_at', '<=', Date.now()).executeTakeFirstOrThrow();
   return Number(r.n);
@@ -63,6 +88,7 @@ async function start(): Promise<Record<string, unknown>> {
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     const floor = durableFloor(dataDir, secret);
     await floor.app.listen({ port: 0, host: '127.0.0.1' });
+    watchLatency(floor.app.server);
     closing = () => floor.app.close();
     commands.count = async () => ({ inbox: 0, events: floor.count() });
     return { url: `http://127.0.0.1:${(floor.app.server.address() as { port: number }).port}`, sourceId: 'floor', sourceSecret: secret };
@@ -81,6 +107,7 @@ async function start(): Promise<Record<string, unknown>> {
       return { due: await dueJobs(hub) };
     };
     commands.count = async () => ({ inbox: await count(hub, 'webhook_inbox'), events: await count(hub, 'events') });
+    watchLatency(hub.server!.server);
     return { url, sourceId: source.id, sourceSecret: secret, dialect: hub.store.dialect };
   }
   if (mode === 'deliveries') {
