@@ -147,7 +147,7 @@ export async function memoryDeliveries(): Promise<Growth & { delivered: number }
     try {
       let fed = { delivered: 0 };
       const g = await sampleRss(hub, MEMORY_SECONDS, async () => (fed = await hub.call('feed', { seconds: MEMORY_SECONDS, backlog: 2000 })));
-      console.log(`memory, deliveries ${MEMORY_SECONDS}s flat out: RSS ${g.rssAfterFirstMb} MB after ${Math.min(10, MEMORY_SECONDS / 2)}s -> ${g.rssEndMb} MB at the end (growth ${(g.growth * 100).toFixed(1)}%, peak ${g.peakMb} MB; ${fed.delivered} delivered, ${(fed.delivered / MEMORY_SECONDS).toFixed(0)}/s)`);
+      console.log(`memory, deliveries ${MEMORY_SECONDS}s flat out: RSS ${g.rssAfterFirstMb} MB after ${Math.min(10, MEMORY_SECONDS / 2)}s -> ${g.rssEndMb} MB at the end (growth ${(g.growth * 100).toFixed(1)}%, peak ${g.peakMb} MB; heap after a full GC ${g.retainedBeforeMb} -> ${g.retainedAfterMb} MB, ${(g.retainedGrowth * 100).toFixed(1)}%; ${fed.delivered} delivered, ${(fed.delivered / MEMORY_SECONDS).toFixed(0)}/s)`);
       return { ...g, delivered: fed.delivered };
     } finally {
       await hub.stop();

@@ -153,6 +153,14 @@ const MEMORY_RATE = Number(process.env.BENCH_MEMORY_RATE ?? FIXED_RATE);
 
 export interface Growth {
   growth: number;
+  /**
+   * The JS heap in use after a full collection, at the end over before the run, minus 1: what the
+   * run left behind. RSS also holds garbage that V8 collects only at its next major GC (the old
+   * generation fills in a sawtooth under load), so `growth` depends on where in it the end falls.
+   */
+  retainedGrowth: number;
+  retainedBeforeMb: number;
+  retainedAfterMb: number;
   rssAfterFirstMb: number;
   rssEndMb: number;
   peakMb: number;
@@ -161,9 +169,10 @@ export interface Growth {
 
 /**
  * Sample `server`'s RSS every second while `work` runs; growth = RSS at the end / RSS after the
- * first 10 s (or half the run when shorter) − 1.
+ * first 10 s (or half the run when shorter) − 1. Around it, the heap retained after a full GC.
  */
 export async function sampleRss(server: Server, seconds: number, work: () => Promise<unknown>): Promise<Growth> {
+  const retainedBefore = (await server.call<{ heapUsed: number }>('gc')).heapUsed;
   const samples: [number, number][] = [];
   const started = performance.now();
   const timer = setInterval(() => samples.push([(performance.now() - started) / 1000, server.rss()]), 1000);
@@ -176,7 +185,17 @@ export async function sampleRss(server: Server, seconds: number, work: () => Pro
   const mark = Math.min(10, seconds / 2);
   const first = samples.find(([t]) => t >= mark)?.[1] ?? samples[0]?.[1] ?? end;
   const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
-  return { growth: Math.round((end / first - 1) * 1000) / 1000, rssAfterFirstMb: mb(first), rssEndMb: mb(end), peakMb: mb(Math.max(end, ...samples.map(([, r]) => r))), seconds };
+  const retainedAfter = (await server.call<{ heapUsed: number }>('gc')).heapUsed;
+  return {
+    growth: Math.round((end / first - 1) * 1000) / 1000,
+    rssAfterFirstMb: mb(first),
+    rssEndMb: mb(end),
+    peakMb: mb(Math.max(end, ...samples.map(([, r]) => r))),
+    seconds,
+    retainedGrowth: Math.round((retainedAfter / retainedBefore - 1) * 1000) / 1000,
+    retainedBeforeMb: mb(retainedBefore),
+    retainedAfterMb: mb(retainedAfter),
+  };
 }
 
 /** The memory ingest run: Mailgun webhooks at a fixed rate to a SQLite hub for `MEMORY_SECONDS`. */
@@ -185,7 +204,7 @@ export async function memoryIngest(): Promise<Growth & { result: RouteFigures }>
   try {
     let result: Result | undefined;
     const g = await sampleRss(hub, MEMORY_SECONDS, async () => (result = await load(hub.info.url, mailgun, { rate: MEMORY_RATE, seconds: MEMORY_SECONDS })));
-    console.log(`memory, ingest ${MEMORY_SECONDS}s at ${MEMORY_RATE} req/s: RSS ${g.rssAfterFirstMb} MB after ${Math.min(10, MEMORY_SECONDS / 2)}s -> ${g.rssEndMb} MB at the end (growth ${(g.growth * 100).toFixed(1)}%, peak ${g.peakMb} MB)${result!.errors + result!.non2xx ? `  !! errors=${result!.errors} non2xx=${result!.non2xx}` : ''}`);
+    console.log(`memory, ingest ${MEMORY_SECONDS}s at ${MEMORY_RATE} req/s: RSS ${g.rssAfterFirstMb} MB after ${Math.min(10, MEMORY_SECONDS / 2)}s -> ${g.rssEndMb} MB at the end (growth ${(g.growth * 100).toFixed(1)}%, peak ${g.peakMb} MB); heap after a full GC ${g.retainedBeforeMb} MB before -> ${g.retainedAfterMb} MB after (${(g.retainedGrowth * 100).toFixed(1)}%)${result!.errors + result!.non2xx ? `  !! errors=${result!.errors} non2xx=${result!.non2xx}` : ''}`);
     return { ...g, result: figures(result!) };
   } finally {
     await hub.stop();

@@ -52,9 +52,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (killA
  * (RSS sampling reads it). `profile`: with `BENCH_CPU_PROF=DIR` the process (a server under test)
  * writes a V8 CPU profile into DIR when it stops (read it with bench/profile-summary.ts).
  */
-export function spawnTs(file: string, args: string[], options: { ipc?: boolean; env?: NodeJS.ProcessEnv; profile?: boolean } = {}): ChildProcess {
+export function spawnTs(file: string, args: string[], options: { ipc?: boolean; env?: NodeJS.ProcessEnv; profile?: boolean; nodeFlags?: string[] } = {}): ChildProcess {
   const dir = process.env.BENCH_CPU_PROF;
-  const flags = options.profile && dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+  const flags = [...(options.nodeFlags ?? []), ...(options.profile && dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [])];
   return track(
     spawn(process.execPath, [...flags, '--import', 'tsx', isAbsolute(file) ? file : join(HERE, file), ...args], {
       stdio: options.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],

@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     console.log('');
     const ingest = await memoryIngest();
     const deliveries = await memoryDeliveries();
-    out.memory = { ingestGrowth: ingest.growth, deliveriesGrowth: deliveries.growth, seconds: MEMORY_SECONDS, ingest, deliveries };
+    out.memory = { ingestGrowth: ingest.growth, deliveriesGrowth: deliveries.growth, ingestRetainedGrowth: ingest.retainedGrowth, deliveriesRetainedGrowth: deliveries.retainedGrowth, seconds: MEMORY_SECONDS, ingest, deliveries };
   }
   if (values.json) {
     writeFileSync(values.json, `${JSON.stringify(out, null, 2)}\n`);

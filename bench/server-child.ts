@@ -10,7 +10,7 @@
  *   the `feed` command keeps a bounded backlog of deliveries for some seconds.
  *
  * It sends `{ready: {url, pid, …}}`, then answers `{id, cmd}` messages with `{id, result}`:
- * `settle` (wait until no due job is left), `count`, `feed`, `cpu`, `mem`, `close` (and exits).
+ * `settle` (wait until no due job is left), `count`, `feed`, `cpu`, `mem`, `gc`, `latency`, `close` (and exits).
  */
 import { randomBytes } from 'node:crypto';
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
@@ -41,6 +41,11 @@ const commands: Record<string, (args: Record<string, number>) => Promise<unknown
   },
   /** process.memoryUsage() in bytes: tells the JS heap from native memory when RSS grows. */
   mem: async () => ({ ...process.memoryUsage() }),
+  /** A full collection (the child runs with --expose-gc), then the heap still in use: retained memory, not garbage waiting for a major GC. */
+  gc: async () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return { heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss };
+  },
 };
 
 /**

@@ -35,7 +35,8 @@ export interface Server extends Child<ServerInfo> {
  * `BENCH_CPU_PROF=DIR` makes it write its CPU profile when it stops.
  */
 export async function startChild<I>(file: string, args: string[], label: string, options: { profile?: boolean } = {}): Promise<Child<I>> {
-  const child: ChildProcess = spawnTs(file, args, { ipc: true, profile: options.profile ?? true });
+  // --expose-gc: the memory runs ask for a full collection before and after (the `gc` command) to tell retained memory from garbage.
+  const child: ChildProcess = spawnTs(file, args, { ipc: true, profile: options.profile ?? true, nodeFlags: ['--expose-gc'] });
   child.stdout!.resume();
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let seq = 0;
