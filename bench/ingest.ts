@@ -43,7 +43,7 @@ export interface ServerSide {
 }
 /** A fixed-rate run with the server's own latency beside the generator's. */
 async function fixedRun(s: Server, spec: RequestSpec): Promise<Result & { server: ServerSide }> {
-  await s.call('latency');
+  await s.call('latency'); // counts from one second after the run's first request, as the generator does
   const r = await load(s.info.url, spec, { rate: FIXED_RATE });
   return { ...r, server: await s.call<ServerSide>('latency') };
 }

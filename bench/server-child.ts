@@ -50,7 +50,8 @@ const commands: Record<string, (args: Record<string, number>) => Promise<unknown
 
 /**
  * The `latency` command: since the last call, the server's own time per request (from the request
- * event to the response's last byte handed to the kernel) and the event loop's delay, in ms. Beside
+ * event to the response's last byte handed to the kernel; from one second after the first request)
+ * and the event loop's delay, in ms. Beside
  * the load generator's latency it tells the server's share from the host's (the generator's own
  * scheduling, the kernel) on a shared machine.
  */
@@ -58,8 +59,12 @@ function watchLatency(server: HttpServer): void {
   const requests = createHistogram();
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  /** When the first request since the last `latency` call came; the first second after it is not counted, as the generator does not count it. */
+  let firstAt: bigint | undefined;
   server.on('request', (_req, res) => {
     const start = process.hrtime.bigint();
+    firstAt ??= start;
+    if (start - firstAt < 1_000_000_000n) return;
     res.once('finish', () => requests.record(Math.max(1, Number(process.hrtime.bigint() - start))));
   });
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
@@ -67,6 +72,7 @@ function watchLatency(server: HttpServer): void {
     const out = { p50Ms: ms(requests.percentile(50)), p99Ms: ms(requests.percentile(99)), maxMs: ms(requests.max), loopP99Ms: ms(loop.percentile(99)), loopMaxMs: ms(loop.max) };
     requests.reset();
     loop.reset();
+    firstAt = undefined;
     return out;
   };
 }
