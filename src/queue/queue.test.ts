@@ -61,6 +61,41 @@ describe.each([
     await expect.poll(async () => (await jobsByStatus(store))[0]?.status).toBe('done');
   });
 
+  it.skipIf(skip)('jobs running at once may each listen on the job signal without a listener-leak warning', async () => {
+    // Every running job gets the queue's one stop signal; a job waiting with it (a timeout, a
+    // sleep) adds an abort listener. At the default concurrency, more than Node's 10 at once made
+    // it print "MaxListenersExceededWarning: Possible EventTarget memory leak" under load.
+    const { store } = await setup();
+    const queue = new Queue(store, { concurrency: 16, pollMs: 20 });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    let waiting = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    queue.register('t.wait', async (_p, ctx) => {
+      waiting++;
+      await new Promise<void>((resolve) => {
+        const done = () => (ctx.signal.removeEventListener('abort', done), resolve());
+        ctx.signal.addEventListener('abort', done, { once: true });
+        void gate.then(done);
+      });
+    });
+    await store.write(async (trx) => {
+      for (let i = 0; i < 16; i++) await enqueue(trx, { type: 't.wait', payload: { i } });
+    });
+    try {
+      queue.start();
+      await expect.poll(() => waiting, { timeout: 5000 }).toBe(16);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      release();
+      await queue.stop();
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it.skipIf(skip)('retries retryable failures on the schedule, then dead-letters with the reason', async () => {
     const { store } = await setup();
     const clock = fakeClock(1_000_000);

@@ -7,6 +7,7 @@
  * `(locked_by, attempts)`, so a worker whose lease was taken over cannot overwrite the new result.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { CompiledQuery, sql } from 'kysely';
 import { backoff, retryAfterMs } from '../core/backoff.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -125,6 +126,8 @@ const RELEASED_MAX = 4;
  * (tens of ms on a busy PostgreSQL): with 2× the workers ran dry between leases.
  */
 const LOOK_AHEAD = 4;
+/** Abort listeners one running job may hold on the stop signal at once (a timeout and a sleep, with room). */
+const LISTENERS_PER_JOB = 4;
 
 /**
  * Insert a job inside the caller's transaction (so it commits with the record it belongs to).
@@ -245,6 +248,11 @@ export class Queue {
     this.pollMs = options.pollMs ?? 500;
     this.retry = options.retry ?? { baseMs: 1000, maxMs: 60 * 60_000 };
     this.workerId = options.workerId ?? `w_${randomUUID().slice(0, 8)}`;
+    // Every running job gets this one stop signal, and a job waiting with it (a timeout, a sleep)
+    // adds an abort listener for the wait: up to a few per running job is normal, not the leak
+    // Node warns of past 10 ("MaxListenersExceededWarning" under load). A bound, not Infinity, so
+    // a real leak still warns.
+    setMaxListeners(LISTENERS_PER_JOB * RELEASED_MAX * this.concurrency, this.abort.signal);
   }
 
   /** Register the handler of a job type (before `start`). */
