@@ -2,8 +2,9 @@
  * The durable floor: the issue's own prototype of "durable and fast", as a second ingest baseline.
  * One Fastify route that does the least a durable webhook receiver must do, and nothing more:
  *
- * - verify the Standard Webhooks HMAC of the raw body (`webhook-id.webhook-timestamp.body`,
- *   timestamp within 5 minutes, constant-time compare);
+ * - verify the Standard Webhooks HMAC of the raw body with the hub's own verifier
+ *   (`webhooks/standard-webhooks.ts`: timestamp within 5 minutes, constant-time compare), so the
+ *   floor and the hub pay the same for the signature;
  * - insert one row (id, the sender's `webhook-id` under a UNIQUE index as the de-duplication key,
  *   receive time, body) with better-sqlite3 in WAL mode at `synchronous = FULL` (the fsync inside
  *   COMMIT, on the main thread);
@@ -16,15 +17,15 @@
  * @example
  * const app = await durableFloor(dataDir, secret); await app.listen({ port: 0 });
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { verifyStandardWebhooks } from '../src/webhooks/standard-webhooks.js';
 
 const TOLERANCE_SEC = 300;
 
 export function durableFloor(dataDir: string, secret: string): { app: FastifyInstance; count(): number } {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   const db = new SQLite(join(dataDir, 'floor.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -54,17 +55,13 @@ export function durableFloor(dataDir: string, secret: string): { app: FastifyIns
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.post('/webhooks/sources/:id', (req, reply) => {
     const raw = req.body as Buffer;
-    const id = req.headers['webhook-id'];
-    const timestamp = req.headers['webhook-timestamp'];
-    const signatures = req.headers['webhook-signature'];
-    if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return void reply.code(400).send({ error: 'missing webhook headers' });
-    if (Math.abs(Date.now() / 1000 - Number(timestamp)) > TOLERANCE_SEC) return void reply.code(401).send({ error: 'timestamp outside tolerance' });
-    const expected = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(raw).digest();
-    const ok = signatures.split(' ').some((s) => {
-      const given = Buffer.from(s.replace(/^v1,/, ''), 'base64');
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!ok) return void reply.code(401).send({ error: 'bad signature' });
+    const headers = req.headers as Record<string, string | undefined>;
+    try {
+      verifyStandardWebhooks({ rawBody: raw, headers, secrets: [secret], now: Date.now(), toleranceSec: TOLERANCE_SEC });
+    } catch (err) {
+      return void reply.code(401).send({ error: (err as Error).message });
+    }
+    const id = headers['webhook-id']!;
     const rowId = `evt_${randomBytes(10).toString('hex')}`;
     if (turn.length === 0) setImmediate(flush);
     turn.push({ row: [rowId, id, Date.now(), raw.toString('utf8')], done: (err) => (err ? reply.code(500).send({ error: err.message }) : reply.send({ id: rowId })) });

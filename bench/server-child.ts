@@ -44,16 +44,15 @@ const commands: Record<string, (args: Record<string, number>) => Promise<unknown
   /** A full collection (the child runs with --expose-gc), then the heap still in use: retained memory, not garbage waiting for a major GC. */
   gc: async () => {
     (globalThis as { gc?: () => void }).gc?.();
-    return { heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss };
+    return { heapUsed: process.memoryUsage().heapUsed };
   },
 };
 
 /**
  * The `latency` command: since the last call, the server's own time per request (from the request
  * event to the response's last byte handed to the kernel; from one second after the first request)
- * and the event loop's delay, in ms. Beside
- * the load generator's latency it tells the server's share from the host's (the generator's own
- * scheduling, the kernel) on a shared machine.
+ * and the event loop's delay, in ms. Beside the load generator's latency it tells the server's
+ * share from the host's (the generator's own scheduling, the kernel) on a shared machine.
  */
 function watchLatency(server: HttpServer): void {
   const requests = createHistogram();
